@@ -1,0 +1,57 @@
+// Package activities holds the side effects of a case: calling connectors
+// and sending email. Workflows call them through a nil *Activities.
+package activities
+
+import (
+	"context"
+	"errors"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/larder-council/larder/activities/mail"
+	"github.com/larder-council/larder/connectors"
+)
+
+// Activities are the case's side effects; their fields are their clients.
+type Activities struct {
+	Connectors *connectors.Registry
+	Mail       mail.Sender
+}
+
+// CallRequest is one connector call made by a call step.
+type CallRequest struct {
+	Connector      string         `json:"connector"`
+	Operation      string         `json:"operation"`
+	Input          map[string]any `json:"input"`
+	IdempotencyKey string         `json:"idempotency_key"`
+}
+
+// RefusedError is the error type of a non-retryable connector failure; its
+// details carry the connectors.Error the recipe's on_error route sees.
+const RefusedError = "ConnectorRefused"
+
+// Call runs a connector operation. A refusal by the system fails at once
+// without retries; other failures are retried by Temporal.
+func (a *Activities) Call(ctx context.Context, req CallRequest) (map[string]any, error) {
+	c, err := a.Connectors.Get(req.Connector)
+	if err != nil {
+		return nil, temporal.NewNonRetryableApplicationError(err.Error(), "UnknownConnector", nil)
+	}
+	out, retry, err := c.Call(ctx, connectors.Request{Operation: req.Operation, Input: req.Input, IdempotencyKey: req.IdempotencyKey})
+	if err == nil {
+		return out, nil
+	}
+	lob, _ := connectors.AsError(err)
+	if lob == nil {
+		lob = &connectors.Error{Message: err.Error()}
+	}
+	if retry {
+		return nil, temporal.NewApplicationError(err.Error(), "ConnectorUnavailable", lob)
+	}
+	return nil, temporal.NewNonRetryableApplicationError(err.Error(), RefusedError, errors.Unwrap(err), lob)
+}
+
+// SendEmail delivers one message, at most once per key.
+func (a *Activities) SendEmail(ctx context.Context, m mail.Message) error {
+	return a.Mail.Send(ctx, m)
+}

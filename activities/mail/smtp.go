@@ -1,0 +1,80 @@
+package mail
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	gomail "github.com/wneessen/go-mail"
+)
+
+// SMTP sends through a mail relay. Sent keys are remembered in Redis so a
+// retried activity does not send again.
+type SMTP struct {
+	client *gomail.Client
+	from   string
+	sent   redis.UniversalClient
+}
+
+// sentFor is how long a sent key is remembered.
+const sentFor = 30 * 24 * time.Hour
+
+// NewSMTP reads a relay URL: smtp://user:password@host:587 (STARTTLS when
+// offered) or smtps://... (TLS). It does not connect.
+func NewSMTP(rawURL, from string, sent redis.UniversalClient) (*SMTP, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("smtp.url: not a URL")
+	}
+	opts := []gomail.Option{gomail.WithTimeout(30 * time.Second)}
+	switch u.Scheme {
+	case "smtp":
+		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSOpportunistic))
+	case "smtps":
+		opts = append(opts, gomail.WithSSL())
+	default:
+		return nil, fmt.Errorf("smtp.url: scheme must be smtp or smtps, not %q", u.Scheme)
+	}
+	if p := u.Port(); p != "" {
+		port, err := strconv.Atoi(p)
+		if err != nil {
+			return nil, fmt.Errorf("smtp.url: port must be a number")
+		}
+		opts = append(opts, gomail.WithPort(port))
+	}
+	if u.User != nil {
+		pw, _ := u.User.Password()
+		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthPlain), gomail.WithUsername(u.User.Username()), gomail.WithPassword(pw))
+	}
+	c, err := gomail.NewClient(u.Hostname(), opts...)
+	if err != nil {
+		return nil, fmt.Errorf("smtp.url: %w", err)
+	}
+	return &SMTP{client: c, from: from, sent: sent}, nil
+}
+
+// Send relays the message unless its key was sent before.
+func (s *SMTP) Send(ctx context.Context, m Message) error {
+	key := "larder:email:sent:" + m.Key
+	if n, err := s.sent.Exists(ctx, key).Result(); err != nil {
+		return fmt.Errorf("smtp: check sent: %w", err)
+	} else if n > 0 {
+		return nil
+	}
+	msg, err := compose(s.from, m, time.Now())
+	if err != nil {
+		return err
+	}
+	if err := s.client.DialAndSendWithContext(ctx, msg); err != nil {
+		return fmt.Errorf("smtp: send: %w", err)
+	}
+	if err := s.sent.Set(ctx, key, time.Now().UTC().Format(time.RFC3339), sentFor).Err(); err != nil {
+		// The email went; failing now would send it again on retry.
+		slog.WarnContext(ctx, "email sent but not recorded as sent", "key", m.Key, "err", err)
+	}
+	return nil
+}

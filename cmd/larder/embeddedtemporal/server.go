@@ -1,0 +1,226 @@
+// Package embeddedtemporal runs a single-process Temporal server persisted to
+// a SQLite file, so that `larder serve` works on one machine with no cluster.
+//
+// It is the only package in Larder that imports go.temporal.io/server; keep it
+// that way so that most tests do not link the server.
+package embeddedtemporal
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"go.temporal.io/server/common/cluster"
+	"go.temporal.io/server/common/config"
+	"go.temporal.io/server/common/dynamicconfig"
+	"go.temporal.io/server/common/log"
+	"go.temporal.io/server/common/metrics"
+	sqliteplugin "go.temporal.io/server/common/persistence/sql/sqlplugin/sqlite"
+	"go.temporal.io/server/schema/sqlite"
+	"go.temporal.io/server/temporal"
+)
+
+// Config says where the embedded server keeps its state and listens.
+type Config struct {
+	// DatabaseFile is the SQLite file holding every case's history. Empty
+	// means in memory: cases are lost when the process stops (tests only).
+	DatabaseFile string
+	// Address is the host:port of the frontend; port 0 picks a free one.
+	Address string
+	// Namespace is created on start if it does not exist.
+	Namespace string
+	// LogLevel of the server's own log: debug, info, warn or error.
+	LogLevel string
+}
+
+// Server is an embedded Temporal server. Construct with New, then Start, then
+// Stop; Stop is safe on a server that never started.
+type Server struct {
+	cfg      Config
+	hostPort string
+	srv      temporal.Server
+}
+
+// New prepares the schema and namespace and builds the server; it does not
+// listen yet.
+func New(cfg Config) (*Server, error) {
+	if cfg.Namespace == "" {
+		cfg.Namespace = "default"
+	}
+	if cfg.LogLevel == "" {
+		cfg.LogLevel = "warn"
+	}
+	host, port, err := splitAddress(cfg.Address)
+	if err != nil {
+		return nil, err
+	}
+	ports, err := freePorts(host, port, 4+4)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, hostPort: net.JoinHostPort(host, strconv.Itoa(ports[0]))}
+
+	sqlCfg := config.SQL{
+		PluginName:        sqliteplugin.PluginName,
+		ConnectAttributes: map[string]string{"mode": "rwc", "_journal_mode": "wal", "_synchronous": "2"},
+		DatabaseName:      cfg.DatabaseFile,
+	}
+	if cfg.DatabaseFile == "" {
+		sqlCfg.ConnectAttributes = map[string]string{"mode": "memory", "cache": "shared"}
+		sqlCfg.DatabaseName = "larder-" + strconv.Itoa(ports[0])
+	}
+	if err := prepareSchema(&sqlCfg, cfg.DatabaseFile); err != nil {
+		return nil, err
+	}
+	ns, err := sqlite.NewNamespaceConfig("active", cfg.Namespace, false, nil)
+	if err != nil {
+		return nil, fmt.Errorf("embedded temporal: namespace %q: %w", cfg.Namespace, err)
+	}
+	if err := sqlite.CreateNamespaces(&sqlCfg, ns); err != nil {
+		return nil, fmt.Errorf("embedded temporal: create namespace: %w", err)
+	}
+
+	logger := log.NewZapLogger(log.BuildZapLogger(log.Config{Level: cfg.LogLevel, Stdout: false}))
+	srv, err := temporal.NewServer(
+		temporal.WithConfig(serverConfig(sqlCfg, host, ports)),
+		temporal.ForServices(temporal.DefaultServices),
+		temporal.WithLogger(logger),
+		temporal.WithDynamicConfigClient(dynamicconfig.StaticClient{
+			// One worker process polls all queues; forwarding between partitions only adds latency.
+			dynamicconfig.MatchingNumTaskqueueReadPartitions.Key():  []dynamicconfig.ConstrainedValue{{Value: 1}},
+			dynamicconfig.MatchingNumTaskqueueWritePartitions.Key(): []dynamicconfig.ConstrainedValue{{Value: 1}},
+		}),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("embedded temporal: %w", err)
+	}
+	s.srv = srv
+	return s, nil
+}
+
+// Start makes the server listen.
+func (s *Server) Start() error {
+	if err := s.srv.Start(); err != nil {
+		return fmt.Errorf("embedded temporal: start: %w", err)
+	}
+	return nil
+}
+
+// Stop shuts the server down; safe on a nil or unstarted server.
+func (s *Server) Stop() error {
+	if s == nil || s.srv == nil {
+		return nil
+	}
+	return s.srv.Stop()
+}
+
+// HostPort is the frontend address clients dial.
+func (s *Server) HostPort() string { return s.hostPort }
+
+// Namespace is the namespace the server was created with.
+func (s *Server) Namespace() string { return s.cfg.Namespace }
+
+func prepareSchema(sqlCfg *config.SQL, file string) error {
+	if file != "" {
+		if _, err := os.Stat(file); err == nil {
+			return nil
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("embedded temporal: %w", err)
+		}
+		if err := os.MkdirAll(filepath.Dir(file), 0o750); err != nil {
+			return fmt.Errorf("embedded temporal: create data folder: %w", err)
+		}
+	}
+	if err := sqlite.SetupSchema(sqlCfg); err != nil {
+		if file != "" {
+			_ = os.Remove(file) // a half-made schema would be skipped next start
+		}
+		return fmt.Errorf("embedded temporal: set up schema: %w", err)
+	}
+	return nil
+}
+
+func serverConfig(sqlCfg config.SQL, host string, ports []int) *config.Config {
+	service := func(i int) config.Service {
+		return config.Service{RPC: config.RPC{GRPCPort: ports[i], MembershipPort: ports[4+i], BindOnIP: host}}
+	}
+	frontend := net.JoinHostPort(host, strconv.Itoa(ports[0]))
+	return &config.Config{
+		Global: config.Global{
+			Membership: config.Membership{MaxJoinDuration: 30 * time.Second, BroadcastAddress: host},
+			Metrics:    &metrics.Config{Prometheus: &metrics.PrometheusConfig{ListenAddress: "", HandlerPath: "/metrics"}},
+		},
+		Persistence: config.Persistence{
+			DefaultStore:     sqliteplugin.PluginName,
+			VisibilityStore:  sqliteplugin.PluginName,
+			NumHistoryShards: 1,
+			DataStores:       map[string]config.DataStore{sqliteplugin.PluginName: {SQL: &sqlCfg}},
+		},
+		ClusterMetadata: &cluster.Config{
+			FailoverVersionIncrement: 10,
+			MasterClusterName:        "active",
+			CurrentClusterName:       "active",
+			ClusterInformation: map[string]cluster.ClusterInformation{
+				"active": {Enabled: true, InitialFailoverVersion: 1, RPCAddress: frontend},
+			},
+		},
+		DCRedirectionPolicy: config.DCRedirectionPolicy{Policy: "noop"},
+		Services: map[string]config.Service{
+			"frontend": service(0), "history": service(1), "matching": service(2), "worker": service(3),
+		},
+		Archival: config.Archival{
+			History:    config.HistoryArchival{State: "disabled"},
+			Visibility: config.VisibilityArchival{State: "disabled"},
+		},
+		PublicClient: config.PublicClient{HostPort: frontend},
+		NamespaceDefaults: config.NamespaceDefaults{Archival: config.ArchivalNamespaceDefaults{
+			History:    config.HistoryArchivalNamespaceDefaults{State: "disabled"},
+			Visibility: config.VisibilityArchivalNamespaceDefaults{State: "disabled"},
+		}},
+	}
+}
+
+func splitAddress(addr string) (string, int, error) {
+	if addr == "" {
+		return "127.0.0.1", 0, nil
+	}
+	host, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", 0, fmt.Errorf("embedded temporal: address %q: %w", addr, err)
+	}
+	port, err := strconv.Atoi(p)
+	if err != nil {
+		return "", 0, fmt.Errorf("embedded temporal: address %q: port is not a number", addr)
+	}
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	return host, port, nil
+}
+
+// freePorts returns n ports on host: the first is want when want is not 0.
+func freePorts(host string, want, n int) ([]int, error) {
+	ports := make([]int, 0, n)
+	if want != 0 {
+		ports = append(ports, want)
+	}
+	var held []net.Listener
+	defer func() {
+		for _, l := range held {
+			_ = l.Close()
+		}
+	}()
+	for len(ports) < n {
+		l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+		if err != nil {
+			return nil, fmt.Errorf("embedded temporal: find a free port: %w", err)
+		}
+		held = append(held, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
+}

@@ -1,0 +1,224 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/larder-council/larder/activities"
+	"github.com/larder-council/larder/activities/mail"
+	"github.com/larder-council/larder/cmd/larder/embeddedtemporal"
+	"github.com/larder-council/larder/connectors"
+	"github.com/larder-council/larder/connectors/registry"
+	"github.com/larder-council/larder/forms"
+	"github.com/larder-council/larder/forms/web"
+	"github.com/larder-council/larder/workflows"
+	"github.com/larder-council/larder/workflows/recipe"
+)
+
+// roles says which parts a process runs: serve runs both.
+type roles struct{ web, worker bool }
+
+// app is a running Larder process. Every field is safe to close half-built.
+type app struct {
+	cfg      Config
+	log      *slog.Logger
+	temporal *embeddedtemporal.Server
+	tc       client.Client
+	mini     *miniredis.Miniredis
+	redis    redis.UniversalClient
+	worker   worker.Worker
+	http     *http.Server
+	// Addr is where the web server listens once started.
+	Addr string
+}
+
+// run starts the process, calls started once it serves, and blocks until ctx ends.
+func run(ctx context.Context, cfg Config, r roles, logger *slog.Logger, started func(*app)) error {
+	a := &app{cfg: cfg, log: logger}
+	defer a.close()
+	if err := a.start(ctx, r); err != nil {
+		return err
+	}
+	logger.Info("larder started", "web", r.web, "worker", r.worker, "http", a.Addr)
+	if started != nil {
+		started(a)
+	}
+	<-ctx.Done()
+	logger.Info("larder stopping")
+	return nil
+}
+
+func (a *app) start(ctx context.Context, r roles) error {
+	cfg := a.cfg
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return fmt.Errorf("data folder: %w", err)
+	}
+	conns, err := registry.LoadFile(filepath.Join(cfg.RecipesDir, "connectors.yaml"))
+	if err != nil {
+		return err
+	}
+	if err := a.startTemporal(ctx); err != nil {
+		return err
+	}
+	if err := a.startRedis(ctx); err != nil {
+		return err
+	}
+	if r.worker {
+		if err := a.startWorker(conns); err != nil {
+			return err
+		}
+	}
+	if r.web {
+		if err := a.startWeb(conns); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (a *app) startTemporal(ctx context.Context) error {
+	addr := a.cfg.Temporal.Address
+	if addr == "" {
+		srv, err := embeddedtemporal.New(embeddedtemporal.Config{
+			DatabaseFile: filepath.Join(a.cfg.DataDir, "temporal.db"),
+			Namespace:    a.cfg.Temporal.Namespace,
+		})
+		if err != nil {
+			return err
+		}
+		a.temporal = srv
+		if err := srv.Start(); err != nil {
+			return err
+		}
+		addr = srv.HostPort()
+		a.log.Info("embedded temporal started", "address", addr, "database", filepath.Join(a.cfg.DataDir, "temporal.db"))
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		tc, err := client.DialContext(ctx, client.Options{
+			HostPort:  addr,
+			Namespace: a.cfg.Temporal.Namespace,
+			Logger:    log.NewStructuredLogger(a.log.With("component", "temporal-client")),
+		})
+		if err == nil {
+			a.tc = tc
+			return nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return fmt.Errorf("connect to temporal at %s: %w", addr, err)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+func (a *app) startRedis(ctx context.Context) error {
+	url := a.cfg.Redis.URL
+	if url == "" {
+		m, err := miniredis.Run()
+		if err != nil {
+			return fmt.Errorf("embedded redis: %w", err)
+		}
+		a.mini = m
+		url = "redis://" + m.Addr()
+	}
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		return fmt.Errorf("redis.url: not a redis:// URL")
+	}
+	a.redis = redis.NewClient(opts)
+	if err := a.redis.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("redis: %w", err)
+	}
+	return nil
+}
+
+func (a *app) startWorker(conns *connectors.Registry) error {
+	var sender mail.Sender = &mail.Outbox{Dir: filepath.Join(a.cfg.DataDir, "outbox"), From: a.cfg.SMTP.From}
+	if a.cfg.SMTP.URL != "" {
+		s, err := mail.NewSMTP(a.cfg.SMTP.URL, a.cfg.SMTP.From, a.redis)
+		if err != nil {
+			return err
+		}
+		sender = s
+	}
+	w := worker.New(a.tc, a.cfg.Temporal.TaskQueue, worker.Options{})
+	w.RegisterWorkflowWithOptions(workflows.Case, workflow.RegisterOptions{Name: workflows.CaseWorkflow})
+	w.RegisterActivity(&activities.Activities{Connectors: conns, Mail: sender})
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	a.worker = w
+	return nil
+}
+
+func (a *app) startWeb(conns *connectors.Registry) error {
+	recipes, err := recipe.LoadDir(a.cfg.RecipesDir, conns)
+	if err != nil {
+		return fmt.Errorf("recipes in %s:\n%w", a.cfg.RecipesDir, err)
+	}
+	secret, err := a.cfg.secret()
+	if err != nil {
+		return err
+	}
+	srv := &web.Server{
+		Recipes: recipes, Temporal: a.tc, TaskQueue: a.cfg.Temporal.TaskQueue, Redis: a.redis,
+		Connectors: conns, Validator: forms.New(), Secret: secret, CouncilName: a.cfg.CouncilName, Log: a.log,
+	}
+	h, err := srv.Handler()
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", a.cfg.HTTP.Address)
+	if err != nil {
+		return fmt.Errorf("http.address: %w", err)
+	}
+	a.Addr = ln.Addr().String()
+	a.http = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
+	go func() {
+		if err := a.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.log.Error("web server stopped", "err", err)
+		}
+	}()
+	return nil
+}
+
+// close stops everything in reverse order: drain HTTP, stop the worker,
+// then the clients and embedded servers.
+func (a *app) close() {
+	if a.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_ = a.http.Shutdown(ctx)
+		cancel()
+	}
+	if a.worker != nil {
+		a.worker.Stop()
+	}
+	if a.tc != nil {
+		a.tc.Close()
+	}
+	if a.redis != nil {
+		_ = a.redis.Close()
+	}
+	if a.mini != nil {
+		a.mini.Close()
+	}
+	if a.temporal != nil {
+		if err := a.temporal.Stop(); err != nil {
+			a.log.Warn("embedded temporal stop", "err", err)
+		}
+	}
+}

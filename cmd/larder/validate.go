@@ -1,0 +1,93 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/larder-council/larder/connectors"
+	"github.com/larder-council/larder/connectors/registry"
+	"github.com/larder-council/larder/forms"
+	"github.com/larder-council/larder/workflows/recipe"
+)
+
+// validateCommand checks recipe files (or every recipe in folders) against
+// the connectors.yaml beside them, printing one file:line:col line per
+// problem. It returns 1 when any recipe has a problem.
+func validateCommand(args []string, out io.Writer) int {
+	if len(args) == 0 {
+		args = []string{"recipes"}
+	}
+	var files []string
+	for _, a := range args {
+		if st, err := os.Stat(a); err == nil && st.IsDir() {
+			fs, err := recipe.RecipeFiles(a)
+			if err != nil {
+				fmt.Fprintf(out, "%s: %v\n", a, err)
+				return 1
+			}
+			files = append(files, fs...)
+		} else {
+			files = append(files, a)
+		}
+	}
+	bad := 0
+	v := forms.New()
+	conns := map[string]*connectors.Registry{}
+	for _, f := range files {
+		dir := filepath.Dir(f)
+		reg, ok := conns[dir]
+		if !ok {
+			var err error
+			reg, err = registry.LoadFile(filepath.Join(dir, "connectors.yaml"))
+			if err != nil && !errors.Is(err, os.ErrNotExist) {
+				fmt.Fprintln(out, err)
+				return 1
+			}
+			conns[dir] = reg
+		}
+		var cs recipe.Connectors
+		if reg != nil {
+			cs = reg
+		}
+		r, err := recipe.LoadFile(f, cs)
+		var ps recipe.Problems
+		switch {
+		case errors.As(err, &ps):
+			for _, p := range ps {
+				fmt.Fprintln(out, p.Error())
+			}
+			bad += len(ps)
+			continue
+		case err != nil:
+			fmt.Fprintf(out, "%s: %v\n", f, err)
+			bad++
+			continue
+		}
+		for _, fe := range exampleProblems(v, r) {
+			fmt.Fprintf(out, "%s: %s\n", f, fe)
+			bad++
+		}
+	}
+	if bad > 0 {
+		return 1
+	}
+	fmt.Fprintf(out, "%d recipes valid\n", len(files))
+	return 0
+}
+
+// exampleProblems reports example answers that fail their own question's rules.
+func exampleProblems(v *forms.Validator, r *recipe.Recipe) []string {
+	var out []string
+	for _, f := range r.Fields() {
+		if f.Example == "" {
+			continue
+		}
+		if msg := v.Field(f, forms.Clean(f, f.Example)); msg != "" {
+			out = append(out, fmt.Sprintf("form field %s: example %q fails its rules: %s", f.ID, f.Example, msg))
+		}
+	}
+	return out
+}

@@ -1,0 +1,129 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/larder-council/larder/forms"
+	"github.com/larder-council/larder/workflows/recipe"
+)
+
+// serviceSummary is one entry of GET /api/v1/services.
+type serviceSummary struct {
+	ID      string `json:"id"`
+	Title   string `json:"title"`
+	Summary string `json:"summary,omitempty"`
+	Version string `json:"version"`
+}
+
+// fieldView is a question as API clients see it.
+type fieldView struct {
+	ID       string          `json:"id"`
+	Type     string          `json:"type"`
+	Label    string          `json:"label"`
+	Hint     string          `json:"hint,omitempty"`
+	Required bool            `json:"required"`
+	Validate string          `json:"validate,omitempty"`
+	Options  []recipe.Option `json:"options,omitempty"`
+	Example  string          `json:"example,omitempty"`
+}
+
+type pageView struct {
+	ID     string      `json:"id"`
+	Title  string      `json:"title"`
+	Fields []fieldView `json:"fields"`
+}
+
+func (s *Server) apiServices(c *gin.Context) {
+	out := make([]serviceSummary, 0, len(s.Recipes))
+	for _, r := range s.Recipes {
+		out = append(out, serviceSummary{ID: r.ID, Title: r.Title, Summary: r.Summary, Version: r.Version})
+	}
+	c.JSON(http.StatusOK, gin.H{"services": out})
+}
+
+func (s *Server) apiService(c *gin.Context) {
+	r := s.recipe(c.Param("service"))
+	if r == nil {
+		problem(c, http.StatusNotFound, "No such service", nil)
+		return
+	}
+	pages := make([]pageView, 0, len(r.Form.Pages))
+	for _, p := range r.Form.Pages {
+		pv := pageView{ID: p.ID, Title: p.Title, Fields: []fieldView{}}
+		for _, f := range p.Fields {
+			pv.Fields = append(pv.Fields, fieldView{
+				ID: f.ID, Type: f.Type, Label: f.Label, Hint: f.Hint, Required: f.Required(),
+				Validate: f.Validate, Options: f.Options, Example: f.Example,
+			})
+		}
+		pages = append(pages, pv)
+	}
+	c.JSON(http.StatusOK, gin.H{
+		"id": r.ID, "title": r.Title, "summary": r.Summary, "version": r.Version + "+" + r.Hash,
+		"reference_prefix": r.ReferencePrefix, "pages": pages,
+	})
+}
+
+// apiSubmit takes a JSON object of answers keyed by question id. A repeat
+// with the same Idempotency-Key header returns the same case.
+func (s *Server) apiSubmit(c *gin.Context) {
+	r := s.recipe(c.Param("service"))
+	if r == nil {
+		problem(c, http.StatusNotFound, "No such service", nil)
+		return
+	}
+	var raw map[string]any
+	dec := json.NewDecoder(c.Request.Body)
+	dec.UseNumber()
+	if err := dec.Decode(&raw); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			problem(c, http.StatusRequestEntityTooLarge, "Request body too large", nil)
+			return
+		}
+		problem(c, http.StatusBadRequest, "The body must be a JSON object of answers keyed by question id", nil)
+		return
+	}
+	answers, errs := s.Validator.Form(r, raw)
+	if len(errs) > 0 {
+		problem(c, http.StatusUnprocessableEntity, "Some answers need fixing", errs)
+		return
+	}
+	ref, err := s.startCase(c.Request.Context(), r, answers, c.GetHeader("Idempotency-Key"))
+	if err != nil {
+		s.Log.ErrorContext(c, "submission not started", "service", r.ID, "err", err)
+		problem(c, http.StatusServiceUnavailable, "We could not take your submission just now; try again shortly", nil)
+		return
+	}
+	c.Header("Location", "/api/v1/cases/"+ref)
+	c.JSON(http.StatusCreated, gin.H{"reference": ref, "status_url": "/api/v1/cases/" + ref, "track_url": "/track/" + ref})
+}
+
+func (s *Server) apiCase(c *gin.Context) {
+	view, err := s.caseView(c.Request.Context(), c.Param("reference"))
+	switch {
+	case errors.Is(err, errNoCase):
+		problem(c, http.StatusNotFound, "No case has that reference", nil)
+	case err != nil:
+		s.Log.ErrorContext(c, "case query failed", "err", err)
+		problem(c, http.StatusServiceUnavailable, "Case progress is unavailable just now; try again shortly", nil)
+	default:
+		c.JSON(http.StatusOK, view)
+	}
+}
+
+// problem writes an RFC 9457 problem+json reply; errs lists each bad answer.
+func problem(c *gin.Context, status int, title string, errs []forms.FieldError) {
+	body := gin.H{"type": "about:blank", "title": title, "status": status}
+	if errs != nil {
+		body["errors"] = errs
+	}
+	c.Header("Content-Type", "application/problem+json")
+	c.Status(status)
+	_ = json.NewEncoder(c.Writer).Encode(body)
+	c.Abort()
+}

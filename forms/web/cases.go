@@ -1,0 +1,100 @@
+package web
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+
+	"github.com/larder-council/larder/workflows"
+	"github.com/larder-council/larder/workflows/recipe"
+)
+
+// referenceAlphabet leaves out characters residents confuse: 0/O, 1/I/L, U/V.
+const referenceAlphabet = "23456789ABCDEFGHJKMNPQRSTWXYZ"
+
+// newReference makes a reference like MB-7K4Q-2PXD. With an idempotency key
+// it is derived from the key, so a repeated submission names the same case;
+// the secret keeps references unguessable even from guessable keys.
+func (s *Server) newReference(r *recipe.Recipe, idempotencyKey string) string {
+	var b [8]byte
+	if idempotencyKey == "" {
+		_, _ = rand.Read(b[:])
+	} else {
+		mac := hmac.New(sha256.New, s.Secret)
+		fmt.Fprintf(mac, "%s\x00%s", r.ID, idempotencyKey)
+		copy(b[:], mac.Sum(nil))
+	}
+	out := make([]byte, 0, 16)
+	out = append(out, r.ReferencePrefix...)
+	for i, c := range b {
+		if i%4 == 0 {
+			out = append(out, '-')
+		}
+		out = append(out, referenceAlphabet[int(c)%len(referenceAlphabet)])
+	}
+	return string(out)
+}
+
+// startCase starts the case workflow. The reference is the workflow id and
+// Temporal refuses a second workflow with it, so a repeat with the same key
+// returns the case already started, even after it has finished.
+func (s *Server) startCase(ctx context.Context, r *recipe.Recipe, answers map[string]any, idempotencyKey string) (string, error) {
+	for attempt := 0; attempt < 3; attempt++ {
+		ref := s.newReference(r, idempotencyKey)
+		opts := client.StartWorkflowOptions{
+			ID:                                       ref,
+			TaskQueue:                                s.TaskQueue,
+			WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+			WorkflowExecutionErrorWhenAlreadyStarted: idempotencyKey == "",
+		}
+		in := workflows.CaseInput{Reference: ref, Recipe: *r, Answers: answers, SubmittedAt: time.Now().UTC()}
+		_, err := s.Temporal.ExecuteWorkflow(ctx, opts, workflows.CaseWorkflow, in)
+		var started *serviceerror.WorkflowExecutionAlreadyStarted
+		switch {
+		case err == nil:
+			return ref, nil
+		case errors.As(err, &started) && idempotencyKey != "":
+			return ref, nil
+		case errors.As(err, &started):
+			continue // a random reference collided; draw another
+		}
+		return "", fmt.Errorf("start case: %w", err)
+	}
+	return "", errors.New("start case: could not find a free reference")
+}
+
+var referencePattern = regexp.MustCompile(`^[A-Z]{1,4}-[` + referenceAlphabet + `]{4}-[` + referenceAlphabet + `]{4}$`)
+
+// errNoCase means no case has the reference.
+var errNoCase = errors.New("no case has that reference")
+
+// caseView asks the case workflow for its progress.
+func (s *Server) caseView(ctx context.Context, ref string) (workflows.CaseView, error) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	var view workflows.CaseView
+	if !referencePattern.MatchString(ref) {
+		return view, errNoCase
+	}
+	v, err := s.Temporal.QueryWorkflow(ctx, ref, "", workflows.CaseQuery)
+	var nf *serviceerror.NotFound
+	if errors.As(err, &nf) {
+		return view, errNoCase
+	}
+	if err != nil {
+		return view, fmt.Errorf("query case: %w", err)
+	}
+	if err := v.Get(&view); err != nil {
+		return view, fmt.Errorf("query case: %w", err)
+	}
+	return view, nil
+}

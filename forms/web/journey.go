@@ -1,0 +1,284 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/larder-council/larder/forms"
+	"github.com/larder-council/larder/workflows"
+	"github.com/larder-council/larder/workflows/recipe"
+)
+
+// fieldState is one question as rendered: its answer, choices and error.
+type fieldState struct {
+	Field        recipe.Field
+	Value        string
+	Hint         string
+	Error        string
+	Options      []recipe.Option
+	LookupFailed string
+	Describedby  string
+}
+
+func (s *Server) home(c *gin.Context) {
+	s.render(c, http.StatusOK, "home", "Council services", false, gin.H{"Services": s.Recipes})
+}
+
+func (s *Server) start(c *gin.Context) {
+	r := s.recipe(c.Param("service"))
+	if r == nil {
+		s.notFound(c)
+		return
+	}
+	s.render(c, http.StatusOK, "start", r.Title, false, gin.H{"Recipe": r, "First": pageURL(r, 0)})
+}
+
+func pageURL(r *recipe.Recipe, i int) string {
+	return "/services/" + r.ID + "/pages/" + r.Form.Pages[i].ID
+}
+
+func pageIndex(r *recipe.Recipe, id string) int {
+	return slices.IndexFunc(r.Form.Pages, func(p recipe.Page) bool { return p.ID == id })
+}
+
+// journey loads the service, page and draft a request is about.
+func (s *Server) journey(c *gin.Context) (r *recipe.Recipe, page int, sid string, d *draft, ok bool) {
+	r = s.recipe(c.Param("service"))
+	if r == nil {
+		s.notFound(c)
+		return nil, 0, "", nil, false
+	}
+	page = pageIndex(r, c.Param("page"))
+	sid = s.sessionID(c)
+	d, err := s.loadDraft(c, sid, r.ID)
+	if err != nil {
+		s.unavailable(c, err)
+		return nil, 0, "", nil, false
+	}
+	return r, page, sid, d, true
+}
+
+func (s *Server) question(c *gin.Context) {
+	r, i, sid, d, ok := s.journey(c)
+	if !ok {
+		return
+	}
+	if i < 0 {
+		s.notFound(c)
+		return
+	}
+	s.showPage(c, http.StatusOK, r, i, sid, d, nil)
+}
+
+func (s *Server) showPage(c *gin.Context, status int, r *recipe.Recipe, i int, sid string, d *draft, errs []forms.FieldError) {
+	p := r.Form.Pages[i]
+	fields := make([]fieldState, 0, len(p.Fields))
+	for _, f := range p.Fields {
+		fs := fieldState{Field: f, Value: d.Answers[f.ID], Hint: f.Hint, Options: f.Options}
+		if f.Type == "address" {
+			opts, err := s.lookupOptions(c, f, d.Answers)
+			switch {
+			case err != nil:
+				s.Log.WarnContext(c, "address lookup failed", "service", r.ID, "err", err)
+				fs.LookupFailed = "We could not look up addresses just now. Try again in a few minutes."
+			case len(opts) == 0:
+				fs.LookupFailed = "We could not find any addresses for that postcode. Go back and check the postcode."
+			}
+			fs.Options = opts
+		}
+		for _, e := range errs {
+			if e.Field == f.ID {
+				fs.Error = e.Message
+			}
+		}
+		if fs.Hint != "" {
+			fs.Describedby = f.ID + "-hint"
+		}
+		if fs.Error != "" {
+			fs.Describedby += " " + f.ID + "-error"
+		}
+		fields = append(fields, fs)
+	}
+	back := "/services/" + r.ID
+	if i > 0 {
+		back = pageURL(r, i-1)
+	}
+	if c.Query("return") == "check" {
+		back = "/services/" + r.ID + "/check"
+	}
+	s.render(c, status, "question", p.Title, len(errs) > 0, gin.H{
+		"Page": p, "Fields": fields, "Errors": errs, "CSRF": s.csrfToken(sid), "Back": back,
+	})
+}
+
+func (s *Server) answer(c *gin.Context) {
+	r, i, sid, d, ok := s.journey(c)
+	if !ok {
+		return
+	}
+	if i < 0 {
+		s.notFound(c)
+		return
+	}
+	if !s.csrfOK(c, sid) {
+		s.render(c, http.StatusForbidden, "problem", "Your session has expired", false, gin.H{
+			"Heading": "Your session has expired", "Body": "Go back, reload the page and try again.",
+		})
+		return
+	}
+	if d.Submitted != "" {
+		// A new report after a sent one starts a new draft with a new key.
+		d = &draft{Answers: map[string]string{}, Labels: map[string]string{}, Key: randomToken()}
+	}
+	p := r.Form.Pages[i]
+	for _, f := range p.Fields {
+		d.Answers[f.ID] = forms.Clean(f, c.PostForm(f.ID))
+	}
+	errs := s.Validator.Page(p, d.Answers)
+	for _, f := range p.Fields {
+		if f.Type != "address" || d.Answers[f.ID] == "" || hasError(errs, f.ID) {
+			continue
+		}
+		opts, err := s.lookupOptions(c, f, d.Answers)
+		if err != nil {
+			s.unavailable(c, err)
+			return
+		}
+		j := slices.IndexFunc(opts, func(o recipe.Option) bool { return o.Value == d.Answers[f.ID] })
+		if j < 0 {
+			errs = append(errs, forms.FieldError{Field: f.ID, Message: "Select an address from the list"})
+			continue
+		}
+		d.Labels[f.ID] = opts[j].Label
+	}
+	if len(errs) > 0 {
+		s.showPage(c, http.StatusUnprocessableEntity, r, i, sid, d, errs)
+		return
+	}
+	if err := s.saveDraft(c, sid, r.ID, d); err != nil {
+		s.unavailable(c, err)
+		return
+	}
+	next := "/services/" + r.ID + "/check"
+	if i+1 < len(r.Form.Pages) && c.Query("return") != "check" {
+		next = pageURL(r, i+1)
+	}
+	c.Redirect(http.StatusSeeOther, next)
+}
+
+func hasError(errs []forms.FieldError, field string) bool {
+	return slices.ContainsFunc(errs, func(e forms.FieldError) bool { return e.Field == field })
+}
+
+// firstUnanswered is the first page with an answer that does not validate, or -1.
+func (s *Server) firstUnanswered(r *recipe.Recipe, d *draft) int {
+	for i, p := range r.Form.Pages {
+		if len(s.Validator.Page(p, d.Answers)) > 0 {
+			return i
+		}
+	}
+	return -1
+}
+
+type summaryRow struct{ Label, Value, Change string }
+
+func (s *Server) check(c *gin.Context) {
+	r, _, sid, d, ok := s.journey(c)
+	if !ok {
+		return
+	}
+	if d.Submitted != "" {
+		c.Redirect(http.StatusSeeOther, "/services/"+r.ID+"/done/"+d.Submitted)
+		return
+	}
+	if i := s.firstUnanswered(r, d); i >= 0 {
+		c.Redirect(http.StatusSeeOther, pageURL(r, i))
+		return
+	}
+	var rows []summaryRow
+	for i, p := range r.Form.Pages {
+		for _, f := range p.Fields {
+			v := d.Answers[f.ID]
+			if label, ok := d.Labels[f.ID]; ok {
+				v = label
+			}
+			for _, o := range f.Options {
+				if o.Value == v {
+					v = o.Label
+				}
+			}
+			rows = append(rows, summaryRow{Label: f.Label, Value: v, Change: pageURL(r, i) + "?return=check"})
+		}
+	}
+	s.render(c, http.StatusOK, "check", "Check your answers", false, gin.H{"Rows": rows, "CSRF": s.csrfToken(sid)})
+}
+
+// submit starts the case. The draft's key makes a double click start one
+// case, and the reference is kept so a second click lands on the same page.
+func (s *Server) submit(c *gin.Context) {
+	r, _, sid, d, ok := s.journey(c)
+	if !ok {
+		return
+	}
+	if !s.csrfOK(c, sid) {
+		s.render(c, http.StatusForbidden, "problem", "Your session has expired", false, gin.H{
+			"Heading": "Your session has expired", "Body": "Go back, reload the page and try again.",
+		})
+		return
+	}
+	if d.Submitted != "" {
+		c.Redirect(http.StatusSeeOther, "/services/"+r.ID+"/done/"+d.Submitted)
+		return
+	}
+	raw := make(map[string]any, len(d.Answers))
+	for k, v := range d.Answers {
+		raw[k] = v
+	}
+	answers, errs := s.Validator.Form(r, raw)
+	if len(errs) > 0 {
+		c.Redirect(http.StatusSeeOther, pageURL(r, max(s.firstUnanswered(r, d), 0)))
+		return
+	}
+	ref, err := s.startCase(c, r, answers, d.Key)
+	if err != nil {
+		s.unavailable(c, err)
+		return
+	}
+	done := &draft{Key: d.Key, Submitted: ref}
+	if err := s.saveDraft(c, sid, r.ID, done); err != nil {
+		s.Log.WarnContext(c, "case started but draft not cleared", "reference", ref, "err", err)
+	}
+	c.Redirect(http.StatusSeeOther, "/services/"+r.ID+"/done/"+ref)
+}
+
+func (s *Server) done(c *gin.Context) {
+	r := s.recipe(c.Param("service"))
+	ref := c.Param("reference")
+	if r == nil || !referencePattern.MatchString(ref) {
+		s.notFound(c)
+		return
+	}
+	s.render(c, http.StatusOK, "done", r.Title+": sent", false, gin.H{"Recipe": r, "Reference": ref})
+}
+
+var statusWords = map[string]string{
+	workflows.StatusRunning:   "In progress",
+	workflows.StatusCompleted: "Closed",
+	workflows.StatusFailed:    "Being looked into",
+}
+
+func (s *Server) track(c *gin.Context) {
+	view, err := s.caseView(c, c.Param("reference"))
+	if errors.Is(err, errNoCase) {
+		s.notFound(c)
+		return
+	}
+	if err != nil {
+		s.unavailable(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "track", "Progress of "+view.Reference, false, gin.H{"View": view, "Status": statusWords[view.Status]})
+}

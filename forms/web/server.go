@@ -1,0 +1,128 @@
+// Package web serves residents and API clients: the service list, the form
+// journey in GOV.UK markup, the JSON API, case tracking and health checks.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/redis/go-redis/v9"
+	"go.temporal.io/sdk/client"
+
+	"github.com/larder-council/larder/connectors"
+	"github.com/larder-council/larder/forms"
+	"github.com/larder-council/larder/workflows/recipe"
+)
+
+// maxBody bounds every request body; larger ones get 413.
+const maxBody = 64 << 10
+
+// Server holds what the web handlers need; construct it with its fields set.
+type Server struct {
+	// Recipes are the services on offer, in the order listed to residents.
+	Recipes []*recipe.Recipe
+	// Temporal starts and queries cases.
+	Temporal client.Client
+	// TaskQueue is where case workflows run.
+	TaskQueue string
+	// Redis holds sessions and drafts.
+	Redis redis.UniversalClient
+	// Connectors answer address lookups while a resident fills in a form.
+	Connectors *connectors.Registry
+	// Validator checks answers.
+	Validator *forms.Validator
+	// Secret signs CSRF tokens and derives references from idempotency keys.
+	Secret []byte
+	// CouncilName is shown in the header of every page.
+	CouncilName string
+	// SecureCookies marks cookies Secure; set it when served over HTTPS.
+	SecureCookies bool
+	// Log receives request errors.
+	Log *slog.Logger
+
+	pages *pageSet
+}
+
+// Handler builds the routes.
+func (s *Server) Handler() (http.Handler, error) {
+	pages, err := loadPages()
+	if err != nil {
+		return nil, err
+	}
+	s.pages = pages
+	if s.Log == nil {
+		s.Log = slog.Default()
+	}
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.Use(gin.Recovery(), limitBody, securityHeaders)
+	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	r.GET("/readyz", s.ready)
+	r.GET("/metrics", gin.WrapH(promhttp.Handler()))
+
+	api := r.Group("/api/v1")
+	api.GET("/services", s.apiServices)
+	api.GET("/services/:service", s.apiService)
+	api.POST("/services/:service/submissions", s.apiSubmit)
+	api.GET("/cases/:reference", s.apiCase)
+
+	r.GET("/", s.home)
+	r.GET("/services/:service", s.start)
+	r.GET("/services/:service/check", s.check)
+	r.POST("/services/:service/check", s.submit)
+	r.GET("/services/:service/done/:reference", s.done)
+	r.GET("/services/:service/pages/:page", s.question)
+	r.POST("/services/:service/pages/:page", s.answer)
+	r.GET("/track/:reference", s.track)
+	r.NoRoute(func(c *gin.Context) { s.notFound(c) })
+	return r, nil
+}
+
+func (s *Server) recipe(id string) *recipe.Recipe {
+	for _, r := range s.Recipes {
+		if r.ID == id {
+			return r
+		}
+	}
+	return nil
+}
+
+// ready answers 200 when Temporal and Redis both answer.
+func (s *Server) ready(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 3*time.Second)
+	defer cancel()
+	checks := gin.H{"temporal": "ok", "redis": "ok"}
+	status := http.StatusOK
+	if _, err := s.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
+		checks["temporal"] = "unavailable"
+		status = http.StatusServiceUnavailable
+	}
+	if err := s.Redis.Ping(ctx).Err(); err != nil {
+		checks["redis"] = "unavailable"
+		status = http.StatusServiceUnavailable
+	}
+	c.JSON(status, checks)
+}
+
+// limitBody refuses bodies over maxBody with 413.
+func limitBody(c *gin.Context) {
+	if c.Request.ContentLength > maxBody {
+		c.AbortWithStatusJSON(http.StatusRequestEntityTooLarge, gin.H{"title": "Request body too large"})
+		return
+	}
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxBody)
+	c.Next()
+}
+
+func securityHeaders(c *gin.Context) {
+	h := c.Writer.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
+	c.Next()
+}

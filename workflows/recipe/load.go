@@ -1,0 +1,163 @@
+package recipe
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+)
+
+// Problem is one mistake in a recipe, positioned in its file.
+type Problem struct {
+	File    string
+	Line    int
+	Col     int
+	Path    string // designer's view of where, e.g. steps.raise.next
+	Message string
+}
+
+// Error formats the problem as file:line:col: path: message.
+func (p Problem) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s:%d:%d: ", p.File, p.Line, p.Col)
+	if p.Path != "" {
+		b.WriteString(p.Path + ": ")
+	}
+	b.WriteString(p.Message)
+	return b.String()
+}
+
+// Problems is every mistake found in one or more recipes.
+type Problems []Problem
+
+// Error prints one problem per line.
+func (ps Problems) Error() string {
+	lines := make([]string, len(ps))
+	for i, p := range ps {
+		lines[i] = p.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Connectors tells the validator which connectors and operations exist.
+type Connectors interface {
+	// Operations lists a connector's operations; ok is false for an unknown connector.
+	Operations(connector string) (ops []string, ok bool)
+}
+
+// LoadFile reads and validates one recipe. The error, when not nil, is Problems.
+func LoadFile(path string, conns Connectors) (*Recipe, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read recipe: %w", err)
+	}
+	return Parse(path, data, conns)
+}
+
+// LoadDir loads every recipe in dir (files ending .yaml, except connectors.yaml).
+func LoadDir(dir string, conns Connectors) ([]*Recipe, error) {
+	paths, err := RecipeFiles(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Recipe
+	var all Problems
+	seen := map[string]string{}
+	for _, p := range paths {
+		r, err := LoadFile(p, conns)
+		var ps Problems
+		if errors.As(err, &ps) {
+			all = append(all, ps...)
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		if other, dup := seen[r.ID]; dup {
+			all = append(all, Problem{File: p, Line: 1, Col: 1, Path: "id", Message: fmt.Sprintf("recipe id %q is also used by %s", r.ID, other)})
+			continue
+		}
+		seen[r.ID] = p
+		out = append(out, r)
+	}
+	if len(all) > 0 {
+		return nil, all
+	}
+	return out, nil
+}
+
+// RecipeFiles lists the recipe files in dir, sorted.
+func RecipeFiles(dir string) ([]string, error) {
+	paths, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, p := range paths {
+		if filepath.Base(p) != "connectors.yaml" {
+			out = append(out, p)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// Parse decodes and validates a recipe held in memory.
+func Parse(file string, data []byte, conns Connectors) (*Recipe, error) {
+	var r Recipe
+	if err := yaml.UnmarshalWithOptions(data, &r, yaml.Strict()); err != nil {
+		return nil, Problems{decodeProblem(file, err)}
+	}
+	sum := sha256.Sum256(data)
+	r.Hash = hex.EncodeToString(sum[:8])
+	r.File = file
+	tree, err := parser.ParseBytes(data, 0)
+	if err != nil {
+		return nil, Problems{decodeProblem(file, err)}
+	}
+	v := &validator{r: &r, file: file, tree: tree, conns: conns}
+	v.validate()
+	if len(v.problems) > 0 {
+		return nil, v.problems
+	}
+	return &r, nil
+}
+
+func decodeProblem(file string, err error) Problem {
+	p := Problem{File: file, Line: 1, Col: 1, Message: err.Error()}
+	var ye yaml.Error
+	if errors.As(err, &ye) {
+		p.Message = ye.GetMessage()
+		if tk := ye.GetToken(); tk != nil && tk.Position != nil {
+			p.Line, p.Col = tk.Position.Line, tk.Position.Column
+		}
+	}
+	return p
+}
+
+// position finds the line and column of a YAML path such as $.steps[2].next,
+// falling back to the nearest parent that exists.
+func position(tree *ast.File, path string) (int, int) {
+	for path != "" && path != "$" {
+		if p, err := yaml.PathString(path); err == nil {
+			if n, err := p.FilterFile(tree); err == nil && n != nil {
+				if tk := n.GetToken(); tk != nil && tk.Position != nil {
+					return tk.Position.Line, tk.Position.Column
+				}
+			}
+		}
+		i := strings.LastIndexAny(path, ".[")
+		if i < 0 {
+			break
+		}
+		path = path[:i]
+	}
+	return 1, 1
+}

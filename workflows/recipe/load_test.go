@@ -1,0 +1,155 @@
+package recipe_test
+
+import (
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/larder-council/larder/connectors/registry"
+	"github.com/larder-council/larder/workflows/recipe"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/recipes/*.golden from the loader's output")
+
+// fakeConnectors is a connectors.yaml with one connector, waste.
+type fakeConnectors map[string][]string
+
+func (f fakeConnectors) Operations(name string) ([]string, bool) {
+	ops, ok := f[name]
+	return ops, ok
+}
+
+var testConnectors = fakeConnectors{"waste": {"book_collection", "find_properties"}}
+
+// problemText is what a designer sees for a recipe: one problem per line,
+// or nothing when it loads.
+func problemText(t *testing.T, path string) string {
+	t.Helper()
+	_, err := recipe.LoadFile(path, testConnectors)
+	if err == nil {
+		return ""
+	}
+	var ps recipe.Problems
+	if !errors.As(err, &ps) {
+		t.Fatalf("LoadFile(%s) = %v, want recipe.Problems", path, err)
+	}
+	return ps.Error() + "\n"
+}
+
+// TestLoadGolden loads each testdata/recipes/<case>.yaml and compares the
+// problems with <case>.golden. Run with -update to rewrite the goldens,
+// then read the diff: a golden is only as right as its review.
+func TestLoadGolden(t *testing.T) {
+	paths, err := filepath.Glob(filepath.Join("testdata", "recipes", "*.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(paths) < 10 {
+		t.Fatalf("found %d golden cases, want at least 10", len(paths))
+	}
+	for _, path := range paths {
+		name := strings.TrimSuffix(filepath.Base(path), ".yaml")
+		t.Run(name, func(t *testing.T) {
+			got := problemText(t, filepath.ToSlash(path))
+			golden := strings.TrimSuffix(path, ".yaml") + ".golden"
+			if *update {
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test -update to create it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("problems differ from %s\n--- got ---\n%s--- want ---\n%s", golden, got, want)
+			}
+		})
+	}
+}
+
+// TestLoadProblemsArePositioned checks every problem points into its file,
+// so an editor can jump to it.
+func TestLoadProblemsArePositioned(t *testing.T) {
+	_, err := recipe.LoadFile("testdata/recipes/several_mistakes.yaml", testConnectors)
+	var ps recipe.Problems
+	if !errors.As(err, &ps) || len(ps) < 5 {
+		t.Fatalf("LoadFile = %v, want several problems", err)
+	}
+	for _, p := range ps {
+		if p.File != "testdata/recipes/several_mistakes.yaml" || p.Line < 2 || p.Col < 1 || p.Path == "" {
+			t.Errorf("problem %q is not positioned in the file with a path", p.Error())
+		}
+	}
+}
+
+func TestLoadShippedRecipes(t *testing.T) {
+	conns, err := registry.LoadFile("../../recipes/connectors.yaml")
+	if err != nil {
+		t.Fatalf("load connectors: %v", err)
+	}
+	files, err := recipe.RecipeFiles("../../recipes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	recipes, err := recipe.LoadDir("../../recipes", conns)
+	if err != nil {
+		t.Fatalf("shipped recipes have problems:\n%v", err)
+	}
+	if len(recipes) == 0 || len(recipes) != len(files) {
+		t.Fatalf("loaded %d recipes from %d files", len(recipes), len(files))
+	}
+	for _, r := range recipes {
+		if r.Hash == "" || r.File == "" {
+			t.Errorf("recipe %s: loader did not set Hash and File", r.ID)
+		}
+		for _, f := range r.Fields() {
+			if f.Required() && f.Example == "" {
+				t.Errorf("recipe %s: required field %s has no example for previews and tests", r.ID, f.ID)
+			}
+		}
+	}
+}
+
+func TestLoadDirRefusesDuplicateRecipeIDs(t *testing.T) {
+	dir := t.TempDir()
+	src, err := os.ReadFile("testdata/recipes/valid.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"a.yaml", "b.yaml"} {
+		if err := os.WriteFile(filepath.Join(dir, name), src, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// connectors.yaml is not a recipe and must be skipped, even if invalid.
+	if err := os.WriteFile(filepath.Join(dir, "connectors.yaml"), []byte("connectors: {}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = recipe.LoadDir(dir, testConnectors)
+	want := filepath.Join(dir, "b.yaml") + `:1:1: id: recipe id "bulky-waste" is also used by ` + filepath.Join(dir, "a.yaml")
+	if err == nil || err.Error() != want {
+		t.Errorf("LoadDir = %v\nwant %s", err, want)
+	}
+}
+
+func TestParseSetsHashFromContent(t *testing.T) {
+	src, err := os.ReadFile("testdata/recipes/valid.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := recipe.Parse("a.yaml", src, testConnectors)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := recipe.Parse("b.yaml", append(src, "# edited\n"...), testConnectors)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Hash == "" || a.Hash == b.Hash {
+		t.Errorf("hashes %q and %q: an edited recipe must get a new hash", a.Hash, b.Hash)
+	}
+}

@@ -1,0 +1,141 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/larder-council/larder/activities"
+	"github.com/larder-council/larder/activities/mail"
+	"github.com/larder-council/larder/connectors"
+	"github.com/larder-council/larder/workflows/recipe"
+)
+
+// Defaults of a call step's retry policy and timeout.
+const (
+	defaultCallTimeout = 30 * time.Second
+	defaultAttempts    = 5
+	defaultInterval    = time.Second
+	defaultMaxInterval = time.Minute
+)
+
+var a *activities.Activities
+
+// call runs a connector operation; its result becomes steps.<id>. A final
+// failure goes to on_error with steps.<id>.error set, or fails the case.
+func (c *caseRun) call(ctx workflow.Context, s recipe.Step) (string, error) {
+	cs := s.Call
+	input, err := recipe.Values(cs.Input, c.env())
+	if err != nil {
+		return "", fmt.Errorf("input: %w", err)
+	}
+	ctx = workflow.WithActivityOptions(ctx, callOptions(cs))
+	var out map[string]any
+	err = workflow.ExecuteActivity(ctx, a.Call, activities.CallRequest{
+		Connector:      cs.Connector,
+		Operation:      cs.Operation,
+		Input:          input,
+		IdempotencyKey: c.in.Reference + "/" + s.ID,
+	}).Get(ctx, &out)
+	if err == nil {
+		c.steps[s.ID] = out
+		c.record(ctx, s.ID, "call", titleOr(s, "Called "+cs.Connector+" "+cs.Operation))
+		return s.Next, nil
+	}
+	lob, refused := lobError(err)
+	c.steps[s.ID] = map[string]any{"error": map[string]any{"status": lob.Status, "code": lob.Code, "message": lob.Message}}
+	if cs.OnError == "" || !refused {
+		// Only a refusal is a business outcome a recipe routes on; a system
+		// that stayed down through every retry fails the case visibly.
+		return "", err
+	}
+	c.record(ctx, s.ID, "call", titleOr(s, cs.Connector+" "+cs.Operation)+": "+lob.Message)
+	return cs.OnError, nil
+}
+
+func callOptions(cs *recipe.CallStep) workflow.ActivityOptions {
+	timeout := cs.Timeout
+	if timeout == 0 {
+		timeout = defaultCallTimeout
+	}
+	retry := &temporal.RetryPolicy{
+		InitialInterval:    defaultInterval,
+		BackoffCoefficient: 2,
+		MaximumInterval:    defaultMaxInterval,
+		MaximumAttempts:    defaultAttempts,
+	}
+	if r := cs.Retry; r != nil {
+		if r.MaxAttempts > 0 {
+			retry.MaximumAttempts = int32(r.MaxAttempts)
+		}
+		if r.Interval > 0 {
+			retry.InitialInterval = r.Interval
+		}
+		if r.MaxInterval > 0 {
+			retry.MaximumInterval = r.MaxInterval
+		}
+	}
+	return workflow.ActivityOptions{StartToCloseTimeout: timeout, RetryPolicy: retry}
+}
+
+// lobError recovers what the line-of-business system said from an activity
+// error, and whether it was a refusal rather than an outage.
+func lobError(err error) (connectors.Error, bool) {
+	var app *temporal.ApplicationError
+	if errors.As(err, &app) {
+		lob := connectors.Error{Message: app.Error()}
+		if app.HasDetails() {
+			_ = app.Details(&lob)
+		}
+		return lob, app.Type() == activities.RefusedError
+	}
+	var timeout *temporal.TimeoutError
+	if errors.As(err, &timeout) {
+		return connectors.Error{Code: "timeout", Message: "the system did not answer in time"}, false
+	}
+	return connectors.Error{Message: err.Error()}, false
+}
+
+// email renders the templates inline and sends through an activity keyed by
+// case and step, so a retry never sends twice.
+func (c *caseRun) email(ctx workflow.Context, s recipe.Step) (string, error) {
+	env := c.env()
+	m := mail.Message{Key: c.in.Reference + "/" + s.ID}
+	for _, f := range []struct {
+		dst  *string
+		tmpl string
+	}{{&m.To, s.Email.To}, {&m.Subject, s.Email.Subject}, {&m.Text, s.Email.Text}, {&m.HTML, s.Email.HTML}} {
+		v, err := recipe.Render(f.tmpl, env)
+		if err != nil {
+			return "", err
+		}
+		*f.dst = v
+	}
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: time.Minute,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Minute, MaximumAttempts: 20},
+	})
+	if err := workflow.ExecuteActivity(ctx, a.SendEmail, m).Get(ctx, nil); err != nil {
+		return "", err
+	}
+	c.record(ctx, s.ID, "email", titleOr(s, "Email sent"))
+	return s.Next, nil
+}
+
+// decide takes the first branch whose condition holds, else otherwise.
+func (c *caseRun) decide(s recipe.Step) (string, error) {
+	env := c.env()
+	for i, b := range s.Decide.Branches {
+		ok, err := recipe.EvalBool(b.When, env)
+		if err != nil {
+			return "", fmt.Errorf("branch %d: %w", i+1, err)
+		}
+		if ok {
+			return b.Next, nil
+		}
+	}
+	return s.Decide.Otherwise, nil
+}
