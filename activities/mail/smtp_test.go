@@ -1,0 +1,184 @@
+package mail_test
+
+import (
+	"context"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/emersion/go-smtp"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/larder-council/larder/activities/mail"
+	"github.com/larder-council/larder/connectors/connectortest"
+)
+
+// relay is an in-process SMTP server that keeps what it receives.
+type relay struct {
+	addr string
+	mu   sync.Mutex
+	got  []delivery
+}
+
+type delivery struct {
+	from string
+	to   []string
+	data string
+}
+
+func newRelay(t *testing.T) *relay {
+	t.Helper()
+	r := &relay{}
+	s := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &session{relay: r}, nil }))
+	s.Domain = "localhost"
+	s.ReadTimeout, s.WriteTimeout = 5*time.Second, 5*time.Second
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.addr = l.Addr().String()
+	go func() { _ = s.Serve(l) }()
+	t.Cleanup(func() { _ = s.Close() })
+	return r
+}
+
+func (r *relay) deliveries() []delivery {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]delivery(nil), r.got...)
+}
+
+type session struct {
+	relay *relay
+	cur   delivery
+}
+
+func (s *session) Reset()        { s.cur = delivery{} }
+func (s *session) Logout() error { return nil }
+func (s *session) Mail(from string, _ *smtp.MailOptions) error {
+	s.cur.from = from
+	return nil
+}
+func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.cur.to = append(s.cur.to, to)
+	return nil
+}
+func (s *session) Data(r io.Reader) error {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	s.cur.data = string(b)
+	s.relay.mu.Lock()
+	defer s.relay.mu.Unlock()
+	s.relay.got = append(s.relay.got, s.cur)
+	return nil
+}
+
+func newSMTP(t *testing.T, r *relay, mr *miniredis.Miniredis) *mail.SMTP {
+	t.Helper()
+	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr(), MaxRetries: -1, DialerRetries: 1, DialerRetryTimeout: time.Millisecond})
+	t.Cleanup(func() { _ = rdb.Close() })
+	s, err := mail.NewSMTP("smtp://"+r.addr, "noreply@larchester.example", rdb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestSMTPSendsOncePerKey(t *testing.T) {
+	r := newRelay(t)
+	mr := miniredis.RunT(t)
+	s := newSMTP(t, r, mr)
+	ctx := context.Background()
+
+	for i := 0; i < 2; i++ {
+		if err := s.Send(ctx, confirm); err != nil {
+			t.Fatalf("Send %d: %v", i+1, err)
+		}
+	}
+	got := r.deliveries()
+	if len(got) != 1 {
+		t.Fatalf("relay received %d messages, want 1", len(got))
+	}
+	d := got[0]
+	if d.from != "noreply@larchester.example" || len(d.to) != 1 || d.to[0] != "sam@example.com" {
+		t.Errorf("envelope from %q to %v", d.from, d.to)
+	}
+	if !strings.Contains(d.data, "Subject: Missed bin reported: MB-7K4Q-2PXD") || !messageID.MatchString(d.data) {
+		t.Errorf("message lacks its subject or Message-ID:\n%s", d.data)
+	}
+	key := "larder:email:sent:" + confirm.Key
+	if !mr.Exists(key) {
+		t.Fatalf("no sent marker %s in Redis", key)
+	}
+	if ttl := mr.TTL(key); ttl < 29*24*time.Hour || ttl > 30*24*time.Hour {
+		t.Errorf("sent marker expires in %v, want 30 days", ttl)
+	}
+}
+
+func TestSMTPDifferentKeysBothSend(t *testing.T) {
+	r := newRelay(t)
+	s := newSMTP(t, r, miniredis.RunT(t))
+	refused := confirm
+	refused.Key = "MB-7K4Q-2PXD/refused"
+	for _, m := range []mail.Message{confirm, refused} {
+		if err := s.Send(context.Background(), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(r.deliveries()); n != 2 {
+		t.Errorf("relay received %d messages, want 2", n)
+	}
+}
+
+func TestSMTPWithoutRedisSendsNothing(t *testing.T) {
+	r := newRelay(t)
+	mr := miniredis.RunT(t)
+	s := newSMTP(t, r, mr)
+	mr.Close()
+	err := s.Send(context.Background(), confirm)
+	if err == nil || !strings.Contains(err.Error(), "check sent") {
+		t.Errorf("Send with Redis down = %v, want a check sent error", err)
+	}
+	if n := len(r.deliveries()); n != 0 {
+		t.Errorf("relay received %d messages although the sent marker could not be checked", n)
+	}
+}
+
+func TestSMTPRelayDownIsAnError(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	_ = l.Close()
+	mr := miniredis.RunT(t)
+	s := newSMTP(t, &relay{addr: addr}, mr)
+	if err := s.Send(context.Background(), confirm); err == nil {
+		t.Fatal("Send with the relay down: want an error so the activity retries")
+	}
+	if mr.Exists("larder:email:sent:" + confirm.Key) {
+		t.Error("a message that was not sent is marked as sent")
+	}
+}
+
+func TestNewSMTPRefusesBadURLs(t *testing.T) {
+	const password = "r3lay-pa55"
+	for _, tc := range []struct{ url, want string }{
+		{"http://relay.example:25", `scheme must be smtp or smtps, not "http"`},
+		{"smtp://user:" + password + "@relay.example:smtp", "smtp.url:"},
+		{"smtp://user:" + password + "@relay example", "smtp.url:"},
+	} {
+		_, err := mail.NewSMTP(tc.url, "noreply@larchester.example", nil)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("NewSMTP(%q) = %v, want an error containing %q", tc.url, err, tc.want)
+			continue
+		}
+		connectortest.NoSecretInError(t, err, password)
+	}
+}

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/larder-council/larder/cmd/wastesim/sim"
+)
+
+// startLarder runs `larder serve` in-process against a real embedded
+// Temporal server and the waste simulator, and returns its base URL.
+func startLarder(t *testing.T, waste *sim.Server) (base, dataDir string) {
+	t.Helper()
+	ws := httptest.NewServer(waste)
+	t.Cleanup(ws.Close)
+	t.Setenv("WASTE_URL", ws.URL)
+
+	cfg := defaults()
+	cfg.DataDir = t.TempDir()
+	cfg.RecipesDir = recipesDir
+	cfg.HTTP.Address = "127.0.0.1:0"
+	cfg.Redis.URL = os.Getenv("LARDER_TEST_REDIS_URL")
+	ctx, cancel := context.WithCancel(context.Background())
+	started := make(chan string, 1)
+	stopped := make(chan error, 1)
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	go func() { stopped <- run(ctx, cfg, roles{web: true, worker: true}, logger, func(a *app) { started <- a.Addr }) }()
+	select {
+	case addr := <-started:
+		base = "http://" + addr
+	case err := <-stopped:
+		cancel()
+		t.Fatalf("larder did not start: %v", err)
+	case <-time.After(60 * time.Second):
+		cancel()
+		t.Fatal("larder did not start within 60s")
+	}
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-stopped:
+			if err != nil {
+				t.Errorf("larder stopped with %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("larder did not shut down within 30s")
+		}
+	})
+	return base, cfg.DataDir
+}
+
+func TestServeMissedBinEndToEnd(t *testing.T) {
+	waste := sim.New(sim.Options{})
+	base, dataDir := startLarder(t, waste)
+
+	for _, path := range []string{"/healthz", "/readyz"} {
+		resp, err := http.Get(base + path)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %v %v", path, resp.StatusCode, err)
+		}
+		resp.Body.Close()
+	}
+
+	t.Run("example answers reach completed with one email and one report", func(t *testing.T) {
+		status, reply := submit(t, base, exampleAnswers(t), "")
+		if status != http.StatusCreated {
+			t.Fatalf("submit: %d %v", status, reply)
+		}
+		ref, _ := reply["reference"].(string)
+		if !referenceLike(ref) {
+			t.Fatalf("reference %q does not look like MB-XXXX-XXXX", ref)
+		}
+		view := waitForCase(t, base, ref, 20*time.Second)
+		if view.Status != "completed" || view.Outcome != "Missed collection reported" {
+			t.Fatalf("case ended %q %q: %+v", view.Status, view.Outcome, view.Timeline)
+		}
+		mails := emailsFor(outbox(t, dataDir), ref)
+		if len(mails) != 1 || !strings.Contains(mails[0], ref) || !strings.Contains(mails[0], "To: <sam@example.com>") {
+			t.Fatalf("want one email to the resident naming %s, got %d: %v", ref, len(mails), mails)
+		}
+		if n := len(waste.MissedCollections()); n != 1 {
+			t.Fatalf("want one missed-collection record, got %d", n)
+		}
+	})
+
+	t.Run("same idempotency key returns the same case", func(t *testing.T) {
+		answers := exampleAnswers(t)
+		answers["uprn"] = "100001000002"
+		_, first := submit(t, base, answers, "resident-click-1")
+		_, second := submit(t, base, answers, "resident-click-1")
+		if first["reference"] == nil || first["reference"] != second["reference"] {
+			t.Fatalf("references differ: %v then %v", first["reference"], second["reference"])
+		}
+		waitForCase(t, base, first["reference"].(string), 20*time.Second)
+		_, third := submit(t, base, answers, "resident-click-1")
+		if third["reference"] != first["reference"] {
+			t.Fatalf("after completion the key named another case: %v", third["reference"])
+		}
+		if n := len(waste.MissedCollections()); n != 2 {
+			t.Fatalf("want 2 records after one repeated submission, got %d", n)
+		}
+	})
+
+	t.Run("a refusal by the waste system emails a polite refusal", func(t *testing.T) {
+		answers := exampleAnswers(t)
+		answers["bin_type"] = "garden" // house 1 has no garden subscription
+		_, reply := submit(t, base, answers, "")
+		ref := reply["reference"].(string)
+		view := waitForCase(t, base, ref, 20*time.Second)
+		if view.Outcome != "Report not accepted" {
+			t.Fatalf("outcome %q", view.Outcome)
+		}
+		mails := emailsFor(outbox(t, dataDir), ref)
+		if len(mails) != 1 || !strings.Contains(mails[0], "garden waste subscription") {
+			t.Fatalf("want one refusal naming the reason, got %v", mails)
+		}
+	})
+
+	t.Run("bad answers get 422 with one entry per field", func(t *testing.T) {
+		answers := exampleAnswers(t)
+		answers["postcode"] = "not a postcode"
+		delete(answers, "email")
+		status, reply := submit(t, base, answers, "")
+		if status != http.StatusUnprocessableEntity {
+			t.Fatalf("status %d", status)
+		}
+		errs, _ := reply["errors"].([]any)
+		fields := map[string]string{}
+		for _, e := range errs {
+			m := e.(map[string]any)
+			fields[m["field"].(string)] = m["message"].(string)
+		}
+		if fields["postcode"] != "Enter a full UK postcode, like LR1 1AA" || fields["email"] != "Enter email address" || len(fields) != 2 {
+			t.Fatalf("errors: %v", fields)
+		}
+	})
+
+	t.Run("unknown case is 404", func(t *testing.T) {
+		resp, err := http.Get(base + "/api/v1/cases/MB-2222-2222")
+		if err != nil || resp.StatusCode != http.StatusNotFound {
+			t.Fatalf("got %v %v", resp.StatusCode, err)
+		}
+		resp.Body.Close()
+	})
+}
+
+func referenceLike(ref string) bool {
+	return len(ref) == 12 && strings.HasPrefix(ref, "MB-") && ref[7] == '-'
+}
