@@ -64,8 +64,9 @@ func Clean(f recipe.Field, raw string) string {
 	s := strings.TrimSpace(raw)
 	switch f.Type {
 	case "postcode":
-		if s != "" {
-			return NormalisePostcode(s)
+		// Only a real postcode is reformatted; anything else is shown back as typed.
+		if n := NormalisePostcode(s); postcodePattern.MatchString(n) {
+			return n
 		}
 	case "email":
 		return strings.ToLower(s)

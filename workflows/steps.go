@@ -52,7 +52,7 @@ func (c *caseRun) call(ctx workflow.Context, s recipe.Step) (string, error) {
 		// that stayed down through every retry fails the case visibly.
 		return "", err
 	}
-	c.record(ctx, s.ID, "call", titleOr(s, cs.Connector+" "+cs.Operation)+": "+lob.Message)
+	c.record(ctx, s.ID, "call", "Not accepted: "+lob.Message)
 	return cs.OnError, nil
 }
 

@@ -20,8 +20,12 @@ type SMTP struct {
 	sent   redis.UniversalClient
 }
 
-// sentFor is how long a sent key is remembered.
-const sentFor = 30 * 24 * time.Hour
+// sentFor is how long a sent key is remembered; sendingFor how long an
+// attempt may hold it before another may try.
+const (
+	sentFor    = 30 * 24 * time.Hour
+	sendingFor = 5 * time.Minute
+)
 
 // NewSMTP reads a relay URL: smtp://user:password@host:587 (STARTTLS when
 // offered) or smtps://... (TLS). It does not connect.
@@ -57,22 +61,31 @@ func NewSMTP(rawURL, from string, sent redis.UniversalClient) (*SMTP, error) {
 	return &SMTP{client: c, from: from, sent: sent}, nil
 }
 
-// Send relays the message unless its key was sent before.
+// Send relays the message unless its key was sent before. The key is
+// reserved before sending, so two overlapping attempts cannot both send; a
+// reservation left by a crashed attempt lapses after sendingFor.
 func (s *SMTP) Send(ctx context.Context, m Message) error {
 	key := "larder:email:sent:" + m.Key
-	if n, err := s.sent.Exists(ctx, key).Result(); err != nil {
-		return fmt.Errorf("smtp: check sent: %w", err)
-	} else if n > 0 {
-		return nil
+	reserved, err := s.sent.SetNX(ctx, key, "sending", sendingFor).Result()
+	if err != nil {
+		return fmt.Errorf("smtp: reserve: %w", err)
+	}
+	if !reserved {
+		state, err := s.sent.Get(ctx, key).Result()
+		if err == nil && state != "sending" {
+			return nil // sent before
+		}
+		return fmt.Errorf("smtp: another attempt is sending this email; will check again")
 	}
 	msg, err := compose(s.from, m, time.Now())
-	if err != nil {
-		return err
+	if err == nil {
+		err = s.client.DialAndSendWithContext(ctx, msg)
 	}
-	if err := s.client.DialAndSendWithContext(ctx, msg); err != nil {
+	if err != nil {
+		_ = s.sent.Del(context.WithoutCancel(ctx), key).Err()
 		return fmt.Errorf("smtp: send: %w", err)
 	}
-	if err := s.sent.Set(ctx, key, time.Now().UTC().Format(time.RFC3339), sentFor).Err(); err != nil {
+	if err := s.sent.Set(context.WithoutCancel(ctx), key, time.Now().UTC().Format(time.RFC3339), sentFor).Err(); err != nil {
 		// The email went; failing now would send it again on retry.
 		slog.WarnContext(ctx, "email sent but not recorded as sent", "key", m.Key, "err", err)
 	}

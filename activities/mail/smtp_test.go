@@ -142,8 +142,8 @@ func TestSMTPWithoutRedisSendsNothing(t *testing.T) {
 	s := newSMTP(t, r, mr)
 	mr.Close()
 	err := s.Send(context.Background(), confirm)
-	if err == nil || !strings.Contains(err.Error(), "check sent") {
-		t.Errorf("Send with Redis down = %v, want a check sent error", err)
+	if err == nil || !strings.Contains(err.Error(), "reserve") {
+		t.Errorf("Send with Redis down = %v, want a reserve error", err)
 	}
 	if n := len(r.deliveries()); n != 0 {
 		t.Errorf("relay received %d messages although the sent marker could not be checked", n)
@@ -180,5 +180,21 @@ func TestNewSMTPRefusesBadURLs(t *testing.T) {
 			continue
 		}
 		connectortest.NoSecretInError(t, err, password)
+	}
+}
+
+func TestSMTPOverlappingAttemptDoesNotSend(t *testing.T) {
+	r := newRelay(t)
+	mr := miniredis.RunT(t)
+	s := newSMTP(t, r, mr)
+	// Another attempt holds the reservation and has not finished.
+	if err := mr.Set("larder:email:sent:"+confirm.Key, "sending"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Send(context.Background(), confirm); err == nil {
+		t.Error("an overlapping attempt should fail so Temporal retries it later")
+	}
+	if n := len(r.deliveries()); n != 0 {
+		t.Errorf("relay received %d messages while another attempt was sending", n)
 	}
 }

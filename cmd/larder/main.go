@@ -47,6 +47,10 @@ func serveCommand(cmd string, args []string) int {
 		fmt.Fprintln(os.Stderr, "larder:", err)
 		return 2
 	}
+	if cmd != "serve" && (cfg.Temporal.Address == "" || cfg.Redis.URL == "") {
+		fmt.Fprintf(os.Stderr, "larder %s: runs beside other processes, so it needs a shared Temporal and Redis: set temporal.address and redis.url (LARDER_TEMPORAL_ADDRESS, LARDER_REDIS_URL), or use larder serve on one machine\n", cmd)
+		return 2
+	}
 	logger := newLogger(cfg.Log.Level)
 	logger.Info("configuration", cfg.effective()...)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

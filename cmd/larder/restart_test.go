@@ -56,7 +56,12 @@ func startProcess(t *testing.T, bin, dataDir, wasteURL string) *larderProcess {
 		t.Fatal(err)
 	}
 	p := &larderProcess{cmd: cmd, base: "http://" + addr}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	})
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		if resp, err := http.Get(p.base + "/readyz"); err == nil {
@@ -141,5 +146,20 @@ func TestKilledMidCaseLosesNothingAndSendsNothingTwice(t *testing.T) {
 		if n != 1 {
 			t.Errorf("property %s reported %d times", uprn, n)
 		}
+	}
+
+	// SIGTERM shuts down cleanly and promptly.
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- p.cmd.Wait() }()
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("larder exited uncleanly on SIGTERM: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Error("larder did not stop within 30s of SIGTERM")
 	}
 }

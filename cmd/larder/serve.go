@@ -96,6 +96,7 @@ func (a *app) startTemporal(ctx context.Context) error {
 		srv, err := embeddedtemporal.New(embeddedtemporal.Config{
 			DatabaseFile: filepath.Join(a.cfg.DataDir, "temporal.db"),
 			Namespace:    a.cfg.Temporal.Namespace,
+			LogFile:      filepath.Join(a.cfg.DataDir, "temporal.log"),
 		})
 		if err != nil {
 			return err

@@ -31,7 +31,9 @@ func startLarder(t *testing.T, waste *sim.Server) (base, dataDir string) {
 	started := make(chan string, 1)
 	stopped := make(chan error, 1)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	go func() { stopped <- run(ctx, cfg, roles{web: true, worker: true}, logger, func(a *app) { started <- a.Addr }) }()
+	go func() {
+		stopped <- run(ctx, cfg, roles{web: true, worker: true}, logger, func(a *app) { started <- a.Addr })
+	}()
 	select {
 	case addr := <-started:
 		base = "http://" + addr

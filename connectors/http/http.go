@@ -61,14 +61,23 @@ func (c *Client) Call(ctx context.Context, req connectors.Request) (map[string]a
 	for k, v := range req.Input {
 		rest[k] = v
 	}
+	var missing []string
 	path := placeholder.ReplaceAllStringFunc(op.Path, func(m string) string {
 		key := m[1 : len(m)-1]
-		v := rest[key]
+		v, ok := rest[key]
+		if !ok || v == nil || v == "" {
+			missing = append(missing, key)
+		}
 		delete(rest, key)
 		return url.PathEscape(fmt.Sprint(v))
 	})
-	u := *c.base
-	u.Path += path
+	if len(missing) > 0 {
+		return nil, false, fmt.Errorf("connector %s: %s: input %s is required for the path", c.name, req.Operation, strings.Join(missing, ", "))
+	}
+	u, err := url.Parse(c.base.String() + path)
+	if err != nil {
+		return nil, false, fmt.Errorf("connector %s: %s: bad path: %w", c.name, req.Operation, err)
+	}
 	q := url.Values{}
 	for _, key := range op.Query {
 		if v, ok := rest[key]; ok {
@@ -77,6 +86,9 @@ func (c *Client) Call(ctx context.Context, req connectors.Request) (map[string]a
 		}
 	}
 	u.RawQuery = q.Encode()
+	if (op.Method == "GET" || op.Method == "DELETE") && len(rest) > 0 {
+		return nil, false, fmt.Errorf("connector %s: %s: inputs %s have nowhere to go in a %s (list them under query)", c.name, req.Operation, strings.Join(sortedNames(rest), ", "), op.Method)
+	}
 
 	var body io.Reader
 	if op.Method != "GET" && op.Method != "DELETE" {
@@ -119,6 +131,15 @@ func (c *Client) Call(ctx context.Context, req connectors.Request) (map[string]a
 		return nil, false, fmt.Errorf("connector %s: %s %s: %w", c.name, op.Method, path, err)
 	}
 	return out, false, nil
+}
+
+func sortedNames(m map[string]any) []string {
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
 }
 
 // transportError drops the URL from a *url.Error so no address secret leaks.

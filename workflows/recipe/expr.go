@@ -13,8 +13,16 @@ type Env map[string]any
 
 // exprOptions are shared by compilation at load time and in the workflow.
 // Env is untyped maps, so missing keys yield nil rather than an error.
+// Built-ins that read the clock or return map entries in random order are
+// disabled: a case replayed from history must decide the same way.
 func exprOptions() []expr.Option {
-	return []expr.Option{expr.AllowUndefinedVariables()}
+	return []expr.Option{
+		expr.AllowUndefinedVariables(),
+		expr.DisableBuiltin("now"),
+		expr.DisableBuiltin("keys"),
+		expr.DisableBuiltin("values"),
+		expr.DisableBuiltin("toPairs"),
+	}
 }
 
 // compile parses an expression; load time uses it to reject bad ones early.

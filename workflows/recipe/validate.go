@@ -13,7 +13,9 @@ import (
 var FieldTypes = []string{"text", "textarea", "email", "postcode", "radios", "address"}
 
 var (
-	idPattern     = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
+	idPattern = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
+	// namePattern is for ids expressions refer to (form.<id>, steps.<id>): no dashes.
+	namePattern   = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 	prefixPattern = regexp.MustCompile(`^[A-Z]{1,4}$`)
 	formRef       = regexp.MustCompile(`\bform\.([A-Za-z_][A-Za-z0-9_]*)`)
 )
@@ -80,8 +82,8 @@ func (v *validator) validateForm() {
 }
 
 func (v *validator) validateField(node, shown string, f Field) {
-	if !idPattern.MatchString(f.ID) {
-		v.add(node+".id", shown+".id", "must be lower-case letters, digits, dashes and underscores")
+	if !namePattern.MatchString(f.ID) {
+		v.add(node+".id", shown+".id", "must be lower-case letters, digits and underscores, starting with a letter (expressions refer to it as form.<id>)")
 	} else if v.fields[f.ID] {
 		v.add(node+".id", shown+".id", "duplicate field id %q", f.ID)
 	}
@@ -114,8 +116,8 @@ func (v *validator) validateSteps() {
 	}
 	ids := map[string]int{}
 	for i, s := range r.Steps {
-		if !idPattern.MatchString(s.ID) {
-			v.add(fmt.Sprintf("$.steps[%d].id", i), "steps."+nameOr(s.ID, i)+".id", "must be lower-case letters, digits, dashes and underscores")
+		if !namePattern.MatchString(s.ID) {
+			v.add(fmt.Sprintf("$.steps[%d].id", i), "steps."+nameOr(s.ID, i)+".id", "must be lower-case letters, digits and underscores, starting with a letter (expressions refer to it as steps.<id>)")
 		} else if _, dup := ids[s.ID]; dup {
 			v.add(fmt.Sprintf("$.steps[%d].id", i), "steps."+s.ID+".id", "duplicate step id %q", s.ID)
 		}
@@ -145,7 +147,11 @@ func (v *validator) validateSteps() {
 		switch {
 		case s.End != nil || s.Decide != nil:
 			if s.Next != "" {
-				v.add(node+".next", shown+".next", "a %s step has no next", s.Kind())
+				why := "it closes the case"
+				if s.Decide != nil {
+					why = "its branches say where to go"
+				}
+				v.add(node+".next", shown+".next", "%s step has no next: %s", article(s.Kind()), why)
 			}
 		case s.Next == "":
 			v.add(node, shown+".next", "is required: which step comes after this one")
@@ -274,11 +280,24 @@ func (v *validator) checkTemplate(node, shown, tmpl string) {
 		v.add(node, shown, "%s", err)
 		return
 	}
-	for _, m := range formRef.FindAllStringSubmatch(tmpl, -1) {
-		if !v.fields[m[1]] {
-			v.add(node, shown, "unknown form field %q", m[1])
+	segs, _ := parseTemplate(tmpl)
+	for _, seg := range segs {
+		if !seg.isExpr {
+			continue
+		}
+		for _, m := range formRef.FindAllStringSubmatch(seg.text, -1) {
+			if !v.fields[m[1]] {
+				v.add(node, shown, "unknown form field %q", m[1])
+			}
 		}
 	}
+}
+
+func article(word string) string {
+	if strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an " + word
+	}
+	return "a " + word
 }
 
 func nameOr(id string, i int) string {

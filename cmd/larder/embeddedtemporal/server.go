@@ -35,6 +35,8 @@ type Config struct {
 	Namespace string
 	// LogLevel of the server's own log: debug, info, warn or error.
 	LogLevel string
+	// LogFile receives the server's own log; empty means standard error.
+	LogFile string
 }
 
 // Server is an embedded Temporal server. Construct with New, then Start, then
@@ -84,11 +86,13 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("embedded temporal: create namespace: %w", err)
 	}
 
-	logger := log.NewZapLogger(log.BuildZapLogger(log.Config{Level: cfg.LogLevel, Stdout: false}))
+	logger := log.NewZapLogger(log.BuildZapLogger(log.Config{Level: cfg.LogLevel, OutputFile: cfg.LogFile}))
 	srv, err := temporal.NewServer(
 		temporal.WithConfig(serverConfig(sqlCfg, host, ports)),
 		temporal.ForServices(temporal.DefaultServices),
 		temporal.WithLogger(logger),
+		// Larder's own /metrics reports cases; the server's internals are not exported.
+		temporal.WithCustomMetricsHandler(metrics.NoopMetricsHandler),
 		temporal.WithDynamicConfigClient(dynamicconfig.StaticClient{
 			// One worker process polls all queues; forwarding between partitions only adds latency.
 			dynamicconfig.MatchingNumTaskqueueReadPartitions.Key():  []dynamicconfig.ConstrainedValue{{Value: 1}},
@@ -152,7 +156,6 @@ func serverConfig(sqlCfg config.SQL, host string, ports []int) *config.Config {
 	return &config.Config{
 		Global: config.Global{
 			Membership: config.Membership{MaxJoinDuration: 30 * time.Second, BroadcastAddress: host},
-			Metrics:    &metrics.Config{Prometheus: &metrics.PrometheusConfig{ListenAddress: "", HandlerPath: "/metrics"}},
 		},
 		Persistence: config.Persistence{
 			DefaultStore:     sqliteplugin.PluginName,

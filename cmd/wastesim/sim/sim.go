@@ -57,7 +57,8 @@ func New(opts Options) *Server {
 		opts.Now = time.Now
 	}
 	s := &Server{now: opts.Now, mux: http.NewServeMux(), props: map[string]Property{}, byKey: map[string]int{}, faults: opts.Faults}
-	today := opts.Now().Truncate(24 * time.Hour)
+	now := opts.Now()
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
 	for _, p := range seed(today) {
 		s.props[p.UPRN] = p
 		s.order = append(s.order, p.UPRN)
@@ -168,8 +169,9 @@ func (s *Server) reportMissed(w http.ResponseWriter, r *http.Request) {
 		problem(w, http.StatusUnprocessableEntity, "not_due", fmt.Sprintf("%s was not due a collection: there is no garden waste subscription", p.Address))
 		return
 	}
-	last, _ := time.Parse(time.DateOnly, bin.LastCollection)
-	if s.now().Sub(last) > ReportWindow {
+	now := s.now()
+	last, _ := time.ParseInLocation(time.DateOnly, bin.LastCollection, now.Location())
+	if now.Sub(last) > ReportWindow {
 		problem(w, http.StatusUnprocessableEntity, "report_window_passed",
 			fmt.Sprintf("the %s collection on %s was more than %d days ago, too long ago to report", bin.Name, last.Format("Monday 2 January"), int(ReportWindow.Hours()/24)))
 		return
