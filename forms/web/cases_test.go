@@ -1,0 +1,38 @@
+package web
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/larder-council/larder/workflows/recipe"
+)
+
+func TestReferences(t *testing.T) {
+	s := &Server{Secret: []byte("test secret")}
+	r := &recipe.Recipe{ID: "missed-bin", ReferencePrefix: "MB"}
+	seen := map[string]bool{}
+	for range 200 {
+		ref := s.newReference(r, "")
+		if !referencePattern.MatchString(ref) || !strings.HasPrefix(ref, "MB-") {
+			t.Fatalf("reference %q does not look like MB-7K4Q-2PXD", ref)
+		}
+		if strings.ContainsAny(ref[3:], "01ILOUV") {
+			t.Fatalf("reference %q has a character residents confuse", ref)
+		}
+		seen[ref] = true
+	}
+	if len(seen) < 200 {
+		t.Errorf("random references repeat: %d distinct of 200", len(seen))
+	}
+	a, b := s.newReference(r, "key-1"), s.newReference(r, "key-1")
+	if a != b {
+		t.Errorf("same idempotency key gave %s and %s", a, b)
+	}
+	other := &Server{Secret: []byte("another council")}
+	if other.newReference(r, "key-1") == a {
+		t.Error("reference from a key must depend on the secret, or it can be guessed")
+	}
+	if s.newReference(r, "key-2") == a {
+		t.Error("different keys gave the same reference")
+	}
+}
