@@ -144,6 +144,20 @@ func TestServeMissedBinEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("metrics count submissions", func(t *testing.T) {
+		resp, err := http.Get(base + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		for _, want := range []string{`larder_submissions_total{result="started",service="missed-bin"}`, `larder_submissions_total{result="invalid",service="missed-bin"}`} {
+			if !strings.Contains(string(body), want) {
+				t.Errorf("/metrics lacks %s", want)
+			}
+		}
+	})
+
 	t.Run("unknown case is 404", func(t *testing.T) {
 		resp, err := http.Get(base + "/api/v1/cases/MB-2222-2222")
 		if err != nil || resp.StatusCode != http.StatusNotFound {

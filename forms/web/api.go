@@ -90,15 +90,18 @@ func (s *Server) apiSubmit(c *gin.Context) {
 	}
 	answers, errs := s.Validator.Form(r, raw)
 	if len(errs) > 0 {
+		submissions.WithLabelValues(r.ID, "invalid").Inc()
 		problem(c, http.StatusUnprocessableEntity, "Some answers need fixing", errs)
 		return
 	}
 	ref, err := s.startCase(c.Request.Context(), r, answers, c.GetHeader("Idempotency-Key"))
 	if err != nil {
+		submissions.WithLabelValues(r.ID, "error").Inc()
 		s.Log.ErrorContext(c, "submission not started", "service", r.ID, "err", err)
 		problem(c, http.StatusServiceUnavailable, "We could not take your submission just now; try again shortly", nil)
 		return
 	}
+	submissions.WithLabelValues(r.ID, "started").Inc()
 	c.Header("Location", "/api/v1/cases/"+ref)
 	c.JSON(http.StatusCreated, gin.H{"reference": ref, "status_url": "/api/v1/cases/" + ref, "track_url": "/track/" + ref})
 }

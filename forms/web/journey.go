@@ -244,9 +244,11 @@ func (s *Server) submit(c *gin.Context) {
 	}
 	ref, err := s.startCase(c, r, answers, d.Key)
 	if err != nil {
+		submissions.WithLabelValues(r.ID, "error").Inc()
 		s.unavailable(c, err)
 		return
 	}
+	submissions.WithLabelValues(r.ID, "started").Inc()
 	done := &draft{Key: d.Key, Submitted: ref}
 	if err := s.saveDraft(c, sid, r.ID, done); err != nil {
 		s.Log.WarnContext(c, "case started but draft not cleared", "reference", ref, "err", err)

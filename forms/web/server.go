@@ -59,7 +59,7 @@ func (s *Server) Handler() (http.Handler, error) {
 	}
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.Use(gin.Recovery(), limitBody, securityHeaders)
+	r.Use(gin.Recovery(), s.observe, limitBody, securityHeaders)
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", s.ready)
 	r.GET("/metrics", gin.WrapH(promhttp.Handler()))
