@@ -123,10 +123,7 @@ func (s *Server) answer(c *gin.Context) {
 		s.notFound(c)
 		return
 	}
-	if !s.csrfOK(c, sid) {
-		s.render(c, http.StatusForbidden, "problem", "Your session has expired", false, gin.H{
-			"Heading": "Your session has expired", "Body": "Go back, reload the page and try again.",
-		})
+	if !s.checkCSRF(c, sid) {
 		return
 	}
 	if d.Submitted != "" {
@@ -223,10 +220,7 @@ func (s *Server) submit(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if !s.csrfOK(c, sid) {
-		s.render(c, http.StatusForbidden, "problem", "Your session has expired", false, gin.H{
-			"Heading": "Your session has expired", "Body": "Go back, reload the page and try again.",
-		})
+	if !s.checkCSRF(c, sid) {
 		return
 	}
 	if d.Submitted != "" {

@@ -61,8 +61,16 @@ func (s *Server) csrfToken(sid string) string {
 	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
 }
 
-func (s *Server) csrfOK(c *gin.Context, sid string) bool {
-	return hmac.Equal([]byte(c.PostForm("csrf_token")), []byte(s.csrfToken(sid)))
+// checkCSRF refuses a form post whose token does not match the session,
+// telling the resident how to carry on; it reports whether the post may go on.
+func (s *Server) checkCSRF(c *gin.Context, sid string) bool {
+	if hmac.Equal([]byte(c.PostForm("csrf_token")), []byte(s.csrfToken(sid))) {
+		return true
+	}
+	s.render(c, http.StatusForbidden, "problem", "Your session has expired", false, gin.H{
+		"Heading": "Your session has expired", "Body": "Go back, reload the page and try again.",
+	})
+	return false
 }
 
 func draftKey(sid, service string) string { return "larder:draft:" + sid + ":" + service }
