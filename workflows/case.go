@@ -1,31 +1,40 @@
 // Package workflows interprets recipes. One workflow type, Case, runs every
 // recipe: the recipe arrives as a validated snapshot in the input, so a case
 // finishes on the version it started with and the workflow does no I/O.
+// Decisions, variables and templates run inline; side effects are activities.
 package workflows
 
 import (
+	"errors"
 	"fmt"
+	"sort"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/larder-council/larder/workflows/recipe"
 )
 
-// Names Temporal knows Larder's workflow and query by.
+// Names Temporal knows Larder's workflow, queries, updates and signals by.
 const (
-	CaseWorkflow = "larder.case"
-	CaseQuery    = "case"
+	CaseWorkflow    = "larder.case"
+	CaseQuery       = "case"
+	DetailQuery     = "case-detail"
+	CompleteTask    = "complete-task"
+	ResolveIncident = "resolve-incident"
+	MessageSignal   = "message"
 )
 
 // maxSteps stops a recipe that routes in circles from running forever.
-const maxSteps = 1000
+const maxSteps = 10000
 
 // Case statuses, as the API reports them.
 const (
 	StatusRunning   = "running"
 	StatusCompleted = "completed"
 	StatusFailed    = "failed"
+	StatusCancelled = "cancelled"
 )
 
 // CaseInput starts a case.
@@ -40,82 +49,142 @@ type CaseInput struct {
 	SubmittedAt time.Time `json:"submitted_at"`
 }
 
-// CaseView is what the case query answers: progress without personal data.
-type CaseView struct {
-	Reference     string  `json:"reference"`
-	Service       string  `json:"service"`
-	RecipeVersion string  `json:"recipe_version"`
-	Status        string  `json:"status"`
-	Outcome       string  `json:"outcome,omitempty"`
-	CurrentStep   string  `json:"current_step,omitempty"`
-	Timeline      []Event `json:"timeline"`
-}
-
-// Event is one line of the case timeline.
-type Event struct {
-	At   time.Time `json:"at"`
-	Step string    `json:"step"`
-	Kind string    `json:"kind"`
-	Note string    `json:"note"`
+// CaseResult is what a finished case returns; a parent case sees it as
+// steps.<id> of its subrecipe step.
+type CaseResult struct {
+	Status  string         `json:"status"`
+	Outcome string         `json:"outcome"`
+	Vars    map[string]any `json:"vars"`
 }
 
 // caseRun is the state of one running case.
 type caseRun struct {
-	in    CaseInput
-	steps map[string]any
-	vars  map[string]any
-	view  CaseView
+	in        CaseInput
+	steps     map[string]any
+	vars      map[string]any
+	status    string
+	outcome   string
+	reason    string
+	current   map[string]int
+	visits    map[string]int
+	timeline  []Event
+	tasks     []*Task
+	incidents []*Incident
+	waiting   []Waiting
+	undos     []undo
+	messages  []Message
 }
 
+// errCaseFailed carries a fail step's outcome up through parallel branches.
+type errCaseFailed struct{ outcome, reason string }
+
+func (e *errCaseFailed) Error() string { return "case failed: " + e.outcome }
+
+// errCancelled is a case cancelled by staff resolving an incident.
+var errCancelled = errors.New("case cancelled by staff")
+
 // Case runs a recipe from its first step to an end.
-func Case(ctx workflow.Context, in CaseInput) (CaseView, error) {
+func Case(ctx workflow.Context, in CaseInput) (CaseResult, error) {
 	c := &caseRun{
-		in:    in,
-		steps: map[string]any{},
-		vars:  map[string]any{},
-		view: CaseView{
-			Reference:     in.Reference,
-			Service:       in.Recipe.ID,
-			RecipeVersion: in.Recipe.Version + "+" + in.Recipe.Hash,
-			Status:        StatusRunning,
-			Timeline:      []Event{},
-		},
+		in: in, steps: map[string]any{}, vars: map[string]any{}, status: StatusRunning,
+		current: map[string]int{}, visits: map[string]int{}, timeline: []Event{},
 	}
-	if err := workflow.SetQueryHandler(ctx, CaseQuery, func() (CaseView, error) { return c.view, nil }); err != nil {
-		return c.view, err
+	if err := c.register(ctx); err != nil {
+		return CaseResult{}, err
 	}
+	c.receiveMessages(ctx)
 	c.record(ctx, "", "submitted", "Submitted")
-	cur := in.Recipe.FirstStep()
-	for n := 0; cur != ""; n++ {
-		step, ok := in.Recipe.StepByID(cur)
-		if !ok || n >= maxSteps {
-			return c.fail(ctx, cur, fmt.Errorf("step %q: the recipe routes to a missing step or in circles", cur))
+	err := c.runFlow(ctx, in.Recipe.FirstStep())
+	return c.finish(ctx, err)
+}
+
+// finish settles the case's status; on failure or cancellation it first
+// reverses completed calls that have an undo.
+func (c *caseRun) finish(ctx workflow.Context, err error) (CaseResult, error) {
+	result := func() CaseResult { return CaseResult{Status: c.status, Outcome: c.outcome, Vars: c.vars} }
+	if err == nil {
+		c.status = StatusCompleted
+		return result(), nil
+	}
+	dctx, _ := workflow.NewDisconnectedContext(ctx)
+	var failed *errCaseFailed
+	switch {
+	case errors.As(err, &failed):
+		c.compensate(dctx)
+		c.status, c.outcome, c.reason = StatusFailed, failed.outcome, failed.reason
+		c.record(ctx, "", "failed", failed.outcome)
+		return result(), temporal.NewNonRetryableApplicationError(failed.outcome, "CaseFailed", nil, result())
+	case errors.Is(err, errCancelled) || temporal.IsCanceledError(err):
+		c.compensate(dctx)
+		c.status, c.outcome = StatusCancelled, "Cancelled"
+		c.record(dctx, "", "cancelled", "Cancelled")
+		if errors.Is(err, errCancelled) {
+			return result(), temporal.NewNonRetryableApplicationError("case cancelled", "CaseCancelled", nil, result())
 		}
-		c.view.CurrentStep = cur
+		return result(), err
+	}
+	c.compensate(dctx)
+	c.status = StatusFailed
+	c.record(dctx, "", "failed", err.Error())
+	return result(), err
+}
+
+// runFlow runs steps from first until a step routes nowhere: the case's end
+// at the top level, or the end of a parallel branch.
+func (c *caseRun) runFlow(ctx workflow.Context, first string) error {
+	cur := first
+	for n := 0; cur != ""; n++ {
+		step, ok := c.in.Recipe.StepByID(cur)
+		if !ok || n >= maxSteps {
+			return fmt.Errorf("step %q: the recipe routes to a missing step or in circles", cur)
+		}
+		c.visits[cur]++
+		c.current[cur]++
 		next, err := c.execute(ctx, step)
+		if c.current[cur]--; c.current[cur] == 0 {
+			delete(c.current, cur)
+		}
 		if err != nil {
-			return c.fail(ctx, cur, fmt.Errorf("step %q: %w", cur, err))
+			var failed *errCaseFailed
+			if errors.As(err, &failed) || errors.Is(err, errCancelled) || temporal.IsCanceledError(err) {
+				return err
+			}
+			return fmt.Errorf("step %q: %w", cur, err)
 		}
 		cur = next
 	}
-	c.view.Status = StatusCompleted
-	c.view.CurrentStep = ""
-	return c.view, nil
+	return nil
 }
 
-// execute runs one step and returns the id of the next, or "" at an end.
+// execute runs one step and returns the id of the next, or "" when the flow ends.
 func (c *caseRun) execute(ctx workflow.Context, s recipe.Step) (string, error) {
 	switch {
 	case s.Call != nil:
 		return c.call(ctx, s)
 	case s.Email != nil:
 		return c.email(ctx, s)
+	case s.Task != nil:
+		return c.task(ctx, s)
 	case s.Decide != nil:
 		return c.decide(s)
+	case s.Parallel != nil:
+		return c.parallel(ctx, s)
+	case s.Wait != nil:
+		return c.wait(ctx, s)
+	case s.Set != nil:
+		return c.set(s)
+	case s.Subrecipe != nil:
+		return c.subrecipe(ctx, s)
 	case s.End != nil:
-		c.view.Outcome = s.End.Outcome
+		c.outcome = s.End.Outcome
 		c.record(ctx, s.ID, "end", s.End.Outcome)
 		return "", nil
+	case s.Fail != nil:
+		reason, err := recipe.Render(s.Fail.Reason, c.env())
+		if err != nil {
+			reason = err.Error()
+		}
+		return "", &errCaseFailed{outcome: s.Fail.Outcome, reason: reason}
 	}
 	return "", fmt.Errorf("step has no kind")
 }
@@ -136,13 +205,26 @@ func (c *caseRun) env() recipe.Env {
 }
 
 func (c *caseRun) record(ctx workflow.Context, step, kind, note string) {
-	c.view.Timeline = append(c.view.Timeline, Event{At: workflow.Now(ctx), Step: step, Kind: kind, Note: note})
+	c.timeline = append(c.timeline, Event{At: workflow.Now(ctx), Step: step, Kind: kind, Note: note})
 }
 
-func (c *caseRun) fail(ctx workflow.Context, step string, err error) (CaseView, error) {
-	c.view.Status = StatusFailed
-	c.record(ctx, step, "failed", err.Error())
-	return c.view, err
+// instance names the n-th visit of a step, so a step visited again in a
+// loop gets fresh task ids and idempotency keys.
+func (c *caseRun) instance(stepID string) string {
+	if n := c.visits[stepID]; n > 1 {
+		return fmt.Sprintf("%s-%d", stepID, n)
+	}
+	return stepID
+}
+
+// currentSteps lists the steps running now, sorted.
+func (c *caseRun) currentSteps() []string {
+	out := make([]string, 0, len(c.current))
+	for id := range c.current {
+		out = append(out, id)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // titleOr is the step's title for the timeline, or a default.

@@ -144,7 +144,7 @@ func TestCaseReportsMissedBin(t *testing.T) {
 	if err := ct.env.GetWorkflowError(); err != nil {
 		t.Fatalf("workflow failed: %v", err)
 	}
-	var result workflows.CaseView
+	var result workflows.CaseResult
 	if err := ct.env.GetWorkflowResult(&result); err != nil || result.Outcome != "Missed collection reported" {
 		t.Errorf("result = %+v, %v; want outcome Missed collection reported", result, err)
 	}
@@ -160,7 +160,7 @@ func TestCaseReportsMissedBin(t *testing.T) {
 			t.Errorf("email text does not contain %q:\n%s", want, m.Text)
 		}
 	}
-	if view.Status != workflows.StatusCompleted || view.Outcome != "Missed collection reported" || view.CurrentStep != "" {
+	if view.Status != workflows.StatusCompleted || view.Outcome != "Missed collection reported" || len(view.CurrentSteps) != 0 {
 		t.Errorf("view = %+v, want completed with outcome Missed collection reported", view)
 	}
 	if view.Reference != reference || view.Service != "missed-bin" || !strings.HasPrefix(view.RecipeVersion, "1+") {
@@ -247,34 +247,87 @@ func TestCaseUnknownPropertyRoutesToNotFound(t *testing.T) {
 	ct.env.AssertExpectations(t)
 }
 
-func TestCaseOutageFailsAfterRetries(t *testing.T) {
-	ct := newCaseTest(t)
+// outage makes report_missed fail every attempt as an outage.
+func (ct *caseTest) outage() {
 	ct.onCheck(property)
 	ct.onRaise(nil, temporal.NewApplicationError("the waste system is temporarily unavailable", "ConnectorUnavailable",
 		connectors.Error{Status: 503, Code: "unavailable", Message: "the waste system is temporarily unavailable"}))
+}
+
+// resolveLater answers the incident once retries are long over, checking
+// first that staff can see it, and keeps what the update said.
+func (ct *caseTest) resolveLater(t *testing.T, r workflows.Resolution, rejected *error) {
+	ct.env.RegisterDelayedCallback(func() {
+		v, err := ct.env.QueryWorkflow(workflows.DetailQuery)
+		if err != nil {
+			t.Errorf("detail query: %v", err)
+			return
+		}
+		var d workflows.CaseDetail
+		_ = v.Get(&d)
+		if len(d.Incidents) != 1 || d.Incidents[0].ID != "raise-1" || d.Incidents[0].Resolution != nil {
+			t.Errorf("incidents = %+v, want one open incident raise-1", d.Incidents)
+		}
+		if d.Form["email"] != workflows.Redacted || d.Form["postcode"] != "LR1 1AA" {
+			t.Errorf("detail form = %v, want email redacted and postcode shown", d.Form)
+		}
+		ct.env.UpdateWorkflow(workflows.ResolveIncident, "bad", &testsuite.TestUpdateCallback{
+			OnReject: func(err error) {},
+			OnAccept: func() { t.Error("resolving an unknown incident was accepted") },
+			OnComplete: func(any, error) {},
+		}, workflows.Resolution{IncidentID: "nope", Action: "retry", By: "alex"})
+		ct.env.UpdateWorkflow(workflows.ResolveIncident, "good", &testsuite.TestUpdateCallback{
+			OnReject:   func(err error) { *rejected = err },
+			OnAccept:   func() {},
+			OnComplete: func(any, error) {},
+		}, r)
+	}, time.Hour)
+}
+
+func TestCaseOutageRaisesIncidentStaffCancel(t *testing.T) {
+	ct := newCaseTest(t)
+	ct.outage()
+	var rejected error
+	ct.resolveLater(t, workflows.Resolution{IncidentID: "raise-1", Action: workflows.ActionCancel, By: "alex"}, &rejected)
 
 	view := ct.run(t, nil)
 
-	err := ct.env.GetWorkflowError()
-	if err == nil {
-		t.Fatal("workflow succeeded through an outage; want it to fail visibly")
+	if rejected != nil {
+		t.Fatalf("resolution refused: %v", rejected)
 	}
-	var act *temporal.ActivityError
 	var app *temporal.ApplicationError
-	if !errors.As(err, &act) || !errors.As(act, &app) || app.Type() != "ConnectorUnavailable" || !strings.Contains(err.Error(), `step "raise"`) {
-		t.Errorf("workflow error = %v, want the connector's ConnectorUnavailable error", err)
+	if err := ct.env.GetWorkflowError(); !errors.As(err, &app) || app.Type() != "CaseCancelled" {
+		t.Errorf("workflow error = %v, want CaseCancelled", err)
 	}
 	if ct.raises != 8 {
-		t.Errorf("report_missed tried %d times, want the recipe's max_attempts 8", ct.raises)
+		t.Errorf("report_missed tried %d times before the incident, want the recipe's max_attempts 8", ct.raises)
 	}
 	if len(ct.emails) != 0 {
-		t.Errorf("sent %d emails during an outage, want none", len(ct.emails))
+		t.Errorf("sent %d emails for a cancelled case, want none", len(ct.emails))
 	}
-	if view.Status != workflows.StatusFailed || view.CurrentStep != "raise" || view.Outcome != "" {
-		t.Errorf("view = %+v, want failed at raise with no outcome", view)
+	if view.Status != workflows.StatusCancelled {
+		t.Errorf("view = %+v, want cancelled", view)
 	}
-	if last := view.Timeline[len(view.Timeline)-1]; last.Kind != "failed" || last.Step != "raise" {
-		t.Errorf("last timeline entry = %+v, want the failure at raise", last)
+	ct.env.AssertExpectations(t)
+}
+
+func TestCaseOutageIncidentSkippedWithValue(t *testing.T) {
+	ct := newCaseTest(t)
+	ct.outage()
+	var rejected error
+	ct.resolveLater(t, workflows.Resolution{IncidentID: "raise-1", Action: workflows.ActionSkip,
+		Value: map[string]any{"id": "MC-BY-PHONE"}, By: "alex"}, &rejected)
+
+	view := ct.run(t, nil)
+
+	if rejected != nil {
+		t.Fatalf("resolution refused: %v", rejected)
+	}
+	if view.Status != workflows.StatusCompleted || view.Outcome != "Missed collection reported" {
+		t.Fatalf("view = %+v", view)
+	}
+	if m := ct.onlyEmail(t); !strings.Contains(m.Text, "MC-BY-PHONE") {
+		t.Errorf("confirmation does not use the value staff gave:\n%s", m.Text)
 	}
 	ct.env.AssertExpectations(t)
 }

@@ -24,36 +24,52 @@ const (
 
 var a *activities.Activities
 
-// call runs a connector operation; its result becomes steps.<id>. A final
-// failure goes to on_error with steps.<id>.error set, or fails the case.
+// call runs a connector operation; its result becomes steps.<id>. A refusal
+// goes to on_error with steps.<id>.error set; any other final failure, or a
+// refusal with no on_error, raises an incident and waits for staff.
 func (c *caseRun) call(ctx workflow.Context, s recipe.Step) (string, error) {
 	cs := s.Call
-	input, err := recipe.Values(cs.Input, c.env())
-	if err != nil {
-		return "", fmt.Errorf("input: %w", err)
+	key := c.in.Reference + "/" + c.instance(s.ID)
+	for {
+		input, err := recipe.Values(cs.Input, c.env())
+		if err != nil {
+			return "", fmt.Errorf("input: %w", err)
+		}
+		var out map[string]any
+		err = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, callOptions(cs)), a.Call, activities.CallRequest{
+			Connector: cs.Connector, Operation: cs.Operation, Input: input, IdempotencyKey: key,
+		}).Get(ctx, &out)
+		if err == nil {
+			c.steps[s.ID] = out
+			if cs.Undo != nil {
+				c.undos = append(c.undos, undo{step: s.ID, key: key, call: cs})
+			}
+			c.record(ctx, s.ID, "call", titleOr(s, "Called "+cs.Connector+" "+cs.Operation))
+			return s.Next, nil
+		}
+		if temporal.IsCanceledError(err) {
+			return "", err
+		}
+		lob, refused := lobError(err)
+		c.steps[s.ID] = map[string]any{"error": map[string]any{"status": lob.Status, "code": lob.Code, "message": lob.Message}}
+		if cs.OnError != "" && refused {
+			c.record(ctx, s.ID, "call", "Not accepted: "+lob.Message)
+			return cs.OnError, nil
+		}
+		res, err := c.raiseIncident(ctx, s, lob)
+		if err != nil {
+			return "", err
+		}
+		switch res.Action {
+		case ActionSkip:
+			c.steps[s.ID] = res.Value
+			return s.Next, nil
+		case ActionCancel:
+			return "", errCancelled
+		}
+		// ActionRetry: go round again with the same idempotency key, so a
+		// call that did land before failing is not made twice.
 	}
-	ctx = workflow.WithActivityOptions(ctx, callOptions(cs))
-	var out map[string]any
-	err = workflow.ExecuteActivity(ctx, a.Call, activities.CallRequest{
-		Connector:      cs.Connector,
-		Operation:      cs.Operation,
-		Input:          input,
-		IdempotencyKey: c.in.Reference + "/" + s.ID,
-	}).Get(ctx, &out)
-	if err == nil {
-		c.steps[s.ID] = out
-		c.record(ctx, s.ID, "call", titleOr(s, "Called "+cs.Connector+" "+cs.Operation))
-		return s.Next, nil
-	}
-	lob, refused := lobError(err)
-	c.steps[s.ID] = map[string]any{"error": map[string]any{"status": lob.Status, "code": lob.Code, "message": lob.Message}}
-	if cs.OnError == "" || !refused {
-		// Only a refusal is a business outcome a recipe routes on; a system
-		// that stayed down through every retry fails the case visibly.
-		return "", err
-	}
-	c.record(ctx, s.ID, "call", "Not accepted: "+lob.Message)
-	return cs.OnError, nil
 }
 
 func callOptions(cs *recipe.CallStep) workflow.ActivityOptions {
@@ -102,15 +118,23 @@ func lobError(err error) (connectors.Error, bool) {
 // email renders the templates inline and sends through an activity keyed by
 // case and step, so a retry never sends twice.
 func (c *caseRun) email(ctx workflow.Context, s recipe.Step) (string, error) {
+	if err := c.sendEmail(ctx, c.in.Reference+"/"+c.instance(s.ID), s.Email); err != nil {
+		return "", err
+	}
+	c.record(ctx, s.ID, "email", titleOr(s, "Email sent"))
+	return s.Next, nil
+}
+
+func (c *caseRun) sendEmail(ctx workflow.Context, key string, e *recipe.EmailStep) error {
 	env := c.env()
-	m := mail.Message{Key: c.in.Reference + "/" + s.ID}
+	m := mail.Message{Key: key}
 	for _, f := range []struct {
 		dst  *string
 		tmpl string
-	}{{&m.To, s.Email.To}, {&m.Subject, s.Email.Subject}, {&m.Text, s.Email.Text}, {&m.HTML, s.Email.HTML}} {
+	}{{&m.To, e.To}, {&m.Subject, e.Subject}, {&m.Text, e.Text}, {&m.HTML, e.HTML}} {
 		v, err := recipe.Render(f.tmpl, env)
 		if err != nil {
-			return "", err
+			return err
 		}
 		*f.dst = v
 	}
@@ -118,11 +142,7 @@ func (c *caseRun) email(ctx workflow.Context, s recipe.Step) (string, error) {
 		StartToCloseTimeout: time.Minute,
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Minute, MaximumAttempts: 20},
 	})
-	if err := workflow.ExecuteActivity(ctx, a.SendEmail, m).Get(ctx, nil); err != nil {
-		return "", err
-	}
-	c.record(ctx, s.ID, "email", titleOr(s, "Email sent"))
-	return s.Next, nil
+	return workflow.ExecuteActivity(ctx, a.SendEmail, m).Get(ctx, nil)
 }
 
 // decide takes the first branch whose condition holds, else otherwise.
@@ -138,4 +158,16 @@ func (c *caseRun) decide(s recipe.Step) (string, error) {
 		}
 	}
 	return s.Decide.Otherwise, nil
+}
+
+// set assigns variables in name order, so a later one may use an earlier.
+func (c *caseRun) set(s recipe.Step) (string, error) {
+	for _, name := range sortedKeys(*s.Set) {
+		v, err := recipe.Value((*s.Set)[name], c.env())
+		if err != nil {
+			return "", fmt.Errorf("vars.%s: %w", name, err)
+		}
+		c.vars[name] = v
+	}
+	return s.Next, nil
 }

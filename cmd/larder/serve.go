@@ -13,6 +13,7 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
@@ -97,6 +98,9 @@ func (a *app) startTemporal(ctx context.Context) error {
 			DatabaseFile: filepath.Join(a.cfg.DataDir, "temporal.db"),
 			Namespace:    a.cfg.Temporal.Namespace,
 			LogFile:      filepath.Join(a.cfg.DataDir, "temporal.log"),
+			SearchAttributes: map[string]enumspb.IndexedValueType{
+				workflows.CorrelationKeys.GetName(): enumspb.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+			},
 		})
 		if err != nil {
 			return err

@@ -30,6 +30,11 @@ func compile(src string) (*vm.Program, error) {
 	return expr.Compile(src, exprOptions()...)
 }
 
+// compileBool parses a condition and checks it yields true or false.
+func compileBool(src string) (*vm.Program, error) {
+	return expr.Compile(src, append(exprOptions(), expr.AsBool())...)
+}
+
 // Eval evaluates an expression. It is pure and deterministic, so the
 // interpreter runs it inline in workflow code.
 func Eval(src string, env Env) (any, error) {

@@ -90,6 +90,13 @@ func LoadDir(dir string, conns Connectors) ([]*Recipe, error) {
 	if len(all) > 0 {
 		return nil, all
 	}
+	byID := map[string]*Recipe{}
+	for _, r := range out {
+		byID[r.ID] = r
+	}
+	if ps := resolveSubrecipes(byID); len(ps) > 0 {
+		return nil, ps
+	}
 	return out, nil
 }
 
@@ -111,17 +118,20 @@ func RecipeFiles(dir string) ([]string, error) {
 
 // Parse decodes and validates a recipe held in memory.
 func Parse(file string, data []byte, conns Connectors) (*Recipe, error) {
+	tree, err := parser.ParseBytes(data, 0)
+	if err != nil {
+		return nil, Problems{decodeProblem(file, err)}
+	}
+	if ps := unknownKeys(file, tree); len(ps) > 0 {
+		return nil, ps
+	}
 	var r Recipe
-	if err := yaml.UnmarshalWithOptions(data, &r, yaml.Strict()); err != nil {
+	if err := yaml.Unmarshal(data, &r); err != nil {
 		return nil, Problems{decodeProblem(file, err)}
 	}
 	sum := sha256.Sum256(data)
 	r.Hash = hex.EncodeToString(sum[:8])
 	r.File = file
-	tree, err := parser.ParseBytes(data, 0)
-	if err != nil {
-		return nil, Problems{decodeProblem(file, err)}
-	}
 	v := &validator{r: &r, file: file, tree: tree, conns: conns}
 	v.validate()
 	if len(v.problems) > 0 {

@@ -27,11 +27,17 @@ type Recipe struct {
 	Start string `yaml:"start,omitempty" json:"start,omitempty"`
 	// Steps are what happens after submission.
 	Steps []Step `yaml:"steps" json:"steps"`
+	// Subrecipes are snapshots of the recipes this one runs as children, by
+	// id, set by the loader so a case carries everything it will run.
+	Subrecipes map[string]*Recipe `yaml:"-" json:"subrecipes,omitempty"`
 
 	// Hash is the content hash of the source file, set by the loader.
 	Hash string `yaml:"-" json:"hash"`
 	// File is where the recipe was loaded from, set by the loader.
 	File string `yaml:"-" json:"-"`
+
+	// refs are the subrecipe steps, for the loader to resolve.
+	refs []subrecipeRef
 }
 
 // Form is the questions a resident answers, one page at a time.
@@ -112,40 +118,50 @@ type Step struct {
 	ID string `yaml:"id" json:"id"`
 	// Title describes the step on the case timeline.
 	Title string `yaml:"title,omitempty" json:"title,omitempty"`
-	// Next is the step that follows; an end step has none.
+	// Next is the step that follows. An end or fail step has none; inside a
+	// parallel branch, a step without next ends the branch.
 	Next string `yaml:"next,omitempty" json:"next,omitempty"`
 
-	Call   *CallStep   `yaml:"call,omitempty" json:"call,omitempty"`
-	Email  *EmailStep  `yaml:"email,omitempty" json:"email,omitempty"`
-	Decide *DecideStep `yaml:"decide,omitempty" json:"decide,omitempty"`
-	End    *EndStep    `yaml:"end,omitempty" json:"end,omitempty"`
+	Call      *CallStep      `yaml:"call,omitempty" json:"call,omitempty"`
+	Email     *EmailStep     `yaml:"email,omitempty" json:"email,omitempty"`
+	Task      *TaskStep      `yaml:"task,omitempty" json:"task,omitempty"`
+	Decide    *DecideStep    `yaml:"decide,omitempty" json:"decide,omitempty"`
+	Parallel  *ParallelStep  `yaml:"parallel,omitempty" json:"parallel,omitempty"`
+	Wait      *WaitStep      `yaml:"wait,omitempty" json:"wait,omitempty"`
+	Set       *SetStep       `yaml:"set,omitempty" json:"set,omitempty"`
+	Subrecipe *SubrecipeStep `yaml:"subrecipe,omitempty" json:"subrecipe,omitempty"`
+	End       *EndStep       `yaml:"end,omitempty" json:"end,omitempty"`
+	Fail      *FailStep      `yaml:"fail,omitempty" json:"fail,omitempty"`
 }
 
-// Kind names the kind of step that is set, or "" when none is.
+// StepKinds names the kinds of step, in the order the manual lists them.
+var StepKinds = []string{"call", "email", "task", "decide", "parallel", "wait", "set", "subrecipe", "end", "fail"}
+
+// setKinds lists the kinds that are set on the step.
+func (s Step) setKinds() []string {
+	var out []string
+	for i, set := range []bool{s.Call != nil, s.Email != nil, s.Task != nil, s.Decide != nil, s.Parallel != nil,
+		s.Wait != nil, s.Set != nil, s.Subrecipe != nil, s.End != nil, s.Fail != nil} {
+		if set {
+			out = append(out, StepKinds[i])
+		}
+	}
+	return out
+}
+
+// Kind names the kind of step that is set, or "" when none or several are.
 func (s Step) Kind() string {
-	switch {
-	case s.Call != nil:
-		return "call"
-	case s.Email != nil:
-		return "email"
-	case s.Decide != nil:
-		return "decide"
-	case s.End != nil:
-		return "end"
+	if k := s.setKinds(); len(k) == 1 {
+		return k[0]
 	}
 	return ""
 }
 
 // kinds counts how many kinds are set; exactly one is valid.
-func (s Step) kinds() int {
-	n := 0
-	for _, set := range []bool{s.Call != nil, s.Email != nil, s.Decide != nil, s.End != nil} {
-		if set {
-			n++
-		}
-	}
-	return n
-}
+func (s Step) kinds() int { return len(s.setKinds()) }
+
+// closes reports whether the step ends the case, so it takes no next.
+func (s Step) closes() bool { return s.End != nil || s.Fail != nil }
 
 // CallStep calls a connector operation (a BPMN service task).
 type CallStep struct {
@@ -159,9 +175,20 @@ type CallStep struct {
 	Timeout time.Duration `yaml:"timeout,omitempty" json:"timeout,omitempty"`
 	// Retry bounds the attempts made on failures worth retrying.
 	Retry *Retry `yaml:"retry,omitempty" json:"retry,omitempty"`
-	// OnError is the step taken when the call finally fails; the error is
-	// available as steps.<id>.error. Without it the case fails.
+	// OnError is the step taken when the system refuses the call (a BPMN
+	// error boundary event); the error is steps.<id>.error. Without it, a
+	// final failure raises an incident for staff to resolve.
 	OnError string `yaml:"on_error,omitempty" json:"on_error,omitempty"`
+	// Undo reverses the call (BPMN compensation) if the case later fails or
+	// is cancelled; undos run in reverse order of the calls they undo.
+	Undo *Undo `yaml:"undo,omitempty" json:"undo,omitempty"`
+}
+
+// Undo is the connector call that reverses a call step. Its inputs see
+// steps.<id> of the call it undoes.
+type Undo struct {
+	Operation string            `yaml:"operation" json:"operation"`
+	Input     map[string]string `yaml:"input,omitempty" json:"input,omitempty"`
 }
 
 // Retry is a call's retry policy.
@@ -182,6 +209,42 @@ type EmailStep struct {
 	HTML    string `yaml:"html,omitempty" json:"html,omitempty"`
 }
 
+// TaskStep asks staff in a queue to decide something (a BPMN user task).
+type TaskStep struct {
+	// Queue is the team whose inbox shows the task (the candidate group).
+	Queue string `yaml:"queue" json:"queue"`
+	// Title is a template naming the task in the inbox.
+	Title string `yaml:"title" json:"title"`
+	// Instructions is a template telling staff what to check.
+	Instructions string `yaml:"instructions,omitempty" json:"instructions,omitempty"`
+	// Fields are extra answers staff give with the outcome.
+	Fields []Field `yaml:"fields,omitempty" json:"fields,omitempty"`
+	// Outcomes are the choices staff complete the task with; each routes on.
+	Outcomes []Outcome `yaml:"outcomes" json:"outcomes"`
+	// Due is how long staff have; shown in the inbox.
+	Due time.Duration `yaml:"due,omitempty" json:"due,omitempty"`
+	// Escalate runs once, while the task stays open, if it is not done in
+	// time (a non-interrupting BPMN timer boundary event).
+	Escalate *Escalation `yaml:"escalate,omitempty" json:"escalate,omitempty"`
+}
+
+// Outcome is one way staff can complete a task.
+type Outcome struct {
+	ID    string `yaml:"id" json:"id"`
+	Label string `yaml:"label" json:"label"`
+	Next  string `yaml:"next" json:"next"`
+}
+
+// Escalation is what happens when a task is open too long.
+type Escalation struct {
+	// After is how long after the task opens.
+	After time.Duration `yaml:"after" json:"after"`
+	// Queue, when set, moves the task to another team.
+	Queue string `yaml:"queue,omitempty" json:"queue,omitempty"`
+	// Email, when set, is sent.
+	Email *EmailStep `yaml:"email,omitempty" json:"email,omitempty"`
+}
+
 // DecideStep takes the first branch whose condition holds (a BPMN exclusive gateway).
 type DecideStep struct {
 	Branches []Branch `yaml:"branches" json:"branches"`
@@ -196,20 +259,86 @@ type Branch struct {
 	Next string `yaml:"next" json:"next"`
 }
 
+// ParallelStep runs branches at the same time and carries on when all are
+// done (a BPMN parallel gateway: fork, then join).
+type ParallelStep struct {
+	Branches []ParallelBranch `yaml:"branches" json:"branches"`
+}
+
+// ParallelBranch is a flow of its own: it starts at its first step and ends
+// at a step without next. Its step ids share the recipe's namespace.
+type ParallelBranch struct {
+	Steps []Step `yaml:"steps" json:"steps"`
+}
+
+// WaitStep waits for a time, a date or a message, whichever comes first
+// (BPMN timer and message catch events, or an event-based gateway).
+type WaitStep struct {
+	// For is a duration to wait.
+	For time.Duration `yaml:"for,omitempty" json:"for,omitempty"`
+	// Until is an expression giving a date (RFC 3339 text or a time) to wait until.
+	Until string `yaml:"until,omitempty" json:"until,omitempty"`
+	// Message names a message delivered to POST /hooks/{recipe}/{message}.
+	Message string `yaml:"message,omitempty" json:"message,omitempty"`
+	// Correlation is a template giving the key the message must carry;
+	// default the case reference.
+	Correlation string `yaml:"correlation,omitempty" json:"correlation,omitempty"`
+	// OnMessage is the step taken when the message arrives; default next.
+	// The message's data is steps.<id>.message.
+	OnMessage string `yaml:"on_message,omitempty" json:"on_message,omitempty"`
+}
+
+// SetStep assigns variables, vars.<name>, from templates (a BPMN script task).
+type SetStep map[string]string
+
+// SubrecipeStep runs another recipe as a child case (a BPMN call activity).
+type SubrecipeStep struct {
+	// Recipe is the id of a recipe in the same folder.
+	Recipe string `yaml:"recipe" json:"recipe"`
+	// Input maps the child's form answers to templates.
+	Input map[string]string `yaml:"input,omitempty" json:"input,omitempty"`
+	// OnError is taken when the child fails; without it the case fails.
+	OnError string `yaml:"on_error,omitempty" json:"on_error,omitempty"`
+}
+
 // EndStep closes the case (a BPMN end event).
 type EndStep struct {
 	// Outcome is what the resident sees, e.g. "Missed collection reported".
 	Outcome string `yaml:"outcome" json:"outcome"`
 }
 
-// StepByID returns the step with the given id.
+// FailStep closes the case as failed (a BPMN error end event); completed
+// calls with an undo are reversed first.
+type FailStep struct {
+	// Outcome is what the resident sees.
+	Outcome string `yaml:"outcome" json:"outcome"`
+	// Reason is a template recorded for staff.
+	Reason string `yaml:"reason,omitempty" json:"reason,omitempty"`
+}
+
+// StepByID returns the step with the given id, at the top level or inside
+// any parallel branch.
 func (r *Recipe) StepByID(id string) (Step, bool) {
-	for _, s := range r.Steps {
-		if s.ID == id {
-			return s, true
+	var found Step
+	ok := false
+	walkSteps(r.Steps, func(s Step) {
+		if s.ID == id && !ok {
+			found, ok = s, true
+		}
+	})
+	return found, ok
+}
+
+// walkSteps visits steps depth first, branches after their parallel step.
+func walkSteps(steps []Step, visit func(Step)) {
+	for _, s := range steps {
+		visit(s)
+		if s.Parallel != nil {
+			for _, b := range s.Parallel.Branches {
+				walkSteps(b.Steps, visit)
+			}
 		}
 	}
-	return Step{}, false
 }
 
 // FirstStep is where a case starts.

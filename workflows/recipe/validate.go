@@ -52,6 +52,9 @@ func (v *validator) validate() {
 	}
 	v.validateForm()
 	v.validateSteps()
+	if len(v.problems) == 0 {
+		v.validateFlows()
+	}
 }
 
 func (v *validator) validateForm() {
@@ -88,6 +91,11 @@ func (v *validator) validateField(node, shown string, f Field) {
 		v.add(node+".id", shown+".id", "duplicate field id %q", f.ID)
 	}
 	v.fields[f.ID] = true
+	v.checkQuestion(node, shown, f)
+}
+
+// checkQuestion checks what a form field and a task field have in common.
+func (v *validator) checkQuestion(node, shown string, f Field) {
 	if !slices.Contains(FieldTypes, f.Type) {
 		v.add(node+".type", shown+".type", "unknown field type %q (use one of %s)", f.Type, strings.Join(FieldTypes, ", "))
 	}
@@ -106,149 +114,6 @@ func (v *validator) validateField(node, shown string, f Field) {
 			v.checkTemplate(node+".lookup.items", shown+".lookup.items", "{{"+f.Lookup.Items+"}}")
 		}
 	}
-}
-
-func (v *validator) validateSteps() {
-	r := v.r
-	if len(r.Steps) == 0 {
-		v.add("$", "steps", "needs at least one step")
-		return
-	}
-	ids := map[string]int{}
-	for i, s := range r.Steps {
-		if !namePattern.MatchString(s.ID) {
-			v.add(fmt.Sprintf("$.steps[%d].id", i), "steps."+nameOr(s.ID, i)+".id", "must be lower-case letters, digits and underscores, starting with a letter (expressions refer to it as steps.<id>)")
-		} else if _, dup := ids[s.ID]; dup {
-			v.add(fmt.Sprintf("$.steps[%d].id", i), "steps."+s.ID+".id", "duplicate step id %q", s.ID)
-		}
-		ids[s.ID] = i
-	}
-	if r.Start != "" {
-		if _, ok := ids[r.Start]; !ok {
-			v.add("$.start", "start", "unknown step %q", r.Start)
-		}
-	}
-	route := func(node, shown, target string) {
-		if _, ok := ids[target]; !ok {
-			v.add(node, shown, "unknown step %q%s", target, suggest(target, r.Steps))
-		}
-	}
-	for i, s := range r.Steps {
-		node := fmt.Sprintf("$.steps[%d]", i)
-		shown := "steps." + nameOr(s.ID, i)
-		switch n := s.kinds(); {
-		case n == 0:
-			v.add(node, shown, "needs one of call, email, decide or end")
-			continue
-		case n > 1:
-			v.add(node, shown, "has more than one kind; a step is exactly one of call, email, decide or end")
-			continue
-		}
-		switch {
-		case s.End != nil || s.Decide != nil:
-			if s.Next != "" {
-				why := "it closes the case"
-				if s.Decide != nil {
-					why = "its branches say where to go"
-				}
-				v.add(node+".next", shown+".next", "%s step has no next: %s", article(s.Kind()), why)
-			}
-		case s.Next == "":
-			v.add(node, shown+".next", "is required: which step comes after this one")
-		default:
-			route(node+".next", shown+".next", s.Next)
-		}
-		switch {
-		case s.Call != nil:
-			c := s.Call
-			v.checkOperation(node+".call", shown+".call", c.Connector, c.Operation)
-			v.checkTemplates(node+".call.input", shown+".call.input", c.Input)
-			if c.OnError != "" {
-				route(node+".call.on_error", shown+".call.on_error", c.OnError)
-			}
-			if c.Retry != nil && c.Retry.MaxAttempts < 0 {
-				v.add(node+".call.retry.max_attempts", shown+".call.retry.max_attempts", "must not be negative")
-			}
-		case s.Email != nil:
-			e := s.Email
-			for _, f := range []struct{ key, tmpl string }{{"to", e.To}, {"subject", e.Subject}, {"text", e.Text}} {
-				if strings.TrimSpace(f.tmpl) == "" {
-					v.add(node+".email", shown+".email."+f.key, "is required")
-				}
-			}
-			v.checkTemplates(node+".email", shown+".email", map[string]string{"to": e.To, "subject": e.Subject, "text": e.Text, "html": e.HTML})
-		case s.Decide != nil:
-			d := s.Decide
-			if len(d.Branches) == 0 {
-				v.add(node+".decide", shown+".decide.branches", "needs at least one branch")
-			}
-			for j, b := range d.Branches {
-				bn := fmt.Sprintf("%s.decide.branches[%d]", node, j)
-				bs := fmt.Sprintf("%s.decide.branches[%d]", shown, j)
-				v.checkTemplate(bn+".when", bs+".when", "{{"+b.When+"}}")
-				route(bn+".next", bs+".next", b.Next)
-			}
-			if d.Otherwise == "" {
-				v.add(node+".decide", shown+".decide.otherwise", "is required: the step taken when no branch holds")
-			} else {
-				route(node+".decide.otherwise", shown+".decide.otherwise", d.Otherwise)
-			}
-		case s.End != nil:
-			if s.End.Outcome == "" {
-				v.add(node+".end", shown+".end.outcome", "is required: what the resident is told")
-			}
-		}
-	}
-	if len(v.problems) == 0 {
-		v.checkReachable(ids)
-	}
-}
-
-// checkReachable reports steps no route leads to, and routes that never end.
-func (v *validator) checkReachable(ids map[string]int) {
-	r := v.r
-	seen := map[string]bool{}
-	ends := false
-	queue := []string{r.FirstStep()}
-	for len(queue) > 0 {
-		id := queue[0]
-		queue = queue[1:]
-		if seen[id] {
-			continue
-		}
-		seen[id] = true
-		s := r.Steps[ids[id]]
-		if s.End != nil {
-			ends = true
-		}
-		queue = append(queue, successors(s)...)
-	}
-	for i, s := range r.Steps {
-		if !seen[s.ID] {
-			v.add(fmt.Sprintf("$.steps[%d].id", i), "steps."+s.ID, "unreachable: no step leads here")
-		}
-	}
-	if !ends {
-		v.add("$.steps", "steps", "no end step can be reached; every case must end")
-	}
-}
-
-// successors lists the steps a step can route to, in declaration order.
-func successors(s Step) []string {
-	var out []string
-	if s.Next != "" {
-		out = append(out, s.Next)
-	}
-	if s.Call != nil && s.Call.OnError != "" {
-		out = append(out, s.Call.OnError)
-	}
-	if s.Decide != nil {
-		for _, b := range s.Decide.Branches {
-			out = append(out, b.Next)
-		}
-		out = append(out, s.Decide.Otherwise)
-	}
-	return out
 }
 
 func (v *validator) checkOperation(node, shown, connector, op string) {
@@ -308,13 +173,30 @@ func nameOr(id string, i int) string {
 }
 
 // suggest names a step id close to a mistyped one.
-func suggest(target string, steps []Step) string {
-	for _, s := range steps {
-		if s.ID != "" && editDistance(s.ID, target) <= 2 {
-			return fmt.Sprintf(" (did you mean %q?)", s.ID)
+func suggest(target string, steps []stepAt) string {
+	for _, at := range steps {
+		if id := at.step.ID; id != "" && editDistance(id, target) <= 2 {
+			return fmt.Sprintf(" (did you mean %q?)", id)
 		}
 	}
 	return ""
+}
+
+// checkCondition checks a when: expression compiles to a boolean.
+func (v *validator) checkCondition(node, shown, src string) {
+	if strings.TrimSpace(src) == "" {
+		v.add(node, shown, "is required: a condition such as form.bin_type == \"garden\"")
+		return
+	}
+	if _, err := compile(src); err != nil {
+		v.checkTemplate(node, shown, "{{"+src+"}}")
+		return
+	}
+	if _, err := compileBool(src); err != nil {
+		v.add(node, shown, "expression %q is not a true/false condition: %s", src, firstLine(err.Error()))
+		return
+	}
+	v.checkTemplate(node, shown, "{{"+src+"}}")
 }
 
 func editDistance(a, b string) int {

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/server/common/cluster"
 	"go.temporal.io/server/common/config"
 	"go.temporal.io/server/common/dynamicconfig"
@@ -37,6 +38,8 @@ type Config struct {
 	LogLevel string
 	// LogFile receives the server's own log; empty means standard error.
 	LogFile string
+	// SearchAttributes are registered on the namespace when it is created.
+	SearchAttributes map[string]enumspb.IndexedValueType
 }
 
 // Server is an embedded Temporal server. Construct with New, then Start, then
@@ -78,7 +81,7 @@ func New(cfg Config) (*Server, error) {
 	if err := prepareSchema(&sqlCfg, cfg.DatabaseFile); err != nil {
 		return nil, err
 	}
-	ns, err := sqlite.NewNamespaceConfig("active", cfg.Namespace, false, nil)
+	ns, err := sqlite.NewNamespaceConfig("active", cfg.Namespace, false, cfg.SearchAttributes)
 	if err != nil {
 		return nil, fmt.Errorf("embedded temporal: namespace %q: %w", cfg.Namespace, err)
 	}

@@ -1,0 +1,128 @@
+package workflows
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/larder-council/larder/workflows/recipe"
+)
+
+// Task is a user task in a team's inbox.
+type Task struct {
+	ID           string           `json:"id"`
+	Step         string           `json:"step"`
+	Queue        string           `json:"queue"`
+	Title        string           `json:"title"`
+	Instructions string           `json:"instructions,omitempty"`
+	Outcomes     []recipe.Outcome `json:"outcomes"`
+	Fields       []recipe.Field   `json:"fields,omitempty"`
+	OpenedAt     time.Time        `json:"opened_at"`
+	DueAt        *time.Time       `json:"due_at,omitempty"`
+	Escalated    bool             `json:"escalated"`
+	Completion   *Completion      `json:"completion,omitempty"`
+}
+
+// Completion is staff finishing a task, sent as the complete-task update.
+type Completion struct {
+	TaskID  string         `json:"task_id"`
+	Outcome string         `json:"outcome"`
+	Values  map[string]any `json:"values,omitempty"`
+	By      string         `json:"by"`
+	At      time.Time      `json:"at"`
+}
+
+// task opens an inbox task and waits for staff to complete it; the outcome
+// routes the case. An escalation timer runs alongside without closing it.
+func (c *caseRun) task(ctx workflow.Context, s recipe.Step) (string, error) {
+	ts := s.Task
+	env := c.env()
+	title, err := recipe.Render(ts.Title, env)
+	if err != nil {
+		return "", fmt.Errorf("title: %w", err)
+	}
+	instructions, err := recipe.Render(ts.Instructions, env)
+	if err != nil {
+		return "", fmt.Errorf("instructions: %w", err)
+	}
+	now := workflow.Now(ctx)
+	t := &Task{
+		ID: c.in.Reference + "/" + c.instance(s.ID), Step: s.ID, Queue: ts.Queue, Title: title,
+		Instructions: instructions, Outcomes: ts.Outcomes, Fields: ts.Fields, OpenedAt: now,
+	}
+	if ts.Due > 0 {
+		due := now.Add(ts.Due)
+		t.DueAt = &due
+	}
+	c.tasks = append(c.tasks, t)
+	c.record(ctx, s.ID, "task", titleOr(s, "Passed to "+ts.Queue))
+
+	if e := ts.Escalate; e != nil {
+		tctx, cancelTimer := workflow.WithCancel(ctx)
+		defer cancelTimer()
+		workflow.Go(tctx, func(gctx workflow.Context) { c.escalate(gctx, s, t, e) })
+	}
+	if err := workflow.Await(ctx, func() bool { return t.Completion != nil }); err != nil {
+		return "", err
+	}
+	done := t.Completion
+	c.steps[s.ID] = map[string]any{"outcome": done.Outcome, "values": done.Values, "by": done.By, "completed_at": done.At}
+	i := slices.IndexFunc(ts.Outcomes, func(o recipe.Outcome) bool { return o.ID == done.Outcome })
+	c.record(ctx, s.ID, "task", "Decided: "+ts.Outcomes[i].Label)
+	return ts.Outcomes[i].Next, nil
+}
+
+// escalate waits for the escalation timer; if the task is still open it
+// moves the task and sends the email, leaving the task open.
+func (c *caseRun) escalate(ctx workflow.Context, s recipe.Step, t *Task, e *recipe.Escalation) {
+	if err := workflow.NewTimer(ctx, e.After).Get(ctx, nil); err != nil || t.Completion != nil {
+		return
+	}
+	t.Escalated = true
+	if e.Queue != "" {
+		t.Queue = e.Queue
+	}
+	c.record(ctx, s.ID, "escalated", "Escalated: not done within "+e.After.String())
+	if e.Email != nil {
+		if err := c.sendEmail(ctx, t.ID+"/escalation", e.Email); err != nil {
+			c.record(ctx, s.ID, "escalated", "Escalation email not sent: "+err.Error())
+		}
+	}
+}
+
+// validateCompletion refuses unknown tasks, outcomes the task does not
+// offer, and a second completion, before the update enters history.
+func (c *caseRun) validateCompletion(done Completion) error {
+	t := c.taskByID(done.TaskID)
+	switch {
+	case t == nil:
+		return fmt.Errorf("no task %q on this case", done.TaskID)
+	case t.Completion != nil:
+		return fmt.Errorf("task %q was already completed by %s", done.TaskID, t.Completion.By)
+	case !slices.ContainsFunc(t.Outcomes, func(o recipe.Outcome) bool { return o.ID == done.Outcome }):
+		return fmt.Errorf("task %q has no outcome %q", done.TaskID, done.Outcome)
+	case done.By == "":
+		return fmt.Errorf("say who is completing the task")
+	}
+	return nil
+}
+
+func (c *caseRun) completeTask(ctx workflow.Context, done Completion) (string, error) {
+	if err := c.validateCompletion(done); err != nil {
+		return "", err
+	}
+	done.At = workflow.Now(ctx)
+	c.taskByID(done.TaskID).Completion = &done
+	return done.Outcome, nil
+}
+
+func (c *caseRun) taskByID(id string) *Task {
+	for _, t := range c.tasks {
+		if t.ID == id {
+			return t
+		}
+	}
+	return nil
+}

@@ -1,0 +1,108 @@
+package workflows
+
+import (
+	"sort"
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+)
+
+// CaseView is what the case query answers: progress without personal data.
+type CaseView struct {
+	Reference     string   `json:"reference"`
+	Service       string   `json:"service"`
+	RecipeVersion string   `json:"recipe_version"`
+	Status        string   `json:"status"`
+	Outcome       string   `json:"outcome,omitempty"`
+	CurrentSteps  []string `json:"current_steps"`
+	Timeline      []Event  `json:"timeline"`
+}
+
+// CaseDetail is what staff see: the view, open work and the case's data,
+// with answers to sensitive questions redacted.
+type CaseDetail struct {
+	CaseView
+	Reason    string         `json:"reason,omitempty"`
+	Form      map[string]any `json:"form"`
+	Vars      map[string]any `json:"vars"`
+	Steps     map[string]any `json:"steps"`
+	Tasks     []*Task        `json:"tasks"`
+	Incidents []*Incident    `json:"incidents"`
+	Waiting   []Waiting      `json:"waiting"`
+}
+
+// Event is one line of the case timeline.
+type Event struct {
+	At   time.Time `json:"at"`
+	Step string    `json:"step"`
+	Kind string    `json:"kind"`
+	Note string    `json:"note"`
+}
+
+// Redacted replaces a sensitive answer in staff views.
+const Redacted = "[redacted]"
+
+func (c *caseRun) view() CaseView {
+	return CaseView{
+		Reference:     c.in.Reference,
+		Service:       c.in.Recipe.ID,
+		RecipeVersion: c.in.Recipe.Version + "+" + c.in.Recipe.Hash,
+		Status:        c.status,
+		Outcome:       c.outcome,
+		CurrentSteps:  c.currentSteps(),
+		Timeline:      c.timeline,
+	}
+}
+
+func (c *caseRun) detail() CaseDetail {
+	form := make(map[string]any, len(c.in.Answers))
+	sensitive := map[string]bool{}
+	for _, f := range c.in.Recipe.Fields() {
+		sensitive[f.ID] = f.Sensitive
+	}
+	for _, k := range sortedKeys(c.in.Answers) {
+		v := c.in.Answers[k]
+		if sensitive[k] {
+			v = Redacted
+		}
+		form[k] = v
+	}
+	return CaseDetail{
+		CaseView: c.view(), Reason: c.reason, Form: form, Vars: c.vars, Steps: c.steps,
+		Tasks: nonNil(c.tasks), Incidents: nonNil(c.incidents), Waiting: nonNil(c.waiting),
+	}
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// register installs the queries, updates and their validators.
+func (c *caseRun) register(ctx workflow.Context) error {
+	if err := workflow.SetQueryHandler(ctx, CaseQuery, func() (CaseView, error) { return c.view(), nil }); err != nil {
+		return err
+	}
+	if err := workflow.SetQueryHandler(ctx, DetailQuery, func() (CaseDetail, error) { return c.detail(), nil }); err != nil {
+		return err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, CompleteTask, c.completeTask,
+		workflow.UpdateHandlerOptions{Validator: c.validateCompletion}); err != nil {
+		return err
+	}
+	return workflow.SetUpdateHandlerWithOptions(ctx, ResolveIncident, c.resolveIncident,
+		workflow.UpdateHandlerOptions{Validator: c.validateResolution})
+}
+
+// sortedKeys lists a map's keys in order, so the workflow never decides by
+// ranging over a map.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
