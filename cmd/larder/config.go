@@ -29,7 +29,11 @@ type Config struct {
 	CouncilName string `yaml:"council_name"`
 	// SecretKey signs sessions and references; default: generated into data_dir.
 	SecretKey string `yaml:"secret_key"`
-	Temporal  struct {
+	// StaffToken is the bearer token of the staff API; empty turns it off.
+	StaffToken string `yaml:"staff_token"`
+	// HooksToken is the bearer token line-of-business systems post hooks with; empty turns hooks off.
+	HooksToken string `yaml:"hooks_token"`
+	Temporal   struct {
 		// Address of a Temporal frontend; empty runs an embedded server.
 		Address string `yaml:"address"`
 		// Namespace cases run in.
@@ -66,6 +70,8 @@ var settings = []setting{
 	{"recipes_dir", "LARDER_RECIPES_DIR", "recipes-dir", "folder of recipes and connectors.yaml", false, func(c *Config) *string { return &c.RecipesDir }},
 	{"council_name", "LARDER_COUNCIL_NAME", "council-name", "council name shown on pages", false, func(c *Config) *string { return &c.CouncilName }},
 	{"secret_key", "LARDER_SECRET_KEY", "", "key signing sessions and references", true, func(c *Config) *string { return &c.SecretKey }},
+	{"staff_token", "LARDER_STAFF_TOKEN", "", "bearer token of the staff API", true, func(c *Config) *string { return &c.StaffToken }},
+	{"hooks_token", "LARDER_HOOKS_TOKEN", "", "bearer token of /hooks", true, func(c *Config) *string { return &c.HooksToken }},
 	{"temporal.address", "LARDER_TEMPORAL_ADDRESS", "temporal-address", "Temporal frontend host:port; empty runs an embedded server", false, func(c *Config) *string { return &c.Temporal.Address }},
 	{"temporal.namespace", "LARDER_TEMPORAL_NAMESPACE", "temporal-namespace", "Temporal namespace", false, func(c *Config) *string { return &c.Temporal.Namespace }},
 	{"temporal.task_queue", "LARDER_TEMPORAL_TASK_QUEUE", "task-queue", "Temporal task queue", false, func(c *Config) *string { return &c.Temporal.TaskQueue }},

@@ -180,8 +180,9 @@ func (a *app) startWeb(conns *connectors.Registry) error {
 		return err
 	}
 	srv := &web.Server{
-		Recipes: recipes, Temporal: a.tc, TaskQueue: a.cfg.Temporal.TaskQueue, Redis: a.redis,
+		Recipes: recipes, Temporal: a.tc, Namespace: a.cfg.Temporal.Namespace, TaskQueue: a.cfg.Temporal.TaskQueue, Redis: a.redis,
 		Connectors: conns, Validator: forms.New(), Secret: secret, CouncilName: a.cfg.CouncilName, Log: a.log,
+		StaffToken: a.cfg.StaffToken, HooksToken: a.cfg.HooksToken,
 	}
 	h, err := srv.Handler()
 	if err != nil {

@@ -14,6 +14,18 @@ import (
 	"github.com/larder-council/larder/cmd/wastesim/sim"
 )
 
+// Test tokens for the staff API and hooks.
+const (
+	staffToken = "staff-test-token"
+	hooksToken = "hooks-test-token"
+)
+
+// larderOptions say how a test runs larder.
+type larderOptions struct {
+	recipesDir string
+	dataDir    string
+}
+
 // startLarder runs `larder serve` in-process against a real embedded
 // Temporal server and the waste simulator, and returns its base URL.
 func startLarder(t *testing.T, waste *sim.Server) (base, dataDir string) {
@@ -21,19 +33,30 @@ func startLarder(t *testing.T, waste *sim.Server) (base, dataDir string) {
 	ws := httptest.NewServer(waste)
 	t.Cleanup(ws.Close)
 	t.Setenv("WASTE_URL", ws.URL)
+	dataDir = t.TempDir()
+	base, _ = startLarderWith(t, larderOptions{recipesDir: recipesDir, dataDir: dataDir})
+	return base, dataDir
+}
 
+// startLarderWith runs larder until the returned stop is called or the
+// test ends; stop waits for a clean shutdown.
+func startLarderWith(t *testing.T, o larderOptions) (base string, stop func()) {
+	t.Helper()
 	cfg := defaults()
-	cfg.DataDir = t.TempDir()
-	cfg.RecipesDir = recipesDir
+	cfg.DataDir = o.dataDir
+	cfg.RecipesDir = o.recipesDir
 	cfg.HTTP.Address = "127.0.0.1:0"
 	cfg.Redis.URL = os.Getenv("LARDER_TEST_REDIS_URL")
+	cfg.StaffToken, cfg.HooksToken = staffToken, hooksToken
 	ctx, cancel := context.WithCancel(context.Background())
 	started := make(chan string, 1)
 	stopped := make(chan error, 1)
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	go func() {
-		stopped <- run(ctx, cfg, roles{web: true, worker: true}, logger, func(a *app) { started <- a.Addr })
-	}()
+	var logTo io.Writer = io.Discard
+	if os.Getenv("LARDER_TEST_LOG") != "" {
+		logTo = os.Stderr
+	}
+	logger := slog.New(slog.NewTextHandler(logTo, nil))
+	go func() { stopped <- run(ctx, cfg, roles{web: true, worker: true}, logger, func(a *app) { started <- a.Addr }) }()
 	select {
 	case addr := <-started:
 		base = "http://" + addr
@@ -44,7 +67,12 @@ func startLarder(t *testing.T, waste *sim.Server) (base, dataDir string) {
 		cancel()
 		t.Fatal("larder did not start within 60s")
 	}
-	t.Cleanup(func() {
+	done := false
+	stop = func() {
+		if done {
+			return
+		}
+		done = true
 		cancel()
 		select {
 		case err := <-stopped:
@@ -54,8 +82,9 @@ func startLarder(t *testing.T, waste *sim.Server) (base, dataDir string) {
 		case <-time.After(30 * time.Second):
 			t.Error("larder did not shut down within 30s")
 		}
-	})
-	return base, cfg.DataDir
+	}
+	t.Cleanup(stop)
+	return base, stop
 }
 
 func TestServeMissedBinEndToEnd(t *testing.T) {

@@ -10,7 +10,10 @@ import (
 	"regexp"
 	"time"
 
+	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
@@ -74,24 +77,56 @@ func (s *Server) startCase(ctx context.Context, r *recipe.Recipe, answers map[st
 
 var referencePattern = regexp.MustCompile(`^[A-Z]{1,4}-[` + referenceAlphabet + `]{4}-[` + referenceAlphabet + `]{4}$`)
 
+// query asks a case a question. A case paused on a task is still tied to
+// the worker that last ran it; if that worker has gone (a restart), the
+// query waits for it, so after a short wait the tie is cut and the query
+// goes to any worker.
+func (s *Server) query(ctx context.Context, ref, name string) (converter.EncodedValue, error) {
+	qctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	v, err := s.Temporal.QueryWorkflow(qctx, ref, "", name)
+	cancel()
+	if err == nil || !errors.Is(err, context.DeadlineExceeded) {
+		return v, queryErrorOrNil(err)
+	}
+	if _, rerr := s.Temporal.WorkflowService().ResetStickyTaskQueue(ctx, &workflowservice.ResetStickyTaskQueueRequest{
+		Namespace: s.Namespace, Execution: &commonpb.WorkflowExecution{WorkflowId: ref},
+	}); rerr != nil {
+		return nil, queryError(rerr)
+	}
+	qctx, cancel = context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	v, err = s.Temporal.QueryWorkflow(qctx, ref, "", name)
+	return v, queryErrorOrNil(err)
+}
+
+func queryErrorOrNil(err error) error {
+	if err == nil {
+		return nil
+	}
+	return queryError(err)
+}
+
+// queryError turns Temporal's not-found into errNoCase.
+func queryError(err error) error {
+	var nf *serviceerror.NotFound
+	if errors.As(err, &nf) {
+		return errNoCase
+	}
+	return fmt.Errorf("case: %w", err)
+}
+
 // errNoCase means no case has the reference.
 var errNoCase = errors.New("no case has that reference")
 
 // caseView asks the case workflow for its progress.
 func (s *Server) caseView(ctx context.Context, ref string) (workflows.CaseView, error) {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
 	var view workflows.CaseView
 	if !referencePattern.MatchString(ref) {
 		return view, errNoCase
 	}
-	v, err := s.Temporal.QueryWorkflow(ctx, ref, "", workflows.CaseQuery)
-	var nf *serviceerror.NotFound
-	if errors.As(err, &nf) {
-		return view, errNoCase
-	}
+	v, err := s.query(ctx, ref, workflows.CaseQuery)
 	if err != nil {
-		return view, fmt.Errorf("query case: %w", err)
+		return view, err
 	}
 	if err := v.Get(&view); err != nil {
 		return view, fmt.Errorf("query case: %w", err)

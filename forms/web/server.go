@@ -27,6 +27,8 @@ type Server struct {
 	Recipes []*recipe.Recipe
 	// Temporal starts and queries cases.
 	Temporal client.Client
+	// Namespace is the Temporal namespace cases run in.
+	Namespace string
 	// TaskQueue is where case workflows run.
 	TaskQueue string
 	// Redis holds sessions and drafts.
@@ -41,6 +43,11 @@ type Server struct {
 	CouncilName string
 	// SecureCookies marks cookies Secure; set it when served over HTTPS.
 	SecureCookies bool
+	// StaffToken guards the staff API (case detail, tasks, incidents,
+	// cancel) until staff login arrives; empty turns the staff API off.
+	StaffToken string
+	// HooksToken guards /hooks for line-of-business systems; empty turns hooks off.
+	HooksToken string
 	// Log receives request errors.
 	Log *slog.Logger
 
@@ -65,10 +72,17 @@ func (s *Server) Handler() (http.Handler, error) {
 	r.GET("/metrics", gin.WrapH(promhttp.Handler()))
 
 	api := r.Group("/api/v1")
+	api.GET("/schema/recipe.json", func(c *gin.Context) { c.Data(http.StatusOK, "application/schema+json", recipe.Schema) })
 	api.GET("/services", s.apiServices)
 	api.GET("/services/:service", s.apiService)
 	api.POST("/services/:service/submissions", s.apiSubmit)
 	api.GET("/cases/:reference", s.apiCase)
+	staff := api.Group("/cases/:reference", bearer(s.StaffToken, "Staff APIs"))
+	staff.GET("/detail", s.apiCaseDetail)
+	staff.POST("/tasks/:task/complete", s.apiCompleteTask)
+	staff.POST("/incidents/:incident/resolve", s.apiResolveIncident)
+	staff.POST("/cancel", s.apiCancelCase)
+	r.POST("/hooks/:recipe/:message", bearer(s.HooksToken, "Hooks"), s.apiHook)
 
 	r.GET("/", s.home)
 	r.GET("/services/:service", s.start)

@@ -100,15 +100,17 @@ type Option struct {
 
 // Lookup asks a connector for the choices of a field.
 type Lookup struct {
-	// Connector and Operation name the call, as in a call step.
+	// Connector names an entry in connectors.yaml, as in a call step.
 	Connector string `yaml:"connector" json:"connector"`
+	// Operation names one of the connector's operations.
 	Operation string `yaml:"operation" json:"operation"`
 	// Input maps the operation's inputs to templates over form answers.
 	Input map[string]string `yaml:"input,omitempty" json:"input,omitempty"`
 	// Items is an expression over the result giving the list of choices.
 	Items string `yaml:"items" json:"items"`
-	// Value and Label are item keys for each choice's value and text.
+	// Value is the item key holding each choice's stored value, e.g. uprn.
 	Value string `yaml:"value" json:"value"`
+	// Label is the item key holding each choice's text, e.g. address.
 	Label string `yaml:"label" json:"label"`
 }
 
@@ -122,6 +124,7 @@ type Step struct {
 	// parallel branch, a step without next ends the branch.
 	Next string `yaml:"next,omitempty" json:"next,omitempty"`
 
+	// The kinds: exactly one is set.
 	Call      *CallStep      `yaml:"call,omitempty" json:"call,omitempty"`
 	Email     *EmailStep     `yaml:"email,omitempty" json:"email,omitempty"`
 	Task      *TaskStep      `yaml:"task,omitempty" json:"task,omitempty"`
@@ -187,8 +190,10 @@ type CallStep struct {
 // Undo is the connector call that reverses a call step. Its inputs see
 // steps.<id> of the call it undoes.
 type Undo struct {
-	Operation string            `yaml:"operation" json:"operation"`
-	Input     map[string]string `yaml:"input,omitempty" json:"input,omitempty"`
+	// Operation is the connector operation that reverses the call.
+	Operation string `yaml:"operation" json:"operation"`
+	// Input maps the operation's inputs to templates.
+	Input map[string]string `yaml:"input,omitempty" json:"input,omitempty"`
 }
 
 // Retry is a call's retry policy.
@@ -203,10 +208,15 @@ type Retry struct {
 
 // EmailStep sends an email (a BPMN send task). Every field is a template.
 type EmailStep struct {
-	To      string `yaml:"to" json:"to"`
+	// To is the recipient's address, e.g. "{{ form.email }}".
+	To string `yaml:"to" json:"to"`
+	// Subject is the subject line.
 	Subject string `yaml:"subject" json:"subject"`
-	Text    string `yaml:"text" json:"text"`
-	HTML    string `yaml:"html,omitempty" json:"html,omitempty"`
+	// Text is the plain-text body.
+	Text string `yaml:"text" json:"text"`
+	// HTML is an optional HTML body; values in it are not escaped, so keep
+	// answers out of it or use the text body.
+	HTML string `yaml:"html,omitempty" json:"html,omitempty"`
 }
 
 // TaskStep asks staff in a queue to decide something (a BPMN user task).
@@ -230,9 +240,12 @@ type TaskStep struct {
 
 // Outcome is one way staff can complete a task.
 type Outcome struct {
-	ID    string `yaml:"id" json:"id"`
+	// ID is what steps.<task>.outcome holds.
+	ID string `yaml:"id" json:"id"`
+	// Label is the button staff press.
 	Label string `yaml:"label" json:"label"`
-	Next  string `yaml:"next" json:"next"`
+	// Next is the step this outcome leads to.
+	Next string `yaml:"next" json:"next"`
 }
 
 // Escalation is what happens when a task is open too long.
@@ -247,6 +260,7 @@ type Escalation struct {
 
 // DecideStep takes the first branch whose condition holds (a BPMN exclusive gateway).
 type DecideStep struct {
+	// Branches are tried in order.
 	Branches []Branch `yaml:"branches" json:"branches"`
 	// Otherwise is taken when no branch holds.
 	Otherwise string `yaml:"otherwise" json:"otherwise"`
@@ -256,18 +270,21 @@ type DecideStep struct {
 type Branch struct {
 	// When is a boolean expression.
 	When string `yaml:"when" json:"when"`
+	// Next is the step taken when the condition holds.
 	Next string `yaml:"next" json:"next"`
 }
 
 // ParallelStep runs branches at the same time and carries on when all are
 // done (a BPMN parallel gateway: fork, then join).
 type ParallelStep struct {
+	// Branches run at the same time; at least two.
 	Branches []ParallelBranch `yaml:"branches" json:"branches"`
 }
 
 // ParallelBranch is a flow of its own: it starts at its first step and ends
 // at a step without next. Its step ids share the recipe's namespace.
 type ParallelBranch struct {
+	// Steps of the branch; the first runs first.
 	Steps []Step `yaml:"steps" json:"steps"`
 }
 

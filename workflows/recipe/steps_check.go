@@ -266,6 +266,9 @@ func (v *validator) checkTask(node, shown string, t *TaskStep, route func(key, t
 		if e.After <= 0 {
 			v.add(node+".escalate", shown+".escalate.after", "is required: how long before escalating, like 48h")
 		}
+		if e.Queue != "" && !idPattern.MatchString(e.Queue) {
+			v.add(node+".escalate.queue", shown+".escalate.queue", "must be a team name of lower-case letters, digits and dashes, like waste-managers")
+		}
 		if e.Queue == "" && e.Email == nil {
 			v.add(node+".escalate", shown+".escalate", "needs queue or email: what escalating does")
 		}

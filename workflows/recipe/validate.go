@@ -39,7 +39,7 @@ func (v *validator) add(node, shown, format string, args ...any) {
 func (v *validator) validate() {
 	r := v.r
 	if !idPattern.MatchString(r.ID) {
-		v.add("$.id", "id", "must be lower-case letters, digits and dashes, like missed-bin")
+		v.add("$.id", "id", "must be lower-case letters, digits, dashes and underscores, like missed-bin")
 	}
 	if strings.TrimSpace(r.Title) == "" {
 		v.add("$.title", "title", "is required: the service name residents see")
@@ -105,10 +105,18 @@ func (v *validator) checkQuestion(node, shown string, f Field) {
 	if f.Type == "radios" && len(f.Options) == 0 {
 		v.add(node, shown+".options", "a radios question needs options")
 	}
+	for j, o := range f.Options {
+		if o.Value == "" || o.Label == "" {
+			v.add(fmt.Sprintf("%s.options[%d]", node, j), fmt.Sprintf("%s.options[%d]", shown, j), "needs a value and a label")
+		}
+	}
 	if f.Type == "address" {
 		if f.Lookup == nil {
 			v.add(node, shown+".lookup", "an address question needs a lookup")
 		} else {
+			if f.Lookup.Value == "" || f.Lookup.Label == "" {
+				v.add(node+".lookup", shown+".lookup", "needs value and label: the item keys of each choice's value and text")
+			}
 			v.checkOperation(node+".lookup", shown+".lookup", f.Lookup.Connector, f.Lookup.Operation)
 			v.checkTemplates(node+".lookup.input", shown+".lookup.input", f.Lookup.Input)
 			v.checkTemplate(node+".lookup.items", shown+".lookup.items", "{{"+f.Lookup.Items+"}}")

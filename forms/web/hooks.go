@@ -1,0 +1,105 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"go.temporal.io/api/workflowservice/v1"
+
+	"github.com/larder-council/larder/workflows"
+	"github.com/larder-council/larder/workflows/recipe"
+)
+
+// hookBody is what a line-of-business system posts to /hooks/{recipe}/{message}.
+type hookBody struct {
+	// Correlation is the case reference or the business key the wait step named.
+	Correlation string         `json:"correlation"`
+	Data        map[string]any `json:"data"`
+}
+
+// apiHook delivers a message to every running case of the recipe waiting
+// on its correlation key. A message for a case that is not waiting yet is
+// kept by the case until it is.
+func (s *Server) apiHook(c *gin.Context) {
+	r := s.recipe(c.Param("recipe"))
+	name := c.Param("message")
+	if r == nil || !listensFor(r, name) {
+		problem(c, http.StatusNotFound, fmt.Sprintf("No service here waits for a %q message", name), nil)
+		return
+	}
+	var body hookBody
+	if err := json.NewDecoder(c.Request.Body).Decode(&body); err != nil || body.Correlation == "" {
+		problem(c, http.StatusBadRequest, "The body must be JSON with correlation (a case reference or business key) and data", nil)
+		return
+	}
+	refs, err := s.casesFor(c, body.Correlation)
+	if err != nil {
+		s.caseProblem(c, err)
+		return
+	}
+	msg := workflows.Message{Name: name, Correlation: body.Correlation, Data: body.Data}
+	var delivered []string
+	for _, ref := range refs {
+		if err := s.Temporal.SignalWorkflow(c, ref, "", workflows.MessageSignal, msg); err == nil {
+			delivered = append(delivered, ref)
+		}
+	}
+	if len(delivered) == 0 {
+		problem(c, http.StatusNotFound, "No running case matches that correlation", nil)
+		return
+	}
+	c.JSON(http.StatusAccepted, gin.H{"delivered": delivered})
+}
+
+// casesFor finds running cases by reference, or by the correlation search
+// attribute for a business key.
+func (s *Server) casesFor(ctx context.Context, key string) ([]string, error) {
+	if referencePattern.MatchString(key) {
+		return []string{key}, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	quoted := strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(key)
+	resp, err := s.Temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+		Query: fmt.Sprintf("%s = '%s' AND ExecutionStatus = 'Running'", workflows.CorrelationKeys.GetName(), quoted),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("find cases: %w", err)
+	}
+	var refs []string
+	for _, e := range resp.Executions {
+		refs = append(refs, e.Execution.WorkflowId)
+	}
+	return refs, nil
+}
+
+// listensFor reports whether any wait step of the recipe takes the message.
+func listensFor(r *recipe.Recipe, name string) bool {
+	var names []string
+	var visit func([]recipe.Step)
+	visit = func(steps []recipe.Step) {
+		for _, s := range steps {
+			if s.Wait != nil && s.Wait.Message != "" {
+				names = append(names, s.Wait.Message)
+			}
+			if s.Parallel != nil {
+				for _, b := range s.Parallel.Branches {
+					visit(b.Steps)
+				}
+			}
+		}
+	}
+	visit(r.Steps)
+	for _, sub := range r.Subrecipes {
+		if listensFor(sub, name) {
+			return true
+		}
+	}
+	return slices.Contains(names, name)
+}
