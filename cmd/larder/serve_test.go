@@ -56,7 +56,9 @@ func startLarderWith(t *testing.T, o larderOptions) (base string, stop func()) {
 		logTo = os.Stderr
 	}
 	logger := slog.New(slog.NewTextHandler(logTo, nil))
-	go func() { stopped <- run(ctx, cfg, roles{web: true, worker: true}, logger, func(a *app) { started <- a.Addr }) }()
+	go func() {
+		stopped <- run(ctx, cfg, roles{web: true, worker: true}, logger, func(a *app) { started <- a.Addr })
+	}()
 	select {
 	case addr := <-started:
 		base = "http://" + addr

@@ -176,4 +176,3 @@ func orEmpty(m map[string]any) map[string]any {
 	}
 	return m
 }
-
