@@ -19,7 +19,9 @@ run: build
 vet:
 	$(GO) vet ./...
 
+# lint checks the interpreter is deterministic and every shipped recipe loads.
 lint: vet
+	$(GO) tool workflowcheck -config workflowcheck.config.yaml ./workflows/...
 	$(GO) run ./cmd/larder validate recipes
 
 test: lint

@@ -55,6 +55,9 @@ type CaseResult struct {
 	Status  string         `json:"status"`
 	Outcome string         `json:"outcome"`
 	Vars    map[string]any `json:"vars"`
+	// Undos are the completed case's reversible calls, for a parent case to
+	// run if it fails later.
+	Undos []Undo `json:"undos,omitempty"`
 }
 
 // caseRun is the state of one running case.
@@ -71,7 +74,7 @@ type caseRun struct {
 	tasks     []*Task
 	incidents []*Incident
 	waiting   []Waiting
-	undos     []undo
+	undos     []Undo
 	messages  []Message
 }
 
@@ -104,7 +107,9 @@ func (c *caseRun) finish(ctx workflow.Context, err error) (CaseResult, error) {
 	result := func() CaseResult { return CaseResult{Status: c.status, Outcome: c.outcome, Vars: c.vars} }
 	if err == nil {
 		c.status = StatusCompleted
-		return result(), nil
+		res := result()
+		res.Undos = c.undos
+		return res, nil
 	}
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
 	var failed *errCaseFailed
@@ -218,6 +223,8 @@ func (c *caseRun) instance(stepID string) string {
 }
 
 // currentSteps lists the steps running now, sorted.
+//
+//workflowcheck:ignore the ids are sorted before anything uses them
 func (c *caseRun) currentSteps() []string {
 	out := make([]string, 0, len(c.current))
 	for id := range c.current {

@@ -1,17 +1,33 @@
 package workflows
 
 import (
+	"fmt"
+	"time"
+
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/larder-council/larder/activities"
 	"github.com/larder-council/larder/workflows/recipe"
 )
 
-// undo is a completed call that can be reversed.
-type undo struct {
-	step string
-	key  string
-	call *recipe.CallStep
+// Undo is a completed call's reversal, ready to run: its inputs were
+// rendered when the call succeeded, so each pass of a loop undoes its own
+// booking. A child case hands its undos to its parent in CaseResult.
+type Undo struct {
+	Step    string                 `json:"step"`
+	Request activities.CallRequest `json:"request"`
+	Timeout time.Duration          `json:"timeout"`
+}
+
+// undoFor renders a call step's undo right after the call succeeded.
+func (c *caseRun) undoFor(s recipe.Step, key string) (Undo, error) {
+	input, err := recipe.Values(s.Call.Undo.Input, c.env())
+	if err != nil {
+		return Undo{}, fmt.Errorf("undo input: %w", err)
+	}
+	return Undo{Step: s.ID, Timeout: s.Call.Timeout, Request: activities.CallRequest{
+		Connector: s.Call.Connector, Operation: s.Call.Undo.Operation, Input: input, IdempotencyKey: key + "/undo",
+	}}, nil
 }
 
 // compensate runs the undos of completed calls, newest first (BPMN
@@ -19,18 +35,13 @@ type undo struct {
 func (c *caseRun) compensate(ctx workflow.Context) {
 	for i := len(c.undos) - 1; i >= 0; i-- {
 		u := c.undos[i]
-		input, err := recipe.Values(u.call.Undo.Input, c.env())
-		if err == nil {
-			opts := callOptions(u.call)
-			err = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), a.Call, activities.CallRequest{
-				Connector: u.call.Connector, Operation: u.call.Undo.Operation, Input: input, IdempotencyKey: u.key + "/undo",
-			}).Get(ctx, nil)
-		}
+		opts := callOptions(&recipe.CallStep{Timeout: u.Timeout})
+		err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), a.Call, u.Request).Get(ctx, nil)
 		if err != nil {
-			c.record(ctx, u.step, "undo", "Could not undo: "+err.Error())
+			c.record(ctx, u.Step, "undo", "Could not undo: "+err.Error())
 			continue
 		}
-		c.record(ctx, u.step, "undo", "Undone: "+u.call.Connector+" "+u.call.Undo.Operation)
+		c.record(ctx, u.Step, "undo", "Undone: "+u.Request.Connector+" "+u.Request.Operation)
 	}
 	c.undos = nil
 }

@@ -42,7 +42,11 @@ func (c *caseRun) call(ctx workflow.Context, s recipe.Step) (string, error) {
 		if err == nil {
 			c.steps[s.ID] = out
 			if cs.Undo != nil {
-				c.undos = append(c.undos, undo{step: s.ID, key: key, call: cs})
+				u, err := c.undoFor(s, key)
+				if err != nil {
+					return "", err
+				}
+				c.undos = append(c.undos, u)
 			}
 			c.record(ctx, s.ID, "call", titleOr(s, "Called "+cs.Connector+" "+cs.Operation))
 			return s.Next, nil

@@ -32,6 +32,7 @@ func (c *caseRun) subrecipe(ctx workflow.Context, s recipe.Step) (string, error)
 	var res CaseResult
 	err = workflow.ExecuteChildWorkflow(cctx, CaseWorkflow, in).Get(ctx, &res)
 	if err == nil {
+		c.undos = append(c.undos, res.Undos...)
 		c.steps[s.ID] = map[string]any{"status": res.Status, "outcome": res.Outcome, "vars": res.Vars}
 		c.record(ctx, s.ID, "subrecipe", titleOr(s, child.Title+": "+res.Outcome))
 		return s.Next, nil

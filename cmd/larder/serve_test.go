@@ -24,6 +24,8 @@ const (
 type larderOptions struct {
 	recipesDir string
 	dataDir    string
+	// started, when set, is given the running app.
+	started func(*app)
 }
 
 // startLarder runs `larder serve` in-process against a real embedded
@@ -57,7 +59,12 @@ func startLarderWith(t *testing.T, o larderOptions) (base string, stop func()) {
 	}
 	logger := slog.New(slog.NewTextHandler(logTo, nil))
 	go func() {
-		stopped <- run(ctx, cfg, roles{web: true, worker: true}, logger, func(a *app) { started <- a.Addr })
+		stopped <- run(ctx, cfg, roles{web: true, worker: true}, logger, func(a *app) {
+			if o.started != nil {
+				o.started(a)
+			}
+			started <- a.Addr
+		})
 	}()
 	select {
 	case addr := <-started:

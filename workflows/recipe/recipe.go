@@ -183,7 +183,9 @@ type CallStep struct {
 	// final failure raises an incident for staff to resolve.
 	OnError string `yaml:"on_error,omitempty" json:"on_error,omitempty"`
 	// Undo reverses the call (BPMN compensation) if the case later fails or
-	// is cancelled; undos run in reverse order of the calls they undo.
+	// is cancelled; undos run in reverse order of the calls they undo. Its
+	// inputs are rendered as soon as the call succeeds, so they see that
+	// pass's steps.<id>.
 	Undo *Undo `yaml:"undo,omitempty" json:"undo,omitempty"`
 }
 
