@@ -272,8 +272,8 @@ func (ct *caseTest) resolveLater(t *testing.T, r workflows.Resolution, rejected 
 			t.Errorf("detail form = %v, want email redacted and postcode shown", d.Form)
 		}
 		ct.env.UpdateWorkflow(workflows.ResolveIncident, "bad", &testsuite.TestUpdateCallback{
-			OnReject: func(err error) {},
-			OnAccept: func() { t.Error("resolving an unknown incident was accepted") },
+			OnReject:   func(err error) {},
+			OnAccept:   func() { t.Error("resolving an unknown incident was accepted") },
 			OnComplete: func(any, error) {},
 		}, workflows.Resolution{IncidentID: "nope", Action: "retry", By: "alex"})
 		ct.env.UpdateWorkflow(workflows.ResolveIncident, "good", &testsuite.TestUpdateCallback{

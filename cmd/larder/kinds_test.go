@@ -56,7 +56,7 @@ func (b *backOffice) called() []string {
 
 // kindsRecipes copies the step-kind recipes to a folder with a
 // connectors.yaml that sends every operation they use to the back office.
-func kindsRecipes(t *testing.T, url string, skip ...string) (string, []*recipe.Recipe) {
+func kindsRecipes(t testing.TB, url string, skip ...string) (string, []*recipe.Recipe) {
 	t.Helper()
 	all, err := recipe.LoadDir(stepsDir, nil)
 	if err != nil {

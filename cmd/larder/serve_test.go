@@ -42,7 +42,7 @@ func startLarder(t *testing.T, waste *sim.Server) (base, dataDir string) {
 
 // startLarderWith runs larder until the returned stop is called or the
 // test ends; stop waits for a clean shutdown.
-func startLarderWith(t *testing.T, o larderOptions) (base string, stop func()) {
+func startLarderWith(t testing.TB, o larderOptions) (base string, stop func()) {
 	t.Helper()
 	cfg := defaults()
 	cfg.DataDir = o.dataDir

@@ -23,7 +23,9 @@ func TestValidatePrintsOnePositionedLinePerProblem(t *testing.T) {
 	bad := strings.NewReplacer(
 		"next: confirm", "next: confrim",
 		"operation: report_missed", "operation: report_mised",
-		"example: sam@example.com", "example: not-an-email",
+		"reported_by: \"{{ form.name }}\"", "reported_by: \"{{ form.nmae }}\"",
+		"- when: any(steps.check.bins, .type == form.bin_type)", "- when: any(steps.check.bins, .type ==",
+		"reference_prefix: MB", "reference_prefix: mb",
 	).Replace(string(src))
 	path := filepath.Join(dir, "missed-bin.yaml")
 	_ = os.WriteFile(path, []byte(bad), 0o600)
@@ -33,10 +35,16 @@ func TestValidatePrintsOnePositionedLinePerProblem(t *testing.T) {
 		t.Fatalf("exit %d, want 1:\n%s", code, out.String())
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if len(lines) != 2 {
-		t.Fatalf("want 2 problem lines (example is checked once the recipe loads), got:\n%s", out.String())
+	if len(lines) != 5 {
+		t.Fatalf("want 5 problem lines, one per mistake, got:\n%s", out.String())
 	}
-	for _, want := range []string{`steps.raise.next: unknown step "confrim" (did you mean "confirm"?)`, `steps.raise.call.operation: connector "waste" has no operation "report_mised"`} {
+	for _, want := range []string{
+		`steps.raise.next: unknown step "confrim" (did you mean "confirm"?)`,
+		`steps.raise.call.operation: connector "waste" has no operation "report_mised"`,
+		`steps.raise.call.input.reported_by: unknown form field "nmae"`,
+		`steps.has_bin.decide.branches[0].when: expression "any(steps.check.bins, .type ==" does not compile`,
+		`reference_prefix: must be 1 to 4 capital letters, like MB`,
+	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("missing %q in:\n%s", want, out.String())
 		}

@@ -135,6 +135,11 @@ func Parse(file string, data []byte, conns Connectors) (*Recipe, error) {
 	v := &validator{r: &r, file: file, tree: tree, conns: conns}
 	v.validate()
 	if len(v.problems) > 0 {
+		// In reading order, as an editor lists them.
+		sort.SliceStable(v.problems, func(i, j int) bool {
+			a, b := v.problems[i], v.problems[j]
+			return a.Line < b.Line || (a.Line == b.Line && a.Col < b.Col)
+		})
 		return nil, v.problems
 	}
 	return &r, nil

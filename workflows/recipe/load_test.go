@@ -153,3 +153,44 @@ func TestParseSetsHashFromContent(t *testing.T) {
 		t.Errorf("hashes %q and %q: an edited recipe must get a new hash", a.Hash, b.Hash)
 	}
 }
+
+func TestLoadDirResolvesSubrecipes(t *testing.T) {
+	write := func(dir, name, body string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	caller := func(id, calls string) string {
+		return "id: " + id + "\nversion: \"1\"\ntitle: T\nreference_prefix: T\nform:\n  pages:\n    - id: p\n      title: P\n      fields:\n" +
+			"        - { id: f, type: text, label: F }\nsteps:\n  - id: child\n    subrecipe:\n      recipe: " + calls +
+			"\n    next: done\n  - id: done\n    end:\n      outcome: Done\n"
+	}
+
+	dir := t.TempDir()
+	write(dir, "a.yaml", caller("a", "missing"))
+	_, err := recipe.LoadDir(dir, nil)
+	if err == nil || !strings.Contains(err.Error(), `a.yaml:14:15: steps.child.subrecipe.recipe: unknown recipe "missing"`) {
+		t.Errorf("unknown subrecipe: got %v", err)
+	}
+
+	dir = t.TempDir()
+	write(dir, "a.yaml", caller("a", "b"))
+	write(dir, "b.yaml", caller("b", "a"))
+	if _, err := recipe.LoadDir(dir, nil); err == nil || !strings.Contains(err.Error(), "recipes call each other in a circle") {
+		t.Errorf("circle of subrecipes: got %v", err)
+	}
+
+	dir = t.TempDir()
+	write(dir, "a.yaml", caller("a", "b"))
+	write(dir, "b.yaml", strings.Replace(caller("b", "x"), "  - id: child\n    subrecipe:\n      recipe: x\n    next: done\n", "", 1))
+	rs, err := recipe.LoadDir(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rs {
+		if r.ID == "a" && (r.Subrecipes["b"] == nil || r.Subrecipes["b"].ID != "b") {
+			t.Errorf("a's snapshot does not carry b: %+v", r.Subrecipes)
+		}
+	}
+}
