@@ -100,7 +100,7 @@ func TestServeMissedBinEndToEnd(t *testing.T) {
 	waste := sim.New(sim.Options{})
 	base, dataDir := startLarder(t, waste)
 
-	for _, path := range []string{"/healthz", "/readyz"} {
+	for _, path := range []string{"/healthz", "/readyz", "/api/v1/schema/recipe.json"} {
 		resp, err := http.Get(base + path)
 		if err != nil || resp.StatusCode != http.StatusOK {
 			t.Fatalf("GET %s: %v %v", path, resp.StatusCode, err)
