@@ -46,10 +46,7 @@ func walkKeys(n ast.Node, t reflect.Type, path string, report func(path, key str
 	case t == durationType:
 	case t.Kind() == reflect.Struct:
 		fields := yamlFields(t)
-		known := make([]string, 0, len(fields))
-		for k := range fields {
-			known = append(known, k)
-		}
+		known := sortedKeys(fields)
 		for _, mv := range mappingValues(n) {
 			key := mv.Key.String()
 			ft, ok := fields[key]
