@@ -187,10 +187,10 @@ func TestCaseRefusalEmailsTheReason(t *testing.T) {
 		t.Errorf("report_missed tried %d times, want 1: a refusal is not retried", ct.raises)
 	}
 	m := ct.onlyEmail(t)
-	if m.Key != reference+"/refused" || !strings.Contains(m.Subject, "could not log") {
+	if m.Key != reference+"/tell_refused" || !strings.Contains(m.Subject, "could not accept") {
 		t.Errorf("sent %q (%s), want the refusal email", m.Subject, m.Key)
 	}
-	if !strings.Contains(m.Text, "1 Orchard Way, Larchester, LR1 1AA: not due.") {
+	if !strings.Contains(m.Text, "report a missed bin collection: not due.") {
 		t.Errorf("refusal email does not give the system's reason:\n%s", m.Text)
 	}
 	if view.Status != workflows.StatusCompleted || view.Outcome != "Report not accepted" {
@@ -218,7 +218,7 @@ func TestCaseBinThePropertyDoesNotHave(t *testing.T) {
 		t.Errorf("report_missed called %d times for a bin the property does not have", ct.raises)
 	}
 	m := ct.onlyEmail(t)
-	if m.Key != reference+"/no_such_bin" || !strings.Contains(m.Text, "do not show that kind of bin at 1 Orchard Way") {
+	if m.Key != reference+"/tell_refused" || !strings.Contains(m.Text, "do not show that kind of bin at 1 Orchard Way") {
 		t.Errorf("sent %s:\n%s\nwant the no_such_bin email", m.Key, m.Text)
 	}
 	if view.Outcome != "Report not accepted" || view.Status != workflows.StatusCompleted {
@@ -238,7 +238,7 @@ func TestCaseUnknownPropertyRoutesToNotFound(t *testing.T) {
 	if err := ct.env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}
-	if m := ct.onlyEmail(t); m.Key != reference+"/not_found" || !strings.Contains(m.Subject, "could not find your address") {
+	if m := ct.onlyEmail(t); m.Key != reference+"/tell_refused" || !strings.Contains(m.Text, "could not find the address you chose") {
 		t.Errorf("sent %q (%s), want the not_found email", m.Subject, m.Key)
 	}
 	if view.Outcome != "Report not accepted" {

@@ -236,8 +236,8 @@ func TestStepRecipesLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rs) != 13 {
-		t.Errorf("loaded %d recipes, want 13", len(rs))
+	if len(rs) != 14 {
+		t.Errorf("loaded %d recipes, want 14", len(rs))
 	}
 	all := stepRecipe(t, "bulky-waste")
 	seen := map[string]bool{}
@@ -895,6 +895,39 @@ func TestAllStepsCrewCannotCollectFails(t *testing.T) {
 	sc.failedWith(t, "We could not collect your items")
 	if got := sc.detail(t).Reason; got != "Items are inside a locked garage" {
 		t.Errorf("reason = %q, want the supervisor's", got)
+	}
+	sc.env.AssertExpectations(t)
+}
+
+func TestCancelledCaseUndoesCallsAndRefundsChildPayment(t *testing.T) {
+	sc := newStepCase(t)
+	sc.onBulkyWaste()
+	sc.on("take_payment", map[string]any{"payment_id": "PAY-9"}, nil).Once()
+	sc.onMatch(mock.MatchedBy(func(req activities.CallRequest) bool {
+		return req.Operation == "cancel_booking" && req.Input["booking"] == "BK-77"
+	}), map[string]any{}, nil).Once()
+	sc.onMatch(mock.MatchedBy(func(req activities.CallRequest) bool {
+		return req.Operation == "refund_payment" && req.Input["payment"] == "PAY-9"
+	}), map[string]any{}, nil).Once()
+	// Staff cancel the case while the scheduling task is open.
+	sc.env.RegisterDelayedCallback(func() { sc.env.CancelWorkflow() }, 10*time.Hour)
+
+	sc.run(t, "bulky-waste", nil)
+
+	if err := sc.env.GetWorkflowError(); !temporal.IsCanceledError(err) {
+		t.Fatalf("workflow error = %v, want cancelled", err)
+	}
+	if v := sc.view(t); v.Status != workflows.StatusCancelled {
+		t.Errorf("status = %s, want cancelled", v.Status)
+	}
+	var undone []string
+	for _, c := range sc.calls {
+		if c.Operation == "cancel_booking" || c.Operation == "refund_payment" {
+			undone = append(undone, c.Operation)
+		}
+	}
+	if strings.Join(undone, ",") != "cancel_booking,refund_payment" {
+		t.Errorf("undos ran as %v, want the booking cancelled, then the payment refunded", undone)
 	}
 	sc.env.AssertExpectations(t)
 }

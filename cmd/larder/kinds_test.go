@@ -69,6 +69,8 @@ func kindsRecipes(t testing.TB, url string, skip ...string) (string, []*recipe.R
 	if err != nil {
 		t.Fatal(err)
 	}
+	emails, _ := os.ReadFile(filepath.Join(recipesDir, recipe.EmailsFile))
+	_ = os.WriteFile(filepath.Join(dir, recipe.EmailsFile), emails, 0o600)
 	for _, r := range append(all, missedBin) {
 		data, _ := os.ReadFile(r.File)
 		_ = os.WriteFile(filepath.Join(dir, filepath.Base(r.File)), data, 0o600)
@@ -160,18 +162,19 @@ func drive(t *testing.T, base, service, ref string) workflows.CaseDetail {
 // expectedOutcome is where each recipe ends when staff pick each task's
 // first outcome and the awaited messages arrive.
 var expectedOutcome = map[string]string{
-	"missed-bin":     "Missed collection reported",
-	"bulky-waste":    "Items collected",
-	"step-call":      "Collection booked",
-	"step-decide":    "Standard collection",
-	"step-email":     "Request received",
-	"step-end":       "Question received",
-	"step-fail":      "No collection slot available",
-	"step-parallel":  "Collection arranged",
-	"step-rebook":    "Collection booked",
-	"step-set":       "Priced",
-	"step-subrecipe": "Collection booked",
-	"step-task":      "Request approved",
+	"missed-bin":       "Missed collection reported",
+	"bulky-waste":      "Items collected",
+	"step-call":        "Collection booked",
+	"step-decide":      "Standard collection",
+	"step-email":       "Request received",
+	"step-end":         "Question received",
+	"step-fail":        "No collection slot available",
+	"step-parallel":    "Collection arranged",
+	"step-rebook":      "Collection booked",
+	"step-set":         "Priced",
+	"step-subrecipe":   "Collection booked",
+	"step-task":        "Request approved",
+	"step-wait-timers": "Collected",
 }
 
 // replies change the back office's answers for one recipe's run.

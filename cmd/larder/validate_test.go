@@ -19,6 +19,8 @@ func TestValidatePrintsOnePositionedLinePerProblem(t *testing.T) {
 	dir := t.TempDir()
 	conns, _ := os.ReadFile(filepath.Join(recipesDir, "connectors.yaml"))
 	_ = os.WriteFile(filepath.Join(dir, "connectors.yaml"), conns, 0o600)
+	emails, _ := os.ReadFile(filepath.Join(recipesDir, "emails.yaml"))
+	_ = os.WriteFile(filepath.Join(dir, "emails.yaml"), emails, 0o600)
 	src, _ := os.ReadFile(filepath.Join(recipesDir, "missed-bin.yaml"))
 	bad := strings.NewReplacer(
 		"next: confirm", "next: confrim",

@@ -53,19 +53,41 @@ type Connectors interface {
 	Operations(connector string) (ops []string, ok bool)
 }
 
-// LoadFile reads and validates one recipe. The error, when not nil, is Problems.
+// LoadFile reads and validates one recipe. The error, when not nil, is
+// Problems. Unless conns brings its own email templates, those in
+// emails.yaml beside the recipe are used.
 func LoadFile(path string, conns Connectors) (*Recipe, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read recipe: %w", err)
 	}
-	return Parse(path, data, conns)
+	lib, err := withEmails(filepath.Dir(path), conns)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, data, lib)
 }
 
-// LoadDir loads every recipe in dir (files ending .yaml, except connectors.yaml).
+// withEmails pairs the connectors with the email templates of dir.
+func withEmails(dir string, conns Connectors) (Connectors, error) {
+	if _, ok := conns.(EmailTemplates); ok {
+		return conns, nil
+	}
+	emails, err := LoadEmails(filepath.Join(dir, EmailsFile))
+	if err != nil {
+		return nil, err
+	}
+	return Library{Connectors: conns, Emails: emails}, nil
+}
+
+// LoadDir loads every recipe in dir (files ending .yaml, except
+// connectors.yaml and emails.yaml).
 func LoadDir(dir string, conns Connectors) ([]*Recipe, error) {
 	paths, err := RecipeFiles(dir)
 	if err != nil {
+		return nil, err
+	}
+	if conns, err = withEmails(dir, conns); err != nil {
 		return nil, err
 	}
 	var out []*Recipe
@@ -108,7 +130,7 @@ func RecipeFiles(dir string) ([]string, error) {
 	}
 	var out []string
 	for _, p := range paths {
-		if filepath.Base(p) != "connectors.yaml" {
+		if base := filepath.Base(p); base != "connectors.yaml" && base != EmailsFile {
 			out = append(out, p)
 		}
 	}

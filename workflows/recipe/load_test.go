@@ -194,3 +194,41 @@ func TestLoadDirResolvesSubrecipes(t *testing.T) {
 		}
 	}
 }
+
+func TestEmailTemplates(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(recipe.EmailsFile, "templates:\n  thanks:\n    subject: \"Thanks {{ form.name }}\"\n    text: \"Reference {{ case.reference }}\"\n")
+	src := func(template string) string {
+		return "id: a\nversion: \"1\"\ntitle: T\nreference_prefix: T\nform:\n  pages:\n    - id: p\n      title: P\n      fields:\n" +
+			"        - { id: email, type: email, label: Email }\nsteps:\n  - id: tell\n    email:\n      template: " + template +
+			"\n      to: \"{{ form.email }}\"\n    next: done\n  - id: done\n    end:\n      outcome: Done\n"
+	}
+
+	write("a.yaml", src("thanks"))
+	_, err := recipe.LoadFile(filepath.Join(dir, "a.yaml"), nil)
+	if err == nil || !strings.Contains(err.Error(), `steps.tell.email.subject: unknown form field "name"`) {
+		t.Errorf("a template's expressions are checked against the recipe using it; got %v", err)
+	}
+
+	write("a.yaml", src("thank"))
+	_, err = recipe.LoadFile(filepath.Join(dir, "a.yaml"), nil)
+	if err == nil || !strings.Contains(err.Error(), `a.yaml:14:17: steps.tell.email.template: unknown email template "thank" (define it in emails.yaml; it has thanks)`) {
+		t.Errorf("unknown template: got %v", err)
+	}
+
+	write(recipe.EmailsFile, "templates:\n  thanks:\n    subject: \"Thanks\"\n    text: \"Reference {{ case.reference }}\"\n")
+	write("a.yaml", src("thanks"))
+	r, err := recipe.LoadFile(filepath.Join(dir, "a.yaml"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := r.StepByID("tell"); s.Email.Subject != "Thanks" || s.Email.Text != "Reference {{ case.reference }}" {
+		t.Errorf("the snapshot does not carry the template: %+v", s.Email)
+	}
+}

@@ -210,8 +210,11 @@ type Retry struct {
 
 // EmailStep sends an email (a BPMN send task). Every field is a template.
 type EmailStep struct {
+	// Template names a shared template in emails.yaml beside the recipes;
+	// the step's own subject, text and html replace the template's.
+	Template string `yaml:"template,omitempty" json:"template,omitempty"`
 	// To is the recipient's address, e.g. "{{ form.email }}".
-	To string `yaml:"to" json:"to"`
+	To string `yaml:"to,omitempty" json:"to"`
 	// Subject is the subject line.
 	Subject string `yaml:"subject" json:"subject"`
 	// Text is the plain-text body.

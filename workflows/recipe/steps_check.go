@@ -219,6 +219,19 @@ func (v *validator) validateStep(at stepAt, f flow, local map[string]bool) {
 }
 
 func (v *validator) checkEmail(node, shown string, e *EmailStep) {
+	if e.Template != "" {
+		lib, ok := v.conns.(EmailTemplates)
+		if !ok {
+			return // no templates to check against
+		}
+		t, found := lib.EmailTemplate(e.Template)
+		if !found {
+			v.add(node+".template", shown+".template", "unknown email template %q (define it in %s; it has %s)",
+				e.Template, EmailsFile, strings.Join(lib.EmailTemplateNames(), ", "))
+			return
+		}
+		withTemplate(e, t)
+	}
 	for _, f := range []struct{ key, tmpl string }{{"to", e.To}, {"subject", e.Subject}, {"text", e.Text}} {
 		if strings.TrimSpace(f.tmpl) == "" {
 			v.add(node, shown+"."+f.key, "is required")

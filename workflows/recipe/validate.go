@@ -129,8 +129,8 @@ func (v *validator) checkOperation(node, shown, connector, op string) {
 		v.add(node, shown, "needs a connector and an operation")
 		return
 	}
-	if v.conns == nil {
-		return
+	if lib, isLib := v.conns.(Library); v.conns == nil || (isLib && lib.Connectors == nil) {
+		return // no connectors to check against
 	}
 	ops, ok := v.conns.Operations(connector)
 	if !ok {
