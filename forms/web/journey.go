@@ -263,7 +263,8 @@ func (s *Server) done(c *gin.Context) {
 var statusWords = map[string]string{
 	workflows.StatusRunning:   "In progress",
 	workflows.StatusCompleted: "Closed",
-	workflows.StatusFailed:    "Being looked into",
+	workflows.StatusFailed:    "Closed",
+	workflows.StatusCancelled: "Cancelled",
 }
 
 func (s *Server) track(c *gin.Context) {
