@@ -17,10 +17,29 @@ func message(f recipe.Field, rule, param string) string {
 	label := strings.ToLower(f.Label[:1]) + f.Label[1:]
 	switch rule {
 	case "required":
-		if f.Type == "radios" || f.Type == "address" {
+		switch f.Type {
+		case "radios", "address", "select", "yesno", "checkboxes":
 			return "Select " + label
+		case "file":
+			return "Select " + label + " to upload"
 		}
 		return "Enter " + label
+	case "yesno":
+		return "Select yes or no"
+	case "date":
+		return f.Label + " must be a real date"
+	case "date_before":
+		if param == "today" {
+			return f.Label + " must be in the past"
+		}
+		return f.Label + " must be before " + prettyDate(param)
+	case "date_after":
+		if param == "today" {
+			return f.Label + " must be in the future"
+		}
+		return f.Label + " must be after " + prettyDate(param)
+	case "file":
+		return "Select " + label + " to upload"
 	case "oneof":
 		return "Select " + label + " from the list"
 	case "email":
@@ -31,14 +50,33 @@ func message(f recipe.Field, rule, param string) string {
 		return "Select an address from the list"
 	case "uk_phone":
 		return "Enter a UK telephone number, like 01632 960 001 or 07700 900 982"
-	case "max":
+	case "max", "lte":
+		if f.Type == "number" {
+			return fmt.Sprintf("%s must be %s or less", f.Label, param)
+		}
+		if f.Type == "checkboxes" {
+			return fmt.Sprintf("Select no more than %s", param)
+		}
 		return fmt.Sprintf("%s must be %s characters or fewer", f.Label, param)
-	case "min":
+	case "min", "gte":
+		if f.Type == "number" {
+			return fmt.Sprintf("%s must be %s or more", f.Label, param)
+		}
+		if f.Type == "checkboxes" {
+			return fmt.Sprintf("Select at least %s", param)
+		}
 		return fmt.Sprintf("%s must be %s characters or more", f.Label, param)
 	case "numeric", "number":
 		return f.Label + " must be a number"
 	}
 	return "Enter a valid " + label
+}
+
+func prettyDate(s string) string {
+	if d, ok := parseDate(s); ok {
+		return d.Format("2 January 2006")
+	}
+	return s
 }
 
 func sortedKeys(m map[string]any) []string {

@@ -1,6 +1,7 @@
 // Package forms turns a recipe's form into questions residents answer: it
-// checks answers with validator/v10 rules and GOV.UK-style messages. The web
-// journey (forms/web) and the JSON API share it, so both say the same thing.
+// decides which questions are asked, checks answers with validator/v10 rules
+// and GOV.UK-style messages, and shapes them for the case. The web journey
+// (forms/web) and the JSON API share it, so both say the same thing.
 package forms
 
 import (
@@ -33,7 +34,7 @@ var (
 )
 
 // New builds a validator with Larder's UK rules registered: postcode, uprn
-// and uk_phone.
+// and uk_phone. Dates have date_before and date_after (a date or "today").
 func New() *Validator {
 	v := validator.New(validator.WithRequiredStructEnabled())
 	must := func(tag string, re *regexp.Regexp, clean func(string) string) {
@@ -45,8 +46,12 @@ func New() *Validator {
 	}
 	must("postcode", postcodePattern, NormalisePostcode)
 	must("uprn", uprnPattern, strings.TrimSpace)
-	must("uk_phone", ukPhonePattern, func(s string) string { return strings.NewReplacer(" ", "", "-", "", "(", "", ")", "").Replace(s) })
+	must("uk_phone", ukPhonePattern, compactPhone)
 	return &Validator{v: v}
+}
+
+func compactPhone(s string) string {
+	return strings.NewReplacer(" ", "", "-", "", "(", "", ")", "").Replace(s)
 }
 
 // NormalisePostcode upper-cases a postcode and puts one space before the
@@ -70,34 +75,94 @@ func Clean(f recipe.Field, raw string) string {
 		}
 	case "email":
 		return strings.ToLower(s)
+	case "date":
+		if d, ok := parseDate(s); ok {
+			return d.Format("2006-01-02")
+		}
 	}
 	return s
 }
 
 // Field checks one cleaned answer; it returns "" when the answer is fine.
+// Checkbox answers arrive as their values joined by newlines.
 func (v *Validator) Field(f recipe.Field, value string) string {
-	rules := strings.Split(f.Validate, ",")
-	required := f.Required()
 	if value == "" {
-		if required {
+		if f.Required() {
 			return message(f, "required", "")
 		}
 		return ""
 	}
-	for _, r := range rules {
-		r = strings.TrimSpace(r)
-		if r == "" || r == "required" {
+	if msg := v.typeCheck(f, value); msg != "" {
+		return msg
+	}
+	for _, r := range strings.Split(f.Validate, ",") {
+		name, param, _ := strings.Cut(strings.TrimSpace(r), "=")
+		if name == "" || name == "required" {
 			continue
 		}
-		if err := v.v.Var(value, r); err != nil {
-			name, param, _ := strings.Cut(r, "=")
+		if !v.rule(f, name, param, value) {
 			return message(f, name, param)
 		}
 	}
-	if f.Type == "radios" && !hasOption(f, value) {
-		return message(f, "oneof", "")
+	return ""
+}
+
+// typeCheck applies what the question's type implies.
+func (v *Validator) typeCheck(f recipe.Field, value string) string {
+	switch f.Type {
+	case "radios", "select":
+		if !hasOption(f, value) {
+			return message(f, "oneof", "")
+		}
+	case "checkboxes":
+		for _, c := range strings.Split(value, "\n") {
+			if !hasOption(f, c) {
+				return message(f, "oneof", "")
+			}
+		}
+	case "yesno":
+		if value != "yes" && value != "no" {
+			return message(f, "yesno", "")
+		}
+	case "number":
+		if _, ok := parseNumber(value); !ok {
+			return message(f, "number", "")
+		}
+	case "date":
+		if _, ok := parseDate(value); !ok {
+			return message(f, "date", "")
+		}
+	case "phone":
+		if !ukPhonePattern.MatchString(compactPhone(value)) {
+			return message(f, "uk_phone", "")
+		}
+	case "file":
+		if !strings.HasPrefix(value, UploadPrefix) {
+			return message(f, "file", "")
+		}
 	}
 	return ""
+}
+
+// rule checks one validator rule, on the number or date for those types.
+func (v *Validator) rule(f recipe.Field, name, param, value string) bool {
+	switch {
+	case f.Type == "date" && (name == "date_before" || name == "date_after"):
+		return dateRule(name, param, value)
+	case f.Type == "number":
+		n, _ := parseNumber(value)
+		return v.v.Var(n, name+eq(param)) == nil
+	case f.Type == "checkboxes":
+		return v.v.Var(strings.Split(value, "\n"), name+eq(param)) == nil
+	}
+	return v.v.Var(value, name+eq(param)) == nil
+}
+
+func eq(param string) string {
+	if param == "" {
+		return ""
+	}
+	return "=" + param
 }
 
 // Page checks the answers to one page's questions.
@@ -111,25 +176,30 @@ func (v *Validator) Page(p recipe.Page, answers map[string]string) []FieldError 
 	return errs
 }
 
-// Form checks a whole submission and returns the cleaned answers. Answers to
-// questions the form does not ask are refused, so a typo is not lost silently.
+// Form checks a whole submission and returns the answers the case gets:
+// questions not asked (their show_if does not hold) are dropped, checkboxes
+// become lists and numbers numbers. Answers to questions the form does not
+// have at all are refused, so a typo is not lost silently.
 func (v *Validator) Form(r *recipe.Recipe, raw map[string]any) (map[string]any, []FieldError) {
-	clean := map[string]any{}
-	var errs []FieldError
+	strs := map[string]string{}
 	known := map[string]bool{}
 	for _, f := range r.Fields() {
 		known[f.ID] = true
-		s := ""
 		if val, ok := raw[f.ID]; ok && val != nil {
-			s = fmt.Sprint(val)
+			strs[f.ID] = Clean(f, text(val))
 		}
-		s = Clean(f, s)
-		if msg := v.Field(f, s); msg != "" {
-			errs = append(errs, FieldError{Field: f.ID, Message: msg})
-			continue
-		}
-		if s != "" {
-			clean[f.ID] = s
+	}
+	var errs []FieldError
+	clean := map[string]any{}
+	for _, p := range Visible(r, strs) {
+		for _, f := range p.Fields {
+			if msg := v.Field(f, strs[f.ID]); msg != "" {
+				errs = append(errs, FieldError{Field: f.ID, Message: msg})
+				continue
+			}
+			if s := strs[f.ID]; s != "" {
+				clean[f.ID] = typed(f, s)
+			}
 		}
 	}
 	for _, k := range sortedKeys(raw) {
@@ -138,6 +208,34 @@ func (v *Validator) Form(r *recipe.Recipe, raw map[string]any) (map[string]any, 
 		}
 	}
 	return clean, errs
+}
+
+// text turns an API answer into the form's text: a list joins by newlines.
+func text(v any) string {
+	if list, ok := v.([]any); ok {
+		parts := make([]string, 0, len(list))
+		for _, item := range list {
+			parts = append(parts, fmt.Sprint(item))
+		}
+		return strings.Join(parts, "\n")
+	}
+	return fmt.Sprint(v)
+}
+
+// typed is the answer as the case sees it.
+func typed(f recipe.Field, s string) any {
+	switch f.Type {
+	case "checkboxes":
+		var out []any
+		for _, c := range strings.Split(s, "\n") {
+			out = append(out, c)
+		}
+		return out
+	case "number":
+		n, _ := parseNumber(s)
+		return n
+	}
+	return s
 }
 
 func hasOption(f recipe.Field, value string) bool {

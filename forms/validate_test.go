@@ -89,3 +89,69 @@ func TestFormRefusesUnknownAnswersAndCleans(t *testing.T) {
 		t.Errorf("answers not cleaned: %v", clean)
 	}
 }
+
+func TestNewFieldTypes(t *testing.T) {
+	v := New()
+	opts := []recipe.Option{{Value: "sofa", Label: "Sofa"}, {Value: "fridge", Label: "Fridge"}}
+	items := recipe.Field{ID: "items", Type: "checkboxes", Label: "Items", Validate: "required,max=1", Options: opts}
+	count := recipe.Field{ID: "count", Type: "number", Label: "Number of items", Validate: "required,min=1,max=10"}
+	when := recipe.Field{ID: "when", Type: "date", Label: "Date of the collection", Validate: "required,date_after=2026-01-01"}
+	born := recipe.Field{ID: "born", Type: "date", Label: "Date of birth", Validate: "date_before=today"}
+	garden := recipe.Field{ID: "garden", Type: "yesno", Label: "Do you have a garden", Validate: "required"}
+	pick := recipe.Field{ID: "pick", Type: "select", Label: "Ward", Options: opts}
+	tel := recipe.Field{ID: "tel", Type: "phone", Label: "Phone"}
+	proof := recipe.Field{ID: "proof", Type: "file", Label: "a photo", Validate: "required"}
+	for _, tc := range []struct {
+		f     recipe.Field
+		value string
+		want  string
+	}{
+		{items, "", "Select items"},
+		{items, "sofa", ""},
+		{items, "sofa\nfridge", "Select no more than 1"},
+		{items, "piano", "Select items from the list"},
+		{count, "many", "Number of items must be a number"},
+		{count, "0", "Number of items must be 1 or more"},
+		{count, "11", "Number of items must be 10 or less"},
+		{count, "4", ""},
+		{when, "2026-2-30", "Date of the collection must be a real date"},
+		{when, Clean(when, "2026-3-7"), ""},
+		{when, "2025-12-31", "Date of the collection must be after 1 January 2026"},
+		{born, "2999-01-01", "Date of birth must be in the past"},
+		{born, "1980-05-17", ""},
+		{garden, "maybe", "Select yes or no"},
+		{garden, "no", ""},
+		{pick, "piano", "Select ward from the list"},
+		{tel, "999", "Enter a UK telephone number, like 01632 960 001 or 07700 900 982"},
+		{tel, "07700 900 982", ""},
+		{proof, "", "Select a photo to upload"},
+		{proof, "upload:abc", ""},
+	} {
+		if got := v.Field(tc.f, tc.value); got != tc.want {
+			t.Errorf("%s %q: got %q, want %q", tc.f.ID, tc.value, got, tc.want)
+		}
+	}
+}
+
+func TestHiddenQuestionsAreNotAskedAndTheirAnswersDropped(t *testing.T) {
+	r := &recipe.Recipe{Form: recipe.Form{Pages: []recipe.Page{
+		{ID: "garden", Fields: []recipe.Field{{ID: "garden", Type: "yesno", Label: "Garden", Validate: "required"}}},
+		{ID: "size", ShowIf: `form.garden == "yes"`, Fields: []recipe.Field{{ID: "size", Type: "number", Label: "Size", Validate: "required"}}},
+		{ID: "contact", Fields: []recipe.Field{
+			{ID: "email", Type: "email", Label: "Email"},
+			{ID: "phone", Type: "phone", Label: "Phone", Validate: "required", ShowIf: `form.email == ""`},
+		}},
+	}}}
+	v := New()
+	answers, errs := v.Form(r, map[string]any{"garden": "no", "size": "twelve", "email": "sam@example.com", "phone": "x"})
+	if len(errs) != 0 {
+		t.Fatalf("answers to questions not asked were checked: %v", errs)
+	}
+	if _, ok := answers["size"]; ok || answers["phone"] != nil {
+		t.Errorf("answers to questions not asked were kept: %v", answers)
+	}
+	answers, errs = v.Form(r, map[string]any{"garden": "yes", "size": "12", "email": ""})
+	if len(errs) != 1 || errs[0].Field != "phone" || answers["size"] != float64(12) {
+		t.Errorf("got %v %v, want size kept as a number and phone required", answers, errs)
+	}
+}

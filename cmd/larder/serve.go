@@ -181,7 +181,7 @@ func (a *app) startWeb(conns *connectors.Registry) error {
 	}
 	srv := &web.Server{
 		Recipes: recipes, Temporal: a.tc, Namespace: a.cfg.Temporal.Namespace, TaskQueue: a.cfg.Temporal.TaskQueue, Redis: a.redis,
-		Connectors: conns, Validator: forms.New(), Secret: secret, CouncilName: a.cfg.CouncilName, Log: a.log,
+		Connectors: conns, Validator: forms.New(), Secret: secret, Uploads: &forms.Uploads{Dir: filepath.Join(a.cfg.DataDir, "uploads")}, CouncilName: a.cfg.CouncilName, Log: a.log,
 		StaffToken: a.cfg.StaffToken, HooksToken: a.cfg.HooksToken,
 	}
 	h, err := srv.Handler()

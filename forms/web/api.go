@@ -130,3 +130,43 @@ func problem(c *gin.Context, status int, title string, errs []forms.FieldError) 
 	_ = json.NewEncoder(c.Writer).Encode(body)
 	c.Abort()
 }
+
+// apiUpload takes a file for a file question (multipart, part "file") and
+// answers with the reference to submit as that question's answer.
+func (s *Server) apiUpload(c *gin.Context) {
+	r := s.recipe(c.Param("service"))
+	var field *recipe.Field
+	if r != nil {
+		for _, f := range r.Fields() {
+			if f.ID == c.Param("field") && f.Type == "file" {
+				field = &f
+			}
+		}
+	}
+	if field == nil {
+		problem(c, http.StatusNotFound, "No such file question", nil)
+		return
+	}
+	fh, err := c.FormFile("file")
+	if err != nil {
+		problem(c, http.StatusBadRequest, "Send the file as multipart form data in a part named file", nil)
+		return
+	}
+	file, err := fh.Open()
+	if err != nil {
+		problem(c, http.StatusBadRequest, "The file could not be read", nil)
+		return
+	}
+	defer func() { _ = file.Close() }()
+	up, err := s.Uploads.Save(file, fh.Filename, field.Accept, field.MaxBytes)
+	var refused *forms.ErrUpload
+	switch {
+	case errors.As(err, &refused):
+		problem(c, http.StatusUnprocessableEntity, "The file was refused", []forms.FieldError{{Field: field.ID, Message: refused.Message}})
+	case err != nil:
+		s.Log.ErrorContext(c, "upload not saved", "err", err)
+		problem(c, http.StatusServiceUnavailable, "The file could not be saved just now; try again shortly", nil)
+	default:
+		c.JSON(http.StatusCreated, gin.H{"reference": forms.UploadPrefix + up.ID, "name": up.Name, "type": up.Type, "size": up.Size})
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -16,6 +18,11 @@ import (
 type fieldState struct {
 	Field        recipe.Field
 	Value        string
+	Values       []string // checked boxes
+	Day          string   // date parts, as typed
+	Month        string
+	Year         string
+	FileName     string // a file already uploaded
 	Hint         string
 	Error        string
 	Options      []recipe.Option
@@ -38,6 +45,47 @@ func (s *Server) start(c *gin.Context) {
 
 func pageURL(r *recipe.Recipe, i int) string {
 	return "/services/" + r.ID + "/pages/" + r.Form.Pages[i].ID
+}
+
+// visibleIndexes lists the pages asked given the draft's answers, as
+// indexes into the recipe's pages.
+func visibleIndexes(r *recipe.Recipe, d *draft) []int {
+	var out []int
+	for _, p := range forms.Visible(r, d.Answers) {
+		out = append(out, pageIndex(r, p.ID))
+	}
+	return out
+}
+
+// nextPage is the first page asked after page i, or -1 when none is.
+func nextPage(r *recipe.Recipe, d *draft, i int) int {
+	for _, j := range visibleIndexes(r, d) {
+		if j > i {
+			return j
+		}
+	}
+	return -1
+}
+
+// prevPage is the last page asked before page i, or -1.
+func prevPage(r *recipe.Recipe, d *draft, i int) int {
+	prev := -1
+	for _, j := range visibleIndexes(r, d) {
+		if j < i {
+			prev = j
+		}
+	}
+	return prev
+}
+
+// askedFields are the questions of page i asked given the draft.
+func askedFields(r *recipe.Recipe, d *draft, i int) []recipe.Field {
+	for _, p := range forms.Visible(r, d.Answers) {
+		if p.ID == r.Form.Pages[i].ID {
+			return p.Fields
+		}
+	}
+	return r.Form.Pages[i].Fields
 }
 
 func pageIndex(r *recipe.Recipe, id string) int {
@@ -75,9 +123,26 @@ func (s *Server) question(c *gin.Context) {
 
 func (s *Server) showPage(c *gin.Context, status int, r *recipe.Recipe, i int, sid string, d *draft, errs []forms.FieldError) {
 	p := r.Form.Pages[i]
-	fields := make([]fieldState, 0, len(p.Fields))
-	for _, f := range p.Fields {
+	asked := askedFields(r, d, i)
+	fields := make([]fieldState, 0, len(asked))
+	hasFile := false
+	for _, f := range asked {
 		fs := fieldState{Field: f, Value: d.Answers[f.ID], Hint: f.Hint, Options: f.Options}
+		switch f.Type {
+		case "checkboxes":
+			if fs.Value != "" {
+				fs.Values = strings.Split(fs.Value, "\n")
+			}
+		case "date":
+			if parts := strings.Split(fs.Value, "-"); len(parts) == 3 {
+				fs.Year, fs.Month, fs.Day = parts[0], parts[1], parts[2]
+			}
+		case "yesno":
+			fs.Options = []recipe.Option{{Value: "yes", Label: "Yes"}, {Value: "no", Label: "No"}}
+		case "file":
+			hasFile = true
+			fs.FileName = d.Labels[f.ID]
+		}
 		if f.Type == "address" {
 			opts, err := s.lookupOptions(c, f, d.Answers)
 			switch {
@@ -103,14 +168,14 @@ func (s *Server) showPage(c *gin.Context, status int, r *recipe.Recipe, i int, s
 		fields = append(fields, fs)
 	}
 	back := "/services/" + r.ID
-	if i > 0 {
-		back = pageURL(r, i-1)
+	if j := prevPage(r, d, i); j >= 0 {
+		back = pageURL(r, j)
 	}
 	if c.Query("return") == "check" {
 		back = "/services/" + r.ID + "/check"
 	}
 	s.render(c, status, "question", p.Title, len(errs) > 0, gin.H{
-		"Page": p, "Fields": fields, "Errors": errs, "CSRF": s.csrfToken(sid), "Back": back,
+		"Page": p, "Fields": fields, "Errors": errs, "CSRF": s.csrfToken(sid), "Back": back, "HasFile": hasFile,
 	})
 }
 
@@ -131,10 +196,22 @@ func (s *Server) answer(c *gin.Context) {
 		d = &draft{Answers: map[string]string{}, Labels: map[string]string{}, Key: randomToken()}
 	}
 	p := r.Form.Pages[i]
+	p.Fields = askedFields(r, d, i)
+	var errs []forms.FieldError
 	for _, f := range p.Fields {
-		d.Answers[f.ID] = forms.Clean(f, c.PostForm(f.ID))
+		if f.Type == "file" {
+			if msg := s.receiveFile(c, f, d); msg != "" {
+				errs = append(errs, forms.FieldError{Field: f.ID, Message: msg})
+			}
+			continue
+		}
+		d.Answers[f.ID] = forms.Clean(f, posted(c, f))
 	}
-	errs := s.Validator.Page(p, d.Answers)
+	for _, e := range s.Validator.Page(p, d.Answers) {
+		if !hasError(errs, e.Field) {
+			errs = append(errs, e)
+		}
+	}
 	for _, f := range p.Fields {
 		if f.Type != "address" || d.Answers[f.ID] == "" || hasError(errs, f.ID) {
 			continue
@@ -160,8 +237,8 @@ func (s *Server) answer(c *gin.Context) {
 		return
 	}
 	next := "/services/" + r.ID + "/check"
-	if i+1 < len(r.Form.Pages) && c.Query("return") != "check" {
-		next = pageURL(r, i+1)
+	if j := nextPage(r, d, i); j >= 0 && c.Query("return") != "check" {
+		next = pageURL(r, j)
 	}
 	c.Redirect(http.StatusSeeOther, next)
 }
@@ -170,17 +247,100 @@ func hasError(errs []forms.FieldError, field string) bool {
 	return slices.ContainsFunc(errs, func(e forms.FieldError) bool { return e.Field == field })
 }
 
-// firstUnanswered is the first page with an answer that does not validate, or -1.
+// firstUnanswered is the first page asked with an answer that does not
+// validate, or -1.
 func (s *Server) firstUnanswered(r *recipe.Recipe, d *draft) int {
-	for i, p := range r.Form.Pages {
+	for _, p := range forms.Visible(r, d.Answers) {
 		if len(s.Validator.Page(p, d.Answers)) > 0 {
-			return i
+			return pageIndex(r, p.ID)
 		}
 	}
 	return -1
 }
 
 type summaryRow struct{ Label, Value, Change string }
+
+// shownAnswer is an answer as the resident reads it back.
+func shownAnswer(f recipe.Field, d *draft) string {
+	v := d.Answers[f.ID]
+	if label, ok := d.Labels[f.ID]; ok {
+		return label
+	}
+	optionLabel := func(val string) string {
+		for _, o := range f.Options {
+			if o.Value == val {
+				return o.Label
+			}
+		}
+		return val
+	}
+	switch f.Type {
+	case "checkboxes":
+		var labels []string
+		for _, val := range strings.Split(v, "\n") {
+			labels = append(labels, optionLabel(val))
+		}
+		return strings.Join(labels, ", ")
+	case "yesno":
+		return map[string]string{"yes": "Yes", "no": "No"}[v]
+	case "date":
+		if t, err := time.Parse("2006-01-02", v); err == nil {
+			return t.Format("2 January 2006")
+		}
+	}
+	return optionLabel(v)
+}
+
+// posted reads a question's answer from the form post: date parts are
+// joined year-month-day and checked boxes by newlines.
+func posted(c *gin.Context, f recipe.Field) string {
+	switch f.Type {
+	case "date":
+		parts := []string{c.PostForm(f.ID + "-year"), c.PostForm(f.ID + "-month"), c.PostForm(f.ID + "-day")}
+		if strings.TrimSpace(strings.Join(parts, "")) == "" {
+			return ""
+		}
+		for i := range parts {
+			parts[i] = strings.TrimSpace(parts[i])
+		}
+		return strings.Join(parts, "-")
+	case "checkboxes":
+		var vals []string
+		for _, v := range c.PostFormArray(f.ID) {
+			if v != "" {
+				vals = append(vals, v)
+			}
+		}
+		return strings.Join(vals, "\n")
+	}
+	return c.PostForm(f.ID)
+}
+
+// receiveFile stores a file posted for a file question. With no new file,
+// a file uploaded earlier stands.
+func (s *Server) receiveFile(c *gin.Context, f recipe.Field, d *draft) string {
+	fh, err := c.FormFile(f.ID)
+	if err != nil || fh.Size == 0 {
+		return ""
+	}
+	file, err := fh.Open()
+	if err != nil {
+		return "The selected file could not be read; try again"
+	}
+	defer func() { _ = file.Close() }()
+	up, err := s.Uploads.Save(file, fh.Filename, f.Accept, f.MaxBytes)
+	var refused *forms.ErrUpload
+	if errors.As(err, &refused) {
+		return refused.Message
+	}
+	if err != nil {
+		s.Log.ErrorContext(c, "upload not saved", "err", err)
+		return "The selected file could not be saved; try again"
+	}
+	d.Answers[f.ID] = forms.UploadPrefix + up.ID
+	d.Labels[f.ID] = up.Name
+	return ""
+}
 
 func (s *Server) check(c *gin.Context) {
 	r, _, sid, d, ok := s.journey(c)
@@ -196,18 +356,9 @@ func (s *Server) check(c *gin.Context) {
 		return
 	}
 	var rows []summaryRow
-	for i, p := range r.Form.Pages {
+	for _, p := range forms.Visible(r, d.Answers) {
 		for _, f := range p.Fields {
-			v := d.Answers[f.ID]
-			if label, ok := d.Labels[f.ID]; ok {
-				v = label
-			}
-			for _, o := range f.Options {
-				if o.Value == v {
-					v = o.Label
-				}
-			}
-			rows = append(rows, summaryRow{Label: f.Label, Value: v, Change: pageURL(r, i) + "?return=check"})
+			rows = append(rows, summaryRow{Label: f.Label, Value: shownAnswer(f, d), Change: pageURL(r, pageIndex(r, p.ID)) + "?return=check"})
 		}
 	}
 	s.render(c, http.StatusOK, "check", "Check your answers", false, gin.H{"Rows": rows, "CSRF": s.csrfToken(sid)})

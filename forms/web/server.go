@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -18,8 +19,12 @@ import (
 	"github.com/larder-council/larder/workflows/recipe"
 )
 
-// maxBody bounds every request body; larger ones get 413.
-const maxBody = 64 << 10
+// maxBody bounds every request body; larger ones get 413. maxUpload is the
+// most a file question may take.
+const (
+	maxBody   = 64 << 10
+	maxUpload = 25 << 20
+)
 
 // Server holds what the web handlers need; construct it with its fields set.
 type Server struct {
@@ -37,6 +42,8 @@ type Server struct {
 	Connectors *connectors.Registry
 	// Validator checks answers.
 	Validator *forms.Validator
+	// Uploads keeps files residents attach.
+	Uploads *forms.Uploads
 	// Secret signs CSRF tokens and derives references from idempotency keys.
 	Secret []byte
 	// CouncilName is shown in the header of every page.
@@ -76,6 +83,7 @@ func (s *Server) Handler() (http.Handler, error) {
 	api.GET("/services", s.apiServices)
 	api.GET("/services/:service", s.apiService)
 	api.POST("/services/:service/submissions", s.apiSubmit)
+	api.POST("/services/:service/uploads/:field", s.apiUpload)
 	api.GET("/cases/:reference", s.apiCase)
 	staff := api.Group("/cases/:reference", bearer(s.StaffToken, "Staff APIs"))
 	staff.GET("/detail", s.apiCaseDetail)
@@ -122,13 +130,18 @@ func (s *Server) ready(c *gin.Context) {
 	c.JSON(status, checks)
 }
 
-// limitBody refuses bodies over maxBody with 413.
+// limitBody refuses bodies over maxBody with 413; a form carrying a file
+// may be as large as the largest file plus the rest of the form.
 func limitBody(c *gin.Context) {
-	if c.Request.ContentLength > maxBody {
+	limit := int64(maxBody)
+	if strings.HasPrefix(c.ContentType(), "multipart/form-data") {
+		limit = maxUpload + maxBody
+	}
+	if c.Request.ContentLength > limit {
 		c.AbortWithStatusJSON(http.StatusRequestEntityTooLarge, gin.H{"title": "Request body too large"})
 		return
 	}
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxBody)
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 	c.Next()
 }
 

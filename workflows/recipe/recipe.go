@@ -52,15 +52,39 @@ type Page struct {
 	ID string `yaml:"id" json:"id"`
 	// Title is the page heading; for a one-question page it is the question.
 	Title string `yaml:"title" json:"title"`
+	// ShowIf is a condition over earlier answers (form.<id>); the page is
+	// asked only when it holds, and its answers are dropped when it does not.
+	ShowIf string `yaml:"show_if,omitempty" json:"show_if,omitempty"`
+	// Blocks are content shown above the questions.
+	Blocks []Block `yaml:"blocks,omitempty" json:"blocks,omitempty"`
 	// Fields are the questions on the page.
 	Fields []Field `yaml:"fields" json:"fields"`
+}
+
+// Block is one piece of content on a page; exactly one part is set.
+type Block struct {
+	// Heading is a sub-heading.
+	Heading string `yaml:"heading,omitempty" json:"heading,omitempty"`
+	// Paragraph is body text.
+	Paragraph string `yaml:"paragraph,omitempty" json:"paragraph,omitempty"`
+	// Inset is text set apart, for something residents must not miss.
+	Inset string `yaml:"inset,omitempty" json:"inset,omitempty"`
+	// Details is help that opens when asked for.
+	Details *Details `yaml:"details,omitempty" json:"details,omitempty"`
+}
+
+// Details is a GOV.UK details component: a summary that opens to text.
+type Details struct {
+	Summary string `yaml:"summary" json:"summary"`
+	Text    string `yaml:"text" json:"text"`
 }
 
 // Field is one question.
 type Field struct {
 	// ID is the answer's name in expressions: form.<id>.
 	ID string `yaml:"id" json:"id"`
-	// Type is one of text, textarea, email, postcode, radios, address.
+	// Type is one of FieldTypes: text, textarea, email, phone, number,
+	// date, radios, checkboxes, select, yesno, postcode, address or file.
 	Type string `yaml:"type" json:"type"`
 	// Label is the question text.
 	Label string `yaml:"label" json:"label"`
@@ -70,11 +94,20 @@ type Field struct {
 	Validate string `yaml:"validate,omitempty" json:"validate,omitempty"`
 	// Messages overrides the error message for a rule, keyed by rule name.
 	Messages map[string]string `yaml:"messages,omitempty" json:"messages,omitempty"`
-	// Options are the choices of a radios field.
+	// ShowIf is a condition over other answers; the question is asked only
+	// when it holds.
+	ShowIf string `yaml:"show_if,omitempty" json:"show_if,omitempty"`
+	// Options are the choices of a radios, checkboxes or select field.
 	Options []Option `yaml:"options,omitempty" json:"options,omitempty"`
+	// Accept lists the file types a file field takes, e.g. image/jpeg,
+	// application/pdf; default images and PDF.
+	Accept []string `yaml:"accept,omitempty" json:"accept,omitempty"`
+	// MaxBytes bounds a file's size; default 10 MB.
+	MaxBytes int64 `yaml:"max_bytes,omitempty" json:"max_bytes,omitempty"`
 	// Lookup fetches the choices of an address field from a connector.
 	Lookup *Lookup `yaml:"lookup,omitempty" json:"lookup,omitempty"`
-	// Example is an answer that passes validation, for previews and tests.
+	// Example is an answer that passes validation, for previews and tests:
+	// a date as 2026-03-07, checkboxes as values joined by commas.
 	Example string `yaml:"example,omitempty" json:"example,omitempty"`
 	// Sensitive answers are never shown back outside the case.
 	Sensitive bool `yaml:"sensitive,omitempty" json:"sensitive,omitempty"`

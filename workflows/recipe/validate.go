@@ -10,7 +10,10 @@ import (
 )
 
 // FieldTypes are the kinds of question a form can ask.
-var FieldTypes = []string{"text", "textarea", "email", "postcode", "radios", "address"}
+var FieldTypes = []string{"text", "textarea", "email", "phone", "number", "date", "radios", "checkboxes", "select", "yesno", "postcode", "address", "file"}
+
+// choiceTypes are the field types whose answers come from options.
+var choiceTypes = []string{"radios", "checkboxes", "select"}
 
 var (
 	idPattern = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
@@ -78,6 +81,20 @@ func (v *validator) validateForm() {
 		if len(p.Fields) == 0 {
 			v.add(node, shown+".fields", "needs at least one question")
 		}
+		if p.ShowIf != "" {
+			v.checkCondition(node+".show_if", shown+".show_if", p.ShowIf)
+		}
+		for j, b := range p.Blocks {
+			n := 0
+			for _, set := range []bool{b.Heading != "", b.Paragraph != "", b.Inset != "", b.Details != nil} {
+				if set {
+					n++
+				}
+			}
+			if n != 1 {
+				v.add(fmt.Sprintf("%s.blocks[%d]", node, j), fmt.Sprintf("%s.blocks[%d]", shown, j), "needs exactly one of heading, paragraph, inset or details")
+			}
+		}
 		for j, f := range p.Fields {
 			v.validateField(fmt.Sprintf("%s.fields[%d]", node, j), shown+".fields."+nameOr(f.ID, j), f)
 		}
@@ -102,8 +119,14 @@ func (v *validator) checkQuestion(node, shown string, f Field) {
 	if f.Label == "" {
 		v.add(node, shown+".label", "is required")
 	}
-	if f.Type == "radios" && len(f.Options) == 0 {
-		v.add(node, shown+".options", "a radios question needs options")
+	if slices.Contains(choiceTypes, f.Type) && len(f.Options) == 0 {
+		v.add(node, shown+".options", "%s question needs options", article(f.Type))
+	}
+	if f.ShowIf != "" {
+		v.checkCondition(node+".show_if", shown+".show_if", f.ShowIf)
+	}
+	if f.MaxBytes < 0 {
+		v.add(node+".max_bytes", shown+".max_bytes", "must not be negative")
 	}
 	for j, o := range f.Options {
 		if o.Value == "" || o.Label == "" {
