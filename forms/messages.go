@@ -14,7 +14,8 @@ func message(f recipe.Field, rule, param string) string {
 	if m, ok := f.Messages[rule]; ok {
 		return m
 	}
-	label := strings.ToLower(f.Label[:1]) + f.Label[1:]
+	// "Which bin was not collected?" reads as "Select which bin was not collected".
+	label := strings.TrimSuffix(strings.ToLower(f.Label[:1])+f.Label[1:], "?")
 	switch rule {
 	case "required":
 		switch f.Type {
@@ -29,13 +30,19 @@ func message(f recipe.Field, rule, param string) string {
 	case "date":
 		return f.Label + " must be a real date"
 	case "date_before":
-		if param == "today" {
+		switch param {
+		case "today":
 			return f.Label + " must be in the past"
+		case "tomorrow":
+			return f.Label + " must be today or in the past"
 		}
 		return f.Label + " must be before " + prettyDate(param)
 	case "date_after":
-		if param == "today" {
+		switch param {
+		case "today":
 			return f.Label + " must be in the future"
+		case "tomorrow":
+			return f.Label + " must be after tomorrow"
 		}
 		return f.Label + " must be after " + prettyDate(param)
 	case "file":

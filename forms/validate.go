@@ -79,6 +79,15 @@ func Clean(f recipe.Field, raw string) string {
 		if d, ok := parseDate(s); ok {
 			return d.Format("2006-01-02")
 		}
+	case "checkboxes":
+		// One per line from a form post; an API or example may use commas.
+		var vals []string
+		for _, v := range strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == ',' }) {
+			if v = strings.TrimSpace(v); v != "" {
+				vals = append(vals, v)
+			}
+		}
+		return strings.Join(vals, "\n")
 	}
 	return s
 }

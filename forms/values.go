@@ -37,16 +37,20 @@ func parseDate(s string) (time.Time, bool) {
 	return t, true
 }
 
-// dateRule checks date_before and date_after against a date or "today".
+// dateRule checks date_before and date_after against a date, "today" or
+// "tomorrow" (so date_before=tomorrow allows today).
 func dateRule(name, param, value string) bool {
 	d, ok := parseDate(value)
 	if !ok {
 		return false
 	}
 	limit, ok := parseDate(param)
-	if param == "today" {
+	if param == "today" || param == "tomorrow" {
 		now := time.Now()
 		limit, ok = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC), true
+		if param == "tomorrow" {
+			limit = limit.AddDate(0, 0, 1)
+		}
 	}
 	if !ok {
 		return false

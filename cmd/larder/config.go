@@ -9,7 +9,9 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/goccy/go-yaml"
 )
@@ -20,13 +22,32 @@ type Config struct {
 	HTTP struct {
 		// Address is where the web server listens.
 		Address string `yaml:"address"`
+		// PublicURL is how residents reach Larder, for links in emails.
+		PublicURL string `yaml:"public_url"`
+		// TrustedProxies is a comma-separated list of proxy addresses whose
+		// X-Forwarded-For is believed; empty trusts none.
+		TrustedProxies string `yaml:"trusted_proxies"`
 	} `yaml:"http"`
+	Forms struct {
+		// DraftTTL is how long an unfinished form is kept, e.g. 168h.
+		DraftTTL string `yaml:"draft_ttl"`
+		// SubmissionsPerMinute limits forms sent from one address a minute; 0 is no limit.
+		SubmissionsPerMinute string `yaml:"submissions_per_minute"`
+	} `yaml:"forms"`
 	// DataDir holds the embedded Temporal database, the outbox and the secret key.
 	DataDir string `yaml:"data_dir"`
 	// RecipesDir holds the recipes and connectors.yaml.
 	RecipesDir string `yaml:"recipes_dir"`
 	// CouncilName is shown on every resident page.
 	CouncilName string `yaml:"council_name"`
+	Branding    struct {
+		// LogoURL is the council's logo: a path on this site or an https URL.
+		LogoURL string `yaml:"logo_url"`
+		// HeaderColour is the header's background, like #0b0c0c.
+		HeaderColour string `yaml:"header_colour"`
+		// LinkColour is the colour of links, like #1d70b8.
+		LinkColour string `yaml:"link_colour"`
+	} `yaml:"branding"`
 	// SecretKey signs sessions and references; default: generated into data_dir.
 	SecretKey string `yaml:"secret_key"`
 	// StaffToken is the bearer token of the staff API; empty turns it off.
@@ -66,9 +87,16 @@ type setting struct {
 
 var settings = []setting{
 	{"http.address", "LARDER_HTTP_ADDRESS", "http-address", "web server listen address", false, func(c *Config) *string { return &c.HTTP.Address }},
+	{"http.public_url", "LARDER_PUBLIC_URL", "public-url", "address residents use, for links in emails", false, func(c *Config) *string { return &c.HTTP.PublicURL }},
+	{"http.trusted_proxies", "LARDER_TRUSTED_PROXIES", "trusted-proxies", "comma-separated proxies whose X-Forwarded-For is believed", false, func(c *Config) *string { return &c.HTTP.TrustedProxies }},
+	{"forms.draft_ttl", "LARDER_DRAFT_TTL", "draft-ttl", "how long unfinished forms are kept", false, func(c *Config) *string { return &c.Forms.DraftTTL }},
+	{"forms.submissions_per_minute", "LARDER_SUBMISSIONS_PER_MINUTE", "submissions-per-minute", "forms one address may send a minute; 0 is no limit", false, func(c *Config) *string { return &c.Forms.SubmissionsPerMinute }},
 	{"data_dir", "LARDER_DATA_DIR", "data-dir", "folder for the embedded database, outbox and secret key", false, func(c *Config) *string { return &c.DataDir }},
 	{"recipes_dir", "LARDER_RECIPES_DIR", "recipes-dir", "folder of recipes and connectors.yaml", false, func(c *Config) *string { return &c.RecipesDir }},
 	{"council_name", "LARDER_COUNCIL_NAME", "council-name", "council name shown on pages", false, func(c *Config) *string { return &c.CouncilName }},
+	{"branding.logo_url", "LARDER_LOGO_URL", "logo-url", "council logo: a path on this site or an https URL", false, func(c *Config) *string { return &c.Branding.LogoURL }},
+	{"branding.header_colour", "LARDER_HEADER_COLOUR", "header-colour", "header background colour, like #0b0c0c", false, func(c *Config) *string { return &c.Branding.HeaderColour }},
+	{"branding.link_colour", "LARDER_LINK_COLOUR", "link-colour", "link colour, like #1d70b8", false, func(c *Config) *string { return &c.Branding.LinkColour }},
 	{"secret_key", "LARDER_SECRET_KEY", "", "key signing sessions and references", true, func(c *Config) *string { return &c.SecretKey }},
 	{"staff_token", "LARDER_STAFF_TOKEN", "", "bearer token of the staff API", true, func(c *Config) *string { return &c.StaffToken }},
 	{"hooks_token", "LARDER_HOOKS_TOKEN", "", "bearer token of /hooks", true, func(c *Config) *string { return &c.HooksToken }},
@@ -84,6 +112,9 @@ var settings = []setting{
 func defaults() Config {
 	var c Config
 	c.HTTP.Address = "127.0.0.1:8080"
+	c.HTTP.PublicURL = "http://localhost:8080"
+	c.Forms.DraftTTL = "168h"
+	c.Forms.SubmissionsPerMinute = "10"
 	c.DataDir = "data"
 	c.RecipesDir = "recipes"
 	c.CouncilName = "Larchester Council"
@@ -182,4 +213,28 @@ func (c *Config) secret() ([]byte, error) {
 		return nil, fmt.Errorf("write secret key: %w", err)
 	}
 	return []byte(key), nil
+}
+
+// formLimits parses the forms settings, naming the key at fault.
+func (c *Config) formLimits() (draftTTL time.Duration, perMinute int, err error) {
+	draftTTL, err = time.ParseDuration(c.Forms.DraftTTL)
+	if err != nil || draftTTL <= 0 {
+		return 0, 0, fmt.Errorf("forms.draft_ttl: %q is not a duration like 168h", c.Forms.DraftTTL)
+	}
+	perMinute, err = strconv.Atoi(c.Forms.SubmissionsPerMinute)
+	if err != nil || perMinute < 0 {
+		return 0, 0, fmt.Errorf("forms.submissions_per_minute: %q is not a whole number", c.Forms.SubmissionsPerMinute)
+	}
+	return draftTTL, perMinute, nil
+}
+
+// trustedProxies splits http.trusted_proxies.
+func (c *Config) trustedProxies() []string {
+	var out []string
+	for _, p := range strings.Split(c.HTTP.TrustedProxies, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }

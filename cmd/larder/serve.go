@@ -151,14 +151,18 @@ func (a *app) startRedis(ctx context.Context) error {
 	return nil
 }
 
+// sender is the outbox folder, or the SMTP relay when one is configured.
+func (a *app) sender() (mail.Sender, error) {
+	if a.cfg.SMTP.URL == "" {
+		return &mail.Outbox{Dir: filepath.Join(a.cfg.DataDir, "outbox"), From: a.cfg.SMTP.From}, nil
+	}
+	return mail.NewSMTP(a.cfg.SMTP.URL, a.cfg.SMTP.From, a.redis)
+}
+
 func (a *app) startWorker(conns *connectors.Registry) error {
-	var sender mail.Sender = &mail.Outbox{Dir: filepath.Join(a.cfg.DataDir, "outbox"), From: a.cfg.SMTP.From}
-	if a.cfg.SMTP.URL != "" {
-		s, err := mail.NewSMTP(a.cfg.SMTP.URL, a.cfg.SMTP.From, a.redis)
-		if err != nil {
-			return err
-		}
-		sender = s
+	sender, err := a.sender()
+	if err != nil {
+		return err
 	}
 	w := worker.New(a.tc, a.cfg.Temporal.TaskQueue, worker.Options{})
 	w.RegisterWorkflowWithOptions(workflows.Case, workflow.RegisterOptions{Name: workflows.CaseWorkflow})
@@ -179,10 +183,24 @@ func (a *app) startWeb(conns *connectors.Registry) error {
 	if err != nil {
 		return err
 	}
+	draftTTL, perMinute, err := a.cfg.formLimits()
+	if err != nil {
+		return err
+	}
+	sender, err := a.sender()
+	if err != nil {
+		return err
+	}
 	srv := &web.Server{
 		Recipes: recipes, Temporal: a.tc, Namespace: a.cfg.Temporal.Namespace, TaskQueue: a.cfg.Temporal.TaskQueue, Redis: a.redis,
 		Connectors: conns, Validator: forms.New(), Secret: secret, Uploads: &forms.Uploads{Dir: filepath.Join(a.cfg.DataDir, "uploads")}, CouncilName: a.cfg.CouncilName, Log: a.log,
 		StaffToken: a.cfg.StaffToken, HooksToken: a.cfg.HooksToken,
+		DraftTTL: draftTTL, SubmissionsPerMinute: perMinute, TrustedProxies: a.cfg.trustedProxies(),
+		Mail: sender, PublicURL: a.cfg.HTTP.PublicURL,
+		Branding: web.Branding{
+			CouncilName: a.cfg.CouncilName, LogoURL: a.cfg.Branding.LogoURL,
+			HeaderColour: a.cfg.Branding.HeaderColour, LinkColour: a.cfg.Branding.LinkColour,
+		},
 	}
 	h, err := srv.Handler()
 	if err != nil {

@@ -7,11 +7,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/larder-council/larder/cmd/wastesim/sim"
+	"github.com/larder-council/larder/workflows"
+	"github.com/larder-council/larder/workflows/recipe"
 )
 
 // Test tokens for the staff API and hooks.
@@ -26,6 +29,8 @@ type larderOptions struct {
 	dataDir    string
 	// started, when set, is given the running app.
 	started func(*app)
+	// perMinute is the submissions limit; default high enough not to matter.
+	perMinute string
 }
 
 // startLarder runs `larder serve` in-process against a real embedded
@@ -50,6 +55,10 @@ func startLarderWith(t testing.TB, o larderOptions) (base string, stop func()) {
 	cfg.HTTP.Address = "127.0.0.1:0"
 	cfg.Redis.URL = os.Getenv("LARDER_TEST_REDIS_URL")
 	cfg.StaffToken, cfg.HooksToken = staffToken, hooksToken
+	cfg.Forms.SubmissionsPerMinute = o.perMinute
+	if cfg.Forms.SubmissionsPerMinute == "" {
+		cfg.Forms.SubmissionsPerMinute = "10000"
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	started := make(chan string, 1)
 	stopped := make(chan error, 1)
@@ -193,6 +202,36 @@ func TestServeMissedBinEndToEnd(t *testing.T) {
 			if !strings.Contains(string(body), want) {
 				t.Errorf("/metrics lacks %s", want)
 			}
+		}
+	})
+
+	t.Run("fly-tipping runs to its end once staff clear it", func(t *testing.T) {
+		r, err := recipe.LoadFile(filepath.Join(recipesDir, "fly-tipping.yaml"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		answers := map[string]any{}
+		for _, f := range r.Fields() {
+			if f.Example != "" {
+				answers[f.ID] = f.Example
+			}
+		}
+		answers["amount"] = "lorry"
+		var reply map[string]any
+		if code := staffCall(t, http.MethodPost, base+"/api/v1/services/fly-tipping/submissions", "", answers, &reply); code != http.StatusCreated {
+			t.Fatalf("submit: %d %v", code, reply)
+		}
+		ref := reply["reference"].(string)
+		d := waitForDetail(t, base, ref, func(d workflows.CaseDetail) bool { return openTask(d) != nil })
+		if task := openTask(d); task.Queue != "street-scene" || !strings.Contains(task.Title, "(high priority)") {
+			t.Errorf("task %+v, want a high-priority task for street-scene", task)
+		}
+		if d.Form["phone"] != workflows.Redacted || d.Form["items"] == nil {
+			t.Errorf("detail form %v: want phone redacted and items listed", d.Form)
+		}
+		d = drive(t, base, "fly-tipping", ref)
+		if d.Outcome != "Fly-tipping cleared" || len(emailsFor(outbox(t, dataDir), ref)) != 2 {
+			t.Errorf("ended %q with %d emails, want cleared with 2", d.Outcome, len(emailsFor(outbox(t, dataDir), ref)))
 		}
 	})
 

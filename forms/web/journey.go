@@ -176,6 +176,7 @@ func (s *Server) showPage(c *gin.Context, status int, r *recipe.Recipe, i int, s
 	}
 	s.render(c, status, "question", p.Title, len(errs) > 0, gin.H{
 		"Page": p, "Fields": fields, "Errors": errs, "CSRF": s.csrfToken(sid), "Back": back, "HasFile": hasFile,
+		"SaveURL": "/services/" + r.ID + "/save",
 	})
 }
 
@@ -206,6 +207,15 @@ func (s *Server) answer(c *gin.Context) {
 			continue
 		}
 		d.Answers[f.ID] = forms.Clean(f, posted(c, f))
+	}
+	if c.PostForm("save") != "" {
+		// "Save and come back later" keeps what was typed, checked or not.
+		if err := s.saveDraft(c, sid, r.ID, d); err != nil {
+			s.unavailable(c, err)
+			return
+		}
+		c.Redirect(http.StatusSeeOther, "/services/"+r.ID+"/save")
+		return
 	}
 	for _, e := range s.Validator.Page(p, d.Answers) {
 		if !hasError(errs, e.Field) {
@@ -361,7 +371,9 @@ func (s *Server) check(c *gin.Context) {
 			rows = append(rows, summaryRow{Label: f.Label, Value: shownAnswer(f, d), Change: pageURL(r, pageIndex(r, p.ID)) + "?return=check"})
 		}
 	}
-	s.render(c, http.StatusOK, "check", "Check your answers", false, gin.H{"Rows": rows, "CSRF": s.csrfToken(sid)})
+	s.render(c, http.StatusOK, "check", "Check your answers", false, gin.H{
+		"Rows": rows, "CSRF": s.csrfToken(sid), "SaveURL": "/services/" + r.ID + "/save",
+	})
 }
 
 // submit starts the case. The draft's key makes a double click start one

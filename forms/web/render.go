@@ -2,9 +2,14 @@ package web
 
 import (
 	"embed"
+	"errors"
+	"fmt"
 	"html/template"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 )
@@ -17,13 +22,70 @@ type pageSet struct {
 	byName map[string]*template.Template
 }
 
-var pageNames = []string{"home", "start", "question", "check", "done", "track", "problem"}
+var pageNames = []string{"home", "start", "question", "check", "done", "track", "problem", "save", "saved"}
+
+// pageFuncs are the helpers templates may call.
+var pageFuncs = template.FuncMap{
+	"lower": strings.ToLower,
+	"join":  strings.Join,
+	// has reports whether a checkbox's value is among those checked.
+	"has": func(checked []string, value string) bool { return slices.Contains(checked, value) },
+	// itemID is the id of a radio or checkbox: the field's id for the
+	// first, so error links land on it, then id-2, id-3, as GOV.UK does.
+	"itemID": func(id string, i int) string {
+		if i == 0 {
+			return id
+		}
+		return id + "-" + strconv.Itoa(i+1)
+	},
+	"paragraphs": paragraphs,
+	"ukTime":     ukTime,
+	"dict":       dict,
+}
+
+// dict makes a map from key, value pairs, to hand several values to a
+// nested template.
+func dict(pairs ...any) (map[string]any, error) {
+	if len(pairs)%2 != 0 {
+		return nil, errors.New("dict wants key, value pairs")
+	}
+	m := make(map[string]any, len(pairs)/2)
+	for i := 0; i < len(pairs); i += 2 {
+		k, ok := pairs[i].(string)
+		if !ok {
+			return nil, fmt.Errorf("dict key %v is not a string", pairs[i])
+		}
+		m[k] = pairs[i+1]
+	}
+	return m, nil
+}
+
+// paragraphs splits text at blank lines, for body text written in YAML.
+func paragraphs(text string) []string {
+	var out []string
+	for _, p := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n\n") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// london is the time zone residents read times in; UTC if the system has
+// no zone data.
+var london = func() *time.Location {
+	if loc, err := time.LoadLocation("Europe/London"); err == nil {
+		return loc
+	}
+	return time.UTC
+}()
+
+func ukTime(t time.Time) time.Time { return t.In(london) }
 
 func loadPages() (*pageSet, error) {
-	funcs := template.FuncMap{"lower": strings.ToLower}
 	ps := &pageSet{byName: map[string]*template.Template{}}
 	for _, name := range pageNames {
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
+		t, err := template.New("layout.html").Funcs(pageFuncs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, err
 		}
@@ -32,10 +94,18 @@ func loadPages() (*pageSet, error) {
 	return ps, nil
 }
 
-// view is the data every page gets.
+// view is the data every page gets; the layout uses all but Data, which
+// goes to the page's own "content" (and optional "before") template.
 type view struct {
+	// Council is the council's name, in the header, footer and title.
 	Council string
-	Title   string
+	// Branding is the council's look; its LogoURL replaces the name in the header.
+	Branding Branding
+	// Assets are the stylesheet and script addresses; CSS and Script are
+	// empty when the assets were not built.
+	Assets assetLinks
+	// Title is the page's title, before the council's name.
+	Title string
 	// HasErrors prefixes the page title with "Error: ".
 	HasErrors bool
 	Data      any
@@ -45,7 +115,7 @@ func (s *Server) render(c *gin.Context, status int, name, title string, hasError
 	c.Header("Content-Type", "text/html; charset=utf-8")
 	c.Header("Cache-Control", "no-store")
 	c.Status(status)
-	v := view{Council: s.CouncilName, Title: title, HasErrors: hasErrors, Data: data}
+	v := view{Council: s.assets.brand.CouncilName, Branding: s.assets.brand, Assets: s.assets.links, Title: title, HasErrors: hasErrors, Data: data}
 	if err := s.pages.byName[name].Execute(c.Writer, v); err != nil {
 		s.Log.ErrorContext(c, "render page", "page", name, "err", err)
 	}

@@ -4,6 +4,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.temporal.io/sdk/client"
 
+	"github.com/larder-council/larder/activities/mail"
 	"github.com/larder-council/larder/connectors"
 	"github.com/larder-council/larder/forms"
 	"github.com/larder-council/larder/workflows/recipe"
@@ -48,8 +50,22 @@ type Server struct {
 	Secret []byte
 	// CouncilName is shown in the header of every page.
 	CouncilName string
+	// Branding is the council's name, logo and colours on resident pages.
+	Branding Branding
 	// SecureCookies marks cookies Secure; set it when served over HTTPS.
 	SecureCookies bool
+	// DraftTTL is how long an unfinished form is kept; default a week.
+	DraftTTL time.Duration
+	// Mail sends the "come back later" links.
+	Mail mail.Sender
+	// PublicURL is how residents reach Larder, for links in emails.
+	PublicURL string
+	// SubmissionsPerMinute limits how many forms one address may send a
+	// minute; 0 turns the limit off.
+	SubmissionsPerMinute int
+	// TrustedProxies are the addresses of proxies whose X-Forwarded-For
+	// names the client; none are trusted by default.
+	TrustedProxies []string
 	// StaffToken guards the staff API (case detail, tasks, incidents,
 	// cancel) until staff login arrives; empty turns the staff API off.
 	StaffToken string
@@ -58,7 +74,8 @@ type Server struct {
 	// Log receives request errors.
 	Log *slog.Logger
 
-	pages *pageSet
+	pages  *pageSet
+	assets *assetSet
 }
 
 // Handler builds the routes.
@@ -71,19 +88,28 @@ func (s *Server) Handler() (http.Handler, error) {
 	if s.Log == nil {
 		s.Log = slog.Default()
 	}
+	s.assets, err = loadAssets(s.Branding.withDefaults(s.CouncilName), s.Log)
+	if err != nil {
+		return nil, err
+	}
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.Use(gin.Recovery(), s.observe, limitBody, securityHeaders)
+	if err := r.SetTrustedProxies(s.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("trusted proxies: %w", err)
+	}
+	limit := s.rateLimit("submit", s.SubmissionsPerMinute)
+	r.Use(gin.Recovery(), s.observe, limitBody, securityHeaders(s.assets.brand.logoOrigin()))
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", s.ready)
 	r.GET("/metrics", gin.WrapH(promhttp.Handler()))
+	r.GET("/assets/*file", s.assets.serve)
 
 	api := r.Group("/api/v1")
 	api.GET("/schema/recipe.json", func(c *gin.Context) { c.Data(http.StatusOK, "application/schema+json", recipe.Schema) })
 	api.GET("/services", s.apiServices)
 	api.GET("/services/:service", s.apiService)
-	api.POST("/services/:service/submissions", s.apiSubmit)
-	api.POST("/services/:service/uploads/:field", s.apiUpload)
+	api.POST("/services/:service/submissions", limit, s.apiSubmit)
+	api.POST("/services/:service/uploads/:field", limit, s.apiUpload)
 	api.GET("/cases/:reference", s.apiCase)
 	staff := api.Group("/cases/:reference", bearer(s.StaffToken, "Staff APIs"))
 	staff.GET("/detail", s.apiCaseDetail)
@@ -95,8 +121,11 @@ func (s *Server) Handler() (http.Handler, error) {
 	r.GET("/", s.home)
 	r.GET("/services/:service", s.start)
 	r.GET("/services/:service/check", s.check)
-	r.POST("/services/:service/check", s.submit)
+	r.POST("/services/:service/check", limit, s.submit)
 	r.GET("/services/:service/done/:reference", s.done)
+	r.GET("/services/:service/save", s.saveForLater)
+	r.POST("/services/:service/save", limit, s.sendResumeLink)
+	r.GET("/services/:service/resume/:token", s.resume)
 	r.GET("/services/:service/pages/:page", s.question)
 	r.POST("/services/:service/pages/:page", s.answer)
 	r.GET("/track/:reference", s.track)
@@ -145,11 +174,19 @@ func limitBody(c *gin.Context) {
 	c.Next()
 }
 
-func securityHeaders(c *gin.Context) {
-	h := c.Writer.Header()
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("Referrer-Policy", "same-origin")
-	h.Set("Content-Security-Policy", "default-src 'self'; form-action 'self'; frame-ancestors 'none'")
-	c.Next()
+// securityHeaders allows only this site's own styles and scripts (no inline
+// script), and images from the council's logo origin when it is off-site.
+func securityHeaders(logoOrigin string) gin.HandlerFunc {
+	csp := "default-src 'self'; form-action 'self'; frame-ancestors 'none'"
+	if logoOrigin != "" {
+		csp += "; img-src 'self' " + logoOrigin
+	}
+	return func(c *gin.Context) {
+		h := c.Writer.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Content-Security-Policy", csp)
+		c.Next()
+	}
 }

@@ -18,9 +18,17 @@ import (
 
 const (
 	sessionCookie = "larder_session"
-	// draftTTL is how long an unfinished form is kept after its last change.
-	draftTTL = 24 * time.Hour
+	// defaultDraftTTL is how long an unfinished form is kept after its last
+	// change when Server.DraftTTL is not set.
+	defaultDraftTTL = 7 * 24 * time.Hour
 )
+
+func (s *Server) draftTTL() time.Duration {
+	if s.DraftTTL > 0 {
+		return s.DraftTTL
+	}
+	return defaultDraftTTL
+}
 
 // draft is one resident's progress through one service's form.
 type draft struct {
@@ -48,7 +56,7 @@ func (s *Server) sessionID(c *gin.Context) string {
 	id := randomToken()
 	http.SetCookie(c.Writer, &http.Cookie{
 		Name: sessionCookie, Value: id, Path: "/", HttpOnly: true,
-		Secure: s.SecureCookies, SameSite: http.SameSiteLaxMode, MaxAge: int(draftTTL.Seconds()),
+		Secure: s.SecureCookies, SameSite: http.SameSiteLaxMode, MaxAge: int(s.draftTTL().Seconds()),
 	})
 	c.Request.AddCookie(&http.Cookie{Name: sessionCookie, Value: id})
 	return id
@@ -102,7 +110,7 @@ func (s *Server) saveDraft(ctx context.Context, sid, service string, d *draft) e
 	if err != nil {
 		return err
 	}
-	if err := s.Redis.Set(ctx, draftKey(sid, service), data, draftTTL).Err(); err != nil {
+	if err := s.Redis.Set(ctx, draftKey(sid, service), data, s.draftTTL()).Err(); err != nil {
 		return fmt.Errorf("save draft: %w", err)
 	}
 	return nil
