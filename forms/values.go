@@ -61,9 +61,27 @@ func dateRule(name, param, value string) bool {
 	return d.After(limit)
 }
 
+// conditional reports whether any page or question has a show_if.
+func conditional(r *recipe.Recipe) bool {
+	for _, p := range r.Form.Pages {
+		if p.ShowIf != "" {
+			return true
+		}
+		for _, f := range p.Fields {
+			if f.ShowIf != "" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // Visible lists the pages asked, with only the questions asked, given the
 // answers so far: a page or question whose show_if does not hold is left out.
 func Visible(r *recipe.Recipe, answers map[string]string) []recipe.Page {
+	if !conditional(r) {
+		return r.Form.Pages
+	}
 	form := make(map[string]any, len(answers))
 	for k, v := range answers {
 		form[k] = v

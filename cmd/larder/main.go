@@ -19,6 +19,7 @@ commands:
   web        run only the web server
   worker     run only a worker
   validate   check recipes: larder validate [files or folders]
+  bench      measure a running Larder's question page beside gin's bare handler
 `
 
 func main() {
@@ -32,6 +33,8 @@ func main() {
 		os.Exit(serveCommand(cmd, args))
 	case "validate":
 		os.Exit(validateCommand(args, os.Stdout))
+	case "bench":
+		os.Exit(benchCommand(args, os.Stdout))
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 	default:

@@ -45,7 +45,7 @@ func startProcess(t *testing.T, bin, dataDir, wasteURL string) *larderProcess {
 	t.Helper()
 	addr := freeAddress(t)
 	cmd := exec.Command(bin, "serve", "--data-dir", dataDir, "--recipes-dir", recipesDir, "--http-address", addr, "--log-level", "warn")
-	cmd.Env = append(os.Environ(), "WASTE_URL="+wasteURL, "LARDER_REDIS_URL="+os.Getenv("LARDER_TEST_REDIS_URL"))
+	cmd.Env = append(os.Environ(), "WASTE_URL="+wasteURL, "LARDER_REDIS_URL="+os.Getenv("LARDER_TEST_REDIS_URL"), "LARDER_SUBMISSIONS_PER_MINUTE=10000")
 	logFile, err := os.OpenFile(filepath.Join(dataDir, "..", "larder.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 	if err != nil {
 		t.Fatal(err)

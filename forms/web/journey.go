@@ -124,6 +124,20 @@ func (s *Server) question(c *gin.Context) {
 func (s *Server) showPage(c *gin.Context, status int, r *recipe.Recipe, i int, sid string, d *draft, errs []forms.FieldError) {
 	p := r.Form.Pages[i]
 	asked := askedFields(r, d, i)
+	back := "/services/" + r.ID
+	if j := prevPage(r, d, i); j >= 0 {
+		back = pageURL(r, j)
+	}
+	if c.Query("return") == "check" {
+		back = "/services/" + r.ID + "/check"
+	}
+	cacheKey := ""
+	if status == http.StatusOK && len(errs) == 0 && unanswered(asked, d) {
+		cacheKey = r.ID + "\x00" + r.Hash + "\x00" + p.ID + "\x00" + back
+		if s.cache.serveCached(c, cacheKey, s.csrfToken(sid)) {
+			return
+		}
+	}
 	fields := make([]fieldState, 0, len(asked))
 	hasFile := false
 	for _, f := range asked {
@@ -167,17 +181,15 @@ func (s *Server) showPage(c *gin.Context, status int, r *recipe.Recipe, i int, s
 		}
 		fields = append(fields, fs)
 	}
-	back := "/services/" + r.ID
-	if j := prevPage(r, d, i); j >= 0 {
-		back = pageURL(r, j)
-	}
-	if c.Query("return") == "check" {
-		back = "/services/" + r.ID + "/check"
-	}
-	s.render(c, status, "question", p.Title, len(errs) > 0, gin.H{
+	data := gin.H{
 		"Page": p, "Fields": fields, "Errors": errs, "CSRF": s.csrfToken(sid), "Back": back, "HasFile": hasFile,
 		"SaveURL": "/services/" + r.ID + "/save",
-	})
+	}
+	if cacheKey != "" {
+		s.renderAndKeep(c, cacheKey, s.csrfToken(sid), p.Title, data)
+		return
+	}
+	s.render(c, status, "question", p.Title, len(errs) > 0, data)
 }
 
 func (s *Server) answer(c *gin.Context) {
@@ -251,6 +263,17 @@ func (s *Server) answer(c *gin.Context) {
 		next = pageURL(r, j)
 	}
 	c.Redirect(http.StatusSeeOther, next)
+}
+
+// unanswered reports whether a page can be shown from the page cache: none
+// of its questions has an answer yet or looks anything up.
+func unanswered(fields []recipe.Field, d *draft) bool {
+	for _, f := range fields {
+		if d.Answers[f.ID] != "" || f.Lookup != nil {
+			return false
+		}
+	}
+	return true
 }
 
 func hasError(errs []forms.FieldError, field string) bool {

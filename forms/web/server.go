@@ -76,6 +76,7 @@ type Server struct {
 
 	pages  *pageSet
 	assets *assetSet
+	cache  pageCache
 }
 
 // Handler builds the routes.
