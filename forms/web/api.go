@@ -89,6 +89,7 @@ func (s *Server) apiSubmit(c *gin.Context) {
 		return
 	}
 	answers, errs := s.Validator.Form(r, raw)
+	errs = append(errs, s.missingUploads(r, answers)...)
 	if len(errs) > 0 {
 		submissions.WithLabelValues(r.ID, "invalid").Inc()
 		problem(c, http.StatusUnprocessableEntity, "Some answers need fixing", errs)
@@ -169,4 +170,17 @@ func (s *Server) apiUpload(c *gin.Context) {
 	default:
 		c.JSON(http.StatusCreated, gin.H{"reference": forms.UploadPrefix + up.ID, "name": up.Name, "type": up.Type, "size": up.Size})
 	}
+}
+
+// missingUploads refuses file answers that name no stored upload.
+func (s *Server) missingUploads(r *recipe.Recipe, answers map[string]any) []forms.FieldError {
+	var errs []forms.FieldError
+	for _, f := range r.Fields() {
+		if ref, ok := answers[f.ID].(string); ok && f.Type == "file" {
+			if _, found := s.Uploads.Describe(ref); !found {
+				errs = append(errs, forms.FieldError{Field: f.ID, Message: "The selected file was not found; upload it again"})
+			}
+		}
+	}
+	return errs
 }
