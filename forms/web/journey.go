@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -45,68 +44,6 @@ func (s *Server) start(c *gin.Context) {
 
 func pageURL(r *recipe.Recipe, i int) string {
 	return "/services/" + r.ID + "/pages/" + r.Form.Pages[i].ID
-}
-
-// visibleIndexes lists the pages asked given the draft's answers, as
-// indexes into the recipe's pages.
-func visibleIndexes(r *recipe.Recipe, d *draft) []int {
-	var out []int
-	for _, p := range forms.Visible(r, d.Answers) {
-		out = append(out, pageIndex(r, p.ID))
-	}
-	return out
-}
-
-// nextPage is the first page asked after page i, or -1 when none is.
-func nextPage(r *recipe.Recipe, d *draft, i int) int {
-	for _, j := range visibleIndexes(r, d) {
-		if j > i {
-			return j
-		}
-	}
-	return -1
-}
-
-// prevPage is the last page asked before page i, or -1.
-func prevPage(r *recipe.Recipe, d *draft, i int) int {
-	prev := -1
-	for _, j := range visibleIndexes(r, d) {
-		if j < i {
-			prev = j
-		}
-	}
-	return prev
-}
-
-// askedFields are the questions of page i asked given the draft.
-func askedFields(r *recipe.Recipe, d *draft, i int) []recipe.Field {
-	for _, p := range forms.Visible(r, d.Answers) {
-		if p.ID == r.Form.Pages[i].ID {
-			return p.Fields
-		}
-	}
-	return r.Form.Pages[i].Fields
-}
-
-func pageIndex(r *recipe.Recipe, id string) int {
-	return slices.IndexFunc(r.Form.Pages, func(p recipe.Page) bool { return p.ID == id })
-}
-
-// journey loads the service, page and draft a request is about.
-func (s *Server) journey(c *gin.Context) (r *recipe.Recipe, page int, sid string, d *draft, ok bool) {
-	r = s.recipe(c.Param("service"))
-	if r == nil {
-		s.notFound(c)
-		return nil, 0, "", nil, false
-	}
-	page = pageIndex(r, c.Param("page"))
-	sid = s.sessionID(c)
-	d, err := s.loadDraft(c, sid, r.ID)
-	if err != nil {
-		s.unavailable(c, err)
-		return nil, 0, "", nil, false
-	}
-	return r, page, sid, d, true
 }
 
 func (s *Server) question(c *gin.Context) {
@@ -289,90 +226,6 @@ func (s *Server) firstUnanswered(r *recipe.Recipe, d *draft) int {
 		}
 	}
 	return -1
-}
-
-type summaryRow struct{ Label, Value, Change string }
-
-// shownAnswer is an answer as the resident reads it back.
-func shownAnswer(f recipe.Field, d *draft) string {
-	v := d.Answers[f.ID]
-	if label, ok := d.Labels[f.ID]; ok {
-		return label
-	}
-	optionLabel := func(val string) string {
-		for _, o := range f.Options {
-			if o.Value == val {
-				return o.Label
-			}
-		}
-		return val
-	}
-	switch f.Type {
-	case "checkboxes":
-		var labels []string
-		for _, val := range strings.Split(v, "\n") {
-			labels = append(labels, optionLabel(val))
-		}
-		return strings.Join(labels, ", ")
-	case "yesno":
-		return map[string]string{"yes": "Yes", "no": "No"}[v]
-	case "date":
-		if t, err := time.Parse("2006-01-02", v); err == nil {
-			return t.Format("2 January 2006")
-		}
-	}
-	return optionLabel(v)
-}
-
-// posted reads a question's answer from the form post: date parts are
-// joined year-month-day and checked boxes by newlines.
-func posted(c *gin.Context, f recipe.Field) string {
-	switch f.Type {
-	case "date":
-		parts := []string{c.PostForm(f.ID + "-year"), c.PostForm(f.ID + "-month"), c.PostForm(f.ID + "-day")}
-		if strings.TrimSpace(strings.Join(parts, "")) == "" {
-			return ""
-		}
-		for i := range parts {
-			parts[i] = strings.TrimSpace(parts[i])
-		}
-		return strings.Join(parts, "-")
-	case "checkboxes":
-		var vals []string
-		for _, v := range c.PostFormArray(f.ID) {
-			if v != "" {
-				vals = append(vals, v)
-			}
-		}
-		return strings.Join(vals, "\n")
-	}
-	return c.PostForm(f.ID)
-}
-
-// receiveFile stores a file posted for a file question. With no new file,
-// a file uploaded earlier stands.
-func (s *Server) receiveFile(c *gin.Context, f recipe.Field, d *draft) string {
-	fh, err := c.FormFile(f.ID)
-	if err != nil || fh.Size == 0 {
-		return ""
-	}
-	file, err := fh.Open()
-	if err != nil {
-		return "The selected file could not be read; try again"
-	}
-	defer func() { _ = file.Close() }()
-	up, err := s.Uploads.Save(file, fh.Filename, f.Accept, f.MaxBytes)
-	var refused *forms.ErrUpload
-	if errors.As(err, &refused) {
-		return refused.Message
-	}
-	if err != nil {
-		s.Log.ErrorContext(c, "upload not saved", "err", err)
-		return "The selected file could not be saved; try again"
-	}
-	d.Answers[f.ID] = forms.UploadPrefix + up.ID
-	d.Labels[f.ID] = up.Name
-	return ""
 }
 
 func (s *Server) check(c *gin.Context) {

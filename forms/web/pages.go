@@ -1,0 +1,72 @@
+package web
+
+import (
+	"slices"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/larder-council/larder/forms"
+	"github.com/larder-council/larder/workflows/recipe"
+)
+
+// visibleIndexes lists the pages asked given the draft's answers, as
+// indexes into the recipe's pages.
+func visibleIndexes(r *recipe.Recipe, d *draft) []int {
+	var out []int
+	for _, p := range forms.Visible(r, d.Answers) {
+		out = append(out, pageIndex(r, p.ID))
+	}
+	return out
+}
+
+// nextPage is the first page asked after page i, or -1 when none is.
+func nextPage(r *recipe.Recipe, d *draft, i int) int {
+	for _, j := range visibleIndexes(r, d) {
+		if j > i {
+			return j
+		}
+	}
+	return -1
+}
+
+// prevPage is the last page asked before page i, or -1.
+func prevPage(r *recipe.Recipe, d *draft, i int) int {
+	prev := -1
+	for _, j := range visibleIndexes(r, d) {
+		if j < i {
+			prev = j
+		}
+	}
+	return prev
+}
+
+// askedFields are the questions of page i asked given the draft.
+func askedFields(r *recipe.Recipe, d *draft, i int) []recipe.Field {
+	for _, p := range forms.Visible(r, d.Answers) {
+		if p.ID == r.Form.Pages[i].ID {
+			return p.Fields
+		}
+	}
+	return r.Form.Pages[i].Fields
+}
+
+func pageIndex(r *recipe.Recipe, id string) int {
+	return slices.IndexFunc(r.Form.Pages, func(p recipe.Page) bool { return p.ID == id })
+}
+
+// journey loads the service, page and draft a request is about.
+func (s *Server) journey(c *gin.Context) (r *recipe.Recipe, page int, sid string, d *draft, ok bool) {
+	r = s.recipe(c.Param("service"))
+	if r == nil {
+		s.notFound(c)
+		return nil, 0, "", nil, false
+	}
+	page = pageIndex(r, c.Param("page"))
+	sid = s.sessionID(c)
+	d, err := s.loadDraft(c, sid, r.ID)
+	if err != nil {
+		s.unavailable(c, err)
+		return nil, 0, "", nil, false
+	}
+	return r, page, sid, d, true
+}
