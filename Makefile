@@ -3,7 +3,7 @@ GO       ?= go
 BIN      := bin
 WASTESIM ?= 127.0.0.1:8081
 
-.PHONY: build run test lint vet bench clean assets
+.PHONY: build run test lint vet bench clean assets browser-test
 
 build: assets
 	$(GO) build -o $(BIN)/larder ./cmd/larder
@@ -26,6 +26,23 @@ lint: vet
 
 test: assets lint
 	$(GO) test -count=1 -timeout 20m ./...
+	$(MAKE) browser-test
+
+# browser-test starts wastesim and Larder on free ports, drives every shipped
+# recipe's resident journey in Debian chromium (playwright-core; no browser is
+# ever downloaded, CHROMIUM=/path overrides /usr/bin/chromium), runs axe-core's
+# WCAG 2.2 A/AA rules on every page and saves screenshots to
+# tests/browser/screenshots/. npm packages are reinstalled only when
+# package.json or the lock changes.
+BROWSER_TEST  := tests/browser
+BROWSER_STAMP := $(BROWSER_TEST)/node_modules/.larder-installed
+
+browser-test: build $(BROWSER_STAMP)
+	cd $(BROWSER_TEST) && node run.mjs
+
+$(BROWSER_STAMP): $(BROWSER_TEST)/package.json $(BROWSER_TEST)/package-lock.json
+	cd $(BROWSER_TEST) && (npm ci --no-audit --no-fund || npm install --no-audit --no-fund)
+	touch $@
 
 # bench compares the history events per case of a recipe with a
 # hand-written Temporal workflow doing the same calls.

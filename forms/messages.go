@@ -23,6 +23,10 @@ func message(f recipe.Field, rule, param string) string {
 			return "Select " + label
 		case "file":
 			return "Select " + label + " to upload"
+		case "email":
+			return "Enter an email address"
+		case "phone":
+			return "Enter a telephone number"
 		}
 		return "Enter " + label
 	case "yesno":

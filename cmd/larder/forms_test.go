@@ -76,7 +76,7 @@ func TestFlyTippingJourneyWithEveryQuestionType(t *testing.T) {
 			t.Errorf("check answers lacks %q", want)
 		}
 	}
-	if landed != "/services/fly-tipping/check" || strings.Contains(check, "Tell us what you saw") {
+	if landed != "/services/fly-tipping/check" || strings.Contains(check, "What you saw") {
 		t.Fatalf("check answers on %s shows a question that was not asked", landed)
 	}
 	// Changing to yes brings the skipped page back before check answers.

@@ -186,7 +186,7 @@ func TestServeMissedBinEndToEnd(t *testing.T) {
 			m := e.(map[string]any)
 			fields[m["field"].(string)] = m["message"].(string)
 		}
-		if fields["postcode"] != "Enter a full UK postcode, like LR1 1AA" || fields["email"] != "Enter email address" || len(fields) != 2 {
+		if fields["postcode"] != "Enter a full UK postcode, like LR1 1AA" || fields["email"] != "Enter an email address" || len(fields) != 2 {
 			t.Fatalf("errors: %v", fields)
 		}
 	})
