@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -10,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -83,9 +84,38 @@ func (s *Server) checkCSRF(c *gin.Context, sid string) bool {
 
 func draftKey(sid, service string) string { return "larder:draft:" + sid + ":" + service }
 
-func (s *Server) loadDraft(ctx context.Context, sid, service string) (*draft, error) {
+// draftsCookie lists the services this browser has saved answers for, so
+// a first visit to a service's form needs no trip to Redis.
+const draftsCookie = "larder_drafts"
+
+func hasDraft(c *gin.Context, service string) bool {
+	v, err := c.Cookie(draftsCookie)
+	return err == nil && slices.Contains(strings.Split(v, "."), service)
+}
+
+// markDraft adds the service to the browser's list of saved forms.
+func (s *Server) markDraft(c *gin.Context, service string) {
+	if hasDraft(c, service) {
+		return
+	}
+	v, _ := c.Cookie(draftsCookie)
+	if v != "" {
+		v += "."
+	}
+	v += service
+	http.SetCookie(c.Writer, &http.Cookie{
+		Name: draftsCookie, Value: v, Path: "/", HttpOnly: true,
+		Secure: s.SecureCookies, SameSite: http.SameSiteLaxMode, MaxAge: int(s.draftTTL().Seconds()),
+	})
+}
+
+func (s *Server) loadDraft(c *gin.Context, sid, service string) (*draft, error) {
 	d := &draft{Answers: map[string]string{}, Labels: map[string]string{}}
-	data, err := s.Redis.Get(ctx, draftKey(sid, service)).Bytes()
+	if !hasDraft(c, service) {
+		d.Key = randomToken()
+		return d, nil
+	}
+	data, err := s.Redis.Get(c, draftKey(sid, service)).Bytes()
 	if errors.Is(err, redis.Nil) {
 		d.Key = randomToken()
 		return d, nil
@@ -105,13 +135,14 @@ func (s *Server) loadDraft(ctx context.Context, sid, service string) (*draft, er
 	return d, nil
 }
 
-func (s *Server) saveDraft(ctx context.Context, sid, service string, d *draft) error {
+func (s *Server) saveDraft(c *gin.Context, sid, service string, d *draft) error {
 	data, err := json.Marshal(d)
 	if err != nil {
 		return err
 	}
-	if err := s.Redis.Set(ctx, draftKey(sid, service), data, s.draftTTL()).Err(); err != nil {
+	if err := s.Redis.Set(c, draftKey(sid, service), data, s.draftTTL()).Err(); err != nil {
 		return fmt.Errorf("save draft: %w", err)
 	}
+	s.markDraft(c, service)
 	return nil
 }
