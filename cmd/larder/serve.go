@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
@@ -197,6 +198,8 @@ func (a *app) startWeb(conns *connectors.Registry) error {
 		StaffToken: a.cfg.StaffToken, HooksToken: a.cfg.HooksToken,
 		DraftTTL: draftTTL, SubmissionsPerMinute: perMinute, TrustedProxies: a.cfg.trustedProxies(),
 		Mail: sender, PublicURL: a.cfg.HTTP.PublicURL,
+		// Served over HTTPS, cookies never travel in the clear.
+		SecureCookies: strings.HasPrefix(a.cfg.HTTP.PublicURL, "https://"),
 		Branding: web.Branding{
 			CouncilName: a.cfg.CouncilName, LogoURL: a.cfg.Branding.LogoURL,
 			HeaderColour: a.cfg.Branding.HeaderColour, LinkColour: a.cfg.Branding.LinkColour,
