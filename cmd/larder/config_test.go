@@ -79,3 +79,17 @@ func fmtAll(kv []any) string {
 	}
 	return b.String()
 }
+
+func TestExampleConfigLoads(t *testing.T) {
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	cfg, err := loadConfig(fs, []string{"--config", "../../deploy/larder.example.yaml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := cfg.formLimits(); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Temporal.Address == "" || len(cfg.trustedProxies()) != 1 {
+		t.Errorf("example config not read: %+v", cfg)
+	}
+}
