@@ -112,15 +112,14 @@ func (c *caseRun) finish(ctx workflow.Context, err error) (CaseResult, error) {
 		return res, nil
 	}
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
+	c.compensate(dctx)
 	var failed *errCaseFailed
 	switch {
 	case errors.As(err, &failed):
-		c.compensate(dctx)
 		c.status, c.outcome, c.reason = StatusFailed, failed.outcome, failed.reason
 		c.record(ctx, "", "failed", failed.outcome)
 		return result(), temporal.NewNonRetryableApplicationError(failed.outcome, "CaseFailed", nil, result())
 	case errors.Is(err, errCancelled) || temporal.IsCanceledError(err):
-		c.compensate(dctx)
 		c.status, c.outcome = StatusCancelled, "Cancelled"
 		c.record(dctx, "", "cancelled", "Cancelled")
 		if errors.Is(err, errCancelled) {
@@ -128,7 +127,6 @@ func (c *caseRun) finish(ctx workflow.Context, err error) (CaseResult, error) {
 		}
 		return result(), err
 	}
-	c.compensate(dctx)
 	c.status = StatusFailed
 	c.record(dctx, "", "failed", err.Error())
 	return result(), err

@@ -42,6 +42,7 @@ type app struct {
 	tc       client.Client
 	mini     *miniredis.Miniredis
 	redis    redis.UniversalClient
+	mail     mail.Sender
 	worker   worker.Worker
 	http     *http.Server
 	// Addr is where the web server listens once started.
@@ -77,6 +78,9 @@ func (a *app) start(ctx context.Context, r roles) error {
 		return err
 	}
 	if err := a.startRedis(ctx); err != nil {
+		return err
+	}
+	if a.mail, err = a.sender(); err != nil {
 		return err
 	}
 	if r.worker {
@@ -161,13 +165,9 @@ func (a *app) sender() (mail.Sender, error) {
 }
 
 func (a *app) startWorker(conns *connectors.Registry) error {
-	sender, err := a.sender()
-	if err != nil {
-		return err
-	}
 	w := worker.New(a.tc, a.cfg.Temporal.TaskQueue, worker.Options{})
 	w.RegisterWorkflowWithOptions(workflows.Case, workflow.RegisterOptions{Name: workflows.CaseWorkflow})
-	w.RegisterActivity(&activities.Activities{Connectors: conns, Mail: sender})
+	w.RegisterActivity(&activities.Activities{Connectors: conns, Mail: a.mail})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
@@ -188,16 +188,12 @@ func (a *app) startWeb(conns *connectors.Registry) error {
 	if err != nil {
 		return err
 	}
-	sender, err := a.sender()
-	if err != nil {
-		return err
-	}
 	srv := &web.Server{
 		Recipes: recipes, Temporal: a.tc, Namespace: a.cfg.Temporal.Namespace, TaskQueue: a.cfg.Temporal.TaskQueue, Redis: a.redis,
 		Connectors: conns, Validator: forms.New(), Secret: secret, Uploads: &forms.Uploads{Dir: filepath.Join(a.cfg.DataDir, "uploads")}, CouncilName: a.cfg.CouncilName, Log: a.log,
 		StaffToken: a.cfg.StaffToken, HooksToken: a.cfg.HooksToken,
 		DraftTTL: draftTTL, SubmissionsPerMinute: perMinute, TrustedProxies: a.cfg.trustedProxies(),
-		Mail: sender, PublicURL: a.cfg.HTTP.PublicURL,
+		Mail: a.mail, PublicURL: a.cfg.HTTP.PublicURL,
 		// Served over HTTPS, cookies never travel in the clear.
 		SecureCookies: strings.HasPrefix(a.cfg.HTTP.PublicURL, "https://"),
 		Branding: web.Branding{

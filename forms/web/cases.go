@@ -121,15 +121,20 @@ var errNoCase = errors.New("no case has that reference")
 // caseView asks the case workflow for its progress.
 func (s *Server) caseView(ctx context.Context, ref string) (workflows.CaseView, error) {
 	var view workflows.CaseView
+	return view, s.askCase(ctx, ref, workflows.CaseQuery, &view)
+}
+
+// askCase runs a query on the case with the reference and decodes its answer.
+func (s *Server) askCase(ctx context.Context, ref, query string, out any) error {
 	if !referencePattern.MatchString(ref) {
-		return view, errNoCase
+		return errNoCase
 	}
-	v, err := s.query(ctx, ref, workflows.CaseQuery)
+	v, err := s.query(ctx, ref, query)
 	if err != nil {
-		return view, err
+		return err
 	}
-	if err := v.Get(&view); err != nil {
-		return view, fmt.Errorf("query case: %w", err)
+	if err := v.Get(out); err != nil {
+		return fmt.Errorf("query case: %w", err)
 	}
-	return view, nil
+	return nil
 }

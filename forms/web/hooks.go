@@ -81,25 +81,13 @@ func (s *Server) casesFor(ctx context.Context, key string) ([]string, error) {
 
 // listensFor reports whether any wait step of the recipe takes the message.
 func listensFor(r *recipe.Recipe, name string) bool {
-	var names []string
-	var visit func([]recipe.Step)
-	visit = func(steps []recipe.Step) {
-		for _, s := range steps {
-			if s.Wait != nil && s.Wait.Message != "" {
-				names = append(names, s.Wait.Message)
-			}
-			if s.Parallel != nil {
-				for _, b := range s.Parallel.Branches {
-					visit(b.Steps)
-				}
-			}
-		}
+	if slices.ContainsFunc(r.AllSteps(), func(s recipe.Step) bool { return s.Wait != nil && s.Wait.Message == name }) {
+		return true
 	}
-	visit(r.Steps)
 	for _, sub := range r.Subrecipes {
 		if listensFor(sub, name) {
 			return true
 		}
 	}
-	return slices.Contains(names, name)
+	return false
 }

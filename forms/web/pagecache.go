@@ -36,8 +36,7 @@ func (pc *pageCache) serveCached(c *gin.Context, key, token string) bool {
 func (s *Server) renderAndKeep(c *gin.Context, key, token, title string, data gin.H) {
 	data["CSRF"] = csrfPlaceholder
 	var buf bytes.Buffer
-	v := view{Council: s.assets.brand.CouncilName, Branding: s.assets.brand, Assets: s.assets.links, Title: title, Data: data}
-	if err := s.pages.byName["question"].Execute(&buf, v); err != nil {
+	if err := s.pages.byName["question"].Execute(&buf, s.view(title, false, data)); err != nil {
 		s.Log.ErrorContext(c, "render page", "page", "question", "err", err)
 		return
 	}

@@ -115,10 +115,14 @@ func (s *Server) render(c *gin.Context, status int, name, title string, hasError
 	c.Header("Content-Type", "text/html; charset=utf-8")
 	c.Header("Cache-Control", "no-store")
 	c.Status(status)
-	v := view{Council: s.assets.brand.CouncilName, Branding: s.assets.brand, Assets: s.assets.links, Title: title, HasErrors: hasErrors, Data: data}
-	if err := s.pages.byName[name].Execute(c.Writer, v); err != nil {
+	if err := s.pages.byName[name].Execute(c.Writer, s.view(title, hasErrors, data)); err != nil {
 		s.Log.ErrorContext(c, "render page", "page", name, "err", err)
 	}
+}
+
+// view wraps a page's data with what the layout shows on every page.
+func (s *Server) view(title string, hasErrors bool, data any) view {
+	return view{Council: s.assets.brand.CouncilName, Branding: s.assets.brand, Assets: s.assets.links, Title: title, HasErrors: hasErrors, Data: data}
 }
 
 func (s *Server) notFound(c *gin.Context) {

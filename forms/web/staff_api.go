@@ -37,14 +37,7 @@ func bearer(token, what string) gin.HandlerFunc {
 // caseDetail asks the case for its staff view.
 func (s *Server) caseDetail(ctx context.Context, ref string) (workflows.CaseDetail, error) {
 	var d workflows.CaseDetail
-	if !referencePattern.MatchString(ref) {
-		return d, errNoCase
-	}
-	v, err := s.query(ctx, ref, workflows.DetailQuery)
-	if err != nil {
-		return d, err
-	}
-	return d, v.Get(&d)
+	return d, s.askCase(ctx, ref, workflows.DetailQuery, &d)
 }
 
 func (s *Server) apiCaseDetail(c *gin.Context) {
@@ -163,10 +156,7 @@ func (s *Server) caseProblem(c *gin.Context, err error) {
 
 // refusal is the validator's reason without Temporal's wrapping.
 func refusal(err error) string {
-	msg := err.Error()
-	if i := strings.LastIndex(msg, ": "); i >= 0 && strings.Contains(msg, "(type: ") {
-		msg = msg[:strings.Index(msg, " (type: ")]
-	}
+	msg, _, _ := strings.Cut(err.Error(), " (type: ")
 	return msg
 }
 

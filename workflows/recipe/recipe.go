@@ -384,6 +384,13 @@ func (r *Recipe) StepByID(id string) (Step, bool) {
 	return found, ok
 }
 
+// AllSteps lists every step, top level and inside parallel branches, in file order.
+func (r *Recipe) AllSteps() []Step {
+	var out []Step
+	walkSteps(r.Steps, func(s Step) { out = append(out, s) })
+	return out
+}
+
 // walkSteps visits steps depth first, branches after their parallel step.
 func walkSteps(steps []Step, visit func(Step)) {
 	for _, s := range steps {
