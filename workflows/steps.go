@@ -20,6 +20,7 @@ const (
 	defaultAttempts    = 5
 	defaultInterval    = time.Second
 	defaultMaxInterval = time.Minute
+	emailTimeout       = 2*mail.SMTPTimeout + 5*time.Second
 )
 
 var a *activities.Activities
@@ -143,7 +144,9 @@ func (c *caseRun) sendEmail(ctx workflow.Context, key string, e *recipe.EmailSte
 		*f.dst = v
 	}
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: time.Minute,
+		// Longer than the relay's own timeout, short enough that an email a
+		// crashed worker was sending is retried soon after the restart.
+		StartToCloseTimeout: emailTimeout,
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Minute, MaximumAttempts: 20},
 	})
 	return workflow.ExecuteActivity(ctx, a.SendEmail, m).Get(ctx, nil)

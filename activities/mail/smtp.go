@@ -27,6 +27,9 @@ const (
 	sendingFor = 5 * time.Minute
 )
 
+// SMTPTimeout bounds each exchange with the relay: connecting, then sending.
+const SMTPTimeout = 10 * time.Second
+
 // NewSMTP reads a relay URL: smtp://user:password@host:587 (STARTTLS when
 // offered) or smtps://... (TLS). It does not connect.
 func NewSMTP(rawURL, from string, sent redis.UniversalClient) (*SMTP, error) {
@@ -34,7 +37,7 @@ func NewSMTP(rawURL, from string, sent redis.UniversalClient) (*SMTP, error) {
 	if err != nil {
 		return nil, fmt.Errorf("smtp.url: not a URL")
 	}
-	opts := []gomail.Option{gomail.WithTimeout(30 * time.Second)}
+	opts := []gomail.Option{gomail.WithTimeout(SMTPTimeout)}
 	switch u.Scheme {
 	case "smtp":
 		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSOpportunistic))

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -93,6 +94,11 @@ func TestKilledMidCaseLosesNothingAndSendsNothingTwice(t *testing.T) {
 	dataDir := filepath.Join(root, "data")
 
 	p := startProcess(t, bin, dataDir, ws.URL)
+	second := exec.Command(bin, "serve", "--data-dir", dataDir, "--recipes-dir", recipesDir, "--http-address", freeAddress(t))
+	second.Env = append(os.Environ(), "WASTE_URL="+ws.URL, "LARDER_REDIS_URL="+os.Getenv("LARDER_TEST_REDIS_URL"))
+	if out, err := second.CombinedOutput(); err == nil || !strings.Contains(string(out), "in use by another larder process") {
+		t.Fatalf("a second larder on the same data folder: %v\n%s", err, out)
+	}
 	var refs []string
 	for i := range cases {
 		answers := exampleAnswers(t)
@@ -119,9 +125,18 @@ func TestKilledMidCaseLosesNothingAndSendsNothingTwice(t *testing.T) {
 	}
 	t.Logf("killed with %d of %d reports made", atKill, cases)
 
+	restarted := time.Now()
 	p = startProcess(t, bin, dataDir, ws.URL)
+	t.Cleanup(func() {
+		if t.Failed() {
+			log, _ := os.ReadFile(filepath.Join(root, "larder.log"))
+			t.Logf("larder's log:\n%s", log)
+		}
+	})
+	t.Logf("ready %s after restart", time.Since(restarted).Round(time.Millisecond))
 	for _, ref := range refs {
 		view := waitForCase(t, p.base, ref, 90*time.Second)
+		t.Logf("%s %s after restart", ref, time.Since(restarted).Round(time.Millisecond))
 		if view.Outcome != "Missed collection reported" {
 			t.Errorf("%s ended %q %q", ref, view.Status, view.Outcome)
 		}

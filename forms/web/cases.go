@@ -77,15 +77,15 @@ func (s *Server) startCase(ctx context.Context, r *recipe.Recipe, answers map[st
 
 var referencePattern = regexp.MustCompile(`^[A-Z]{1,4}-[` + referenceAlphabet + `]{4}-[` + referenceAlphabet + `]{4}$`)
 
-// query asks a case a question. A case paused on a task is still tied to
-// the worker that last ran it; if that worker has gone (a restart), the
-// query waits for it, so after a short wait the tie is cut and the query
-// goes to any worker.
+// query asks a case a question. A case paused on a task or a call is still
+// tied to the worker that last ran it; if that worker has gone (a crash or a
+// restart), the server either waits for it or says no poller has been seen,
+// so on either answer the tie is cut and the query goes to any worker.
 func (s *Server) query(ctx context.Context, ref, name string) (converter.EncodedValue, error) {
 	qctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	v, err := s.Temporal.QueryWorkflow(qctx, ref, "", name)
 	cancel()
-	if err == nil || !errors.Is(err, context.DeadlineExceeded) {
+	if err == nil || !workerGone(err) {
 		return v, queryErrorOrNil(err)
 	}
 	if _, rerr := s.Temporal.WorkflowService().ResetStickyTaskQueue(ctx, &workflowservice.ResetStickyTaskQueueRequest{
@@ -97,6 +97,15 @@ func (s *Server) query(ctx context.Context, ref, name string) (converter.Encoded
 	defer cancel()
 	v, err = s.Temporal.QueryWorkflow(qctx, ref, "", name)
 	return v, queryErrorOrNil(err)
+}
+
+// workerGone reports whether a query failed because the worker the case is
+// tied to did not answer: a deadline on either side, or matching's "no
+// poller seen for task queue recently".
+func workerGone(err error) bool {
+	var deadline *serviceerror.DeadlineExceeded
+	var precondition *serviceerror.FailedPrecondition
+	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &deadline) || errors.As(err, &precondition)
 }
 
 func queryErrorOrNil(err error) error {

@@ -1,8 +1,12 @@
 package web
 
 import (
+	"context"
+	"fmt"
 	"strings"
 	"testing"
+
+	"go.temporal.io/api/serviceerror"
 
 	"github.com/larder-council/larder/workflows/recipe"
 )
@@ -34,5 +38,22 @@ func TestReferences(t *testing.T) {
 	}
 	if s.newReference(r, "key-2") == a {
 		t.Error("different keys gave the same reference")
+	}
+}
+
+func TestWorkerGoneIsToldFromOtherQueryErrors(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		gone bool
+	}{
+		{fmt.Errorf("query: %w", context.DeadlineExceeded), true},
+		{serviceerror.NewDeadlineExceeded("query timed out before a worker could process it"), true},
+		{serviceerror.NewFailedPrecondition("no poller seen for task queue recently, worker may be down"), true},
+		{serviceerror.NewNotFound("workflow not found"), false},
+		{serviceerror.NewQueryFailed("unknown query"), false},
+	} {
+		if got := workerGone(tc.err); got != tc.gone {
+			t.Errorf("workerGone(%v) = %v, want %v", tc.err, got, tc.gone)
+		}
 	}
 }

@@ -48,6 +48,7 @@ type Server struct {
 	cfg      Config
 	hostPort string
 	srv      temporal.Server
+	lock     *os.File
 }
 
 // New prepares the schema and namespace and builds the server; it does not
@@ -67,7 +68,16 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, hostPort: net.JoinHostPort(host, strconv.Itoa(ports[0]))}
+	lock, err := lockDatabase(cfg.DatabaseFile)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, hostPort: net.JoinHostPort(host, strconv.Itoa(ports[0])), lock: lock}
+	defer func() {
+		if s.srv == nil {
+			s.unlock()
+		}
+	}()
 
 	sqlCfg := config.SQL{
 		PluginName:        sqliteplugin.PluginName,
@@ -79,6 +89,9 @@ func New(cfg Config) (*Server, error) {
 		sqlCfg.DatabaseName = "larder-" + strconv.Itoa(ports[0])
 	}
 	if err := prepareSchema(&sqlCfg, cfg.DatabaseFile); err != nil {
+		return nil, err
+	}
+	if err := forgetEarlierProcesses(cfg.DatabaseFile); err != nil {
 		return nil, err
 	}
 	ns, err := sqlite.NewNamespaceConfig("active", cfg.Namespace, false, cfg.SearchAttributes)
@@ -122,7 +135,15 @@ func (s *Server) Stop() error {
 	if s == nil || s.srv == nil {
 		return nil
 	}
+	defer s.unlock()
 	return s.srv.Stop()
+}
+
+func (s *Server) unlock() {
+	if s.lock != nil {
+		_ = s.lock.Close()
+		s.lock = nil
+	}
 }
 
 // HostPort is the frontend address clients dial.
