@@ -133,15 +133,20 @@ func (c *caseRun) finish(ctx workflow.Context, err error) (CaseResult, error) {
 }
 
 // runFlow runs steps from first until a step routes nowhere: the case's end
-// at the top level, or the end of a parallel branch.
+// at the top level, or the end of a parallel branch. A step that fails in a
+// way the recipe has no route for (an email the relay never took, an
+// expression that cannot be evaluated on these answers) raises an incident
+// and waits for staff, like a call that exhausts its retries.
 func (c *caseRun) runFlow(ctx workflow.Context, first string) error {
-	cur := first
+	cur, again := first, false
 	for n := 0; cur != ""; n++ {
 		step, ok := c.in.Recipe.StepByID(cur)
 		if !ok || n >= maxSteps {
 			return fmt.Errorf("step %q: the recipe routes to a missing step or in circles", cur)
 		}
-		c.visits[cur]++
+		if !again {
+			c.visits[cur]++ // a retry is the same visit: same task ids, same idempotency keys
+		}
 		c.current[cur]++
 		next, err := c.execute(ctx, step)
 		if c.current[cur]--; c.current[cur] == 0 {
@@ -152,8 +157,18 @@ func (c *caseRun) runFlow(ctx workflow.Context, first string) error {
 			if errors.As(err, &failed) || errors.Is(err, errCancelled) || temporal.IsCanceledError(err) {
 				return err
 			}
-			return fmt.Errorf("step %q: %w", cur, err)
+			if workflow.GetVersion(ctx, stepIncidentsChange, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+				return fmt.Errorf("step %q: %w", cur, err) // cases started before step incidents fail as they did
+			}
+			var retry bool
+			if next, retry, err = c.stepIncident(ctx, step, err); err != nil {
+				return err
+			}
+			if again = retry; again {
+				continue
+			}
 		}
+		again = false
 		cur = next
 	}
 	return nil

@@ -1,9 +1,12 @@
 package workflows
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/larder-council/larder/connectors"
@@ -47,13 +50,59 @@ func (c *caseRun) raiseIncident(ctx workflow.Context, s recipe.Step, lob connect
 		Error: lob.Message, Code: lob.Code, RaisedAt: workflow.Now(ctx),
 	}
 	c.incidents = append(c.incidents, inc)
-	c.record(ctx, s.ID, "incident", "Paused for staff: "+lob.Message)
+	note := "Paused for staff: " + lob.Message
+	if lob.Code == codeStepFailed {
+		note = "Paused for staff to check this step" // the error is for staff, not the resident's timeline
+	}
+	c.record(ctx, s.ID, "incident", note)
 	if err := workflow.Await(ctx, func() bool { return inc.Resolution != nil }); err != nil {
 		return Resolution{}, err
 	}
 	r := *inc.Resolution
 	c.record(ctx, s.ID, "incident", fmt.Sprintf("Resolved by %s: %s", r.By, r.Action))
 	return r, nil
+}
+
+// stepIncidentsChange marks the change that made a step's unrouted failure
+// an incident rather than the end of the case.
+const stepIncidentsChange = "step-incidents"
+
+// codeStepFailed is the code of an incident raised by a step other than a
+// call's final failure.
+const codeStepFailed = "step_failed"
+
+// stepErrorMessage is what staff read: the cause, without the activity's
+// bookkeeping around it.
+func stepErrorMessage(err error) string {
+	var app *temporal.ApplicationError
+	if errors.As(err, &app) {
+		return app.Error()
+	}
+	var timeout *temporal.TimeoutError
+	if errors.As(err, &timeout) {
+		return "timed out: " + timeout.Error()
+	}
+	return err.Error()
+}
+
+// stepIncident pauses the case on a step that failed with nowhere to route,
+// and returns what staff decided: the next step, whether to run the step
+// again, or errCancelled.
+func (c *caseRun) stepIncident(ctx workflow.Context, s recipe.Step, err error) (next string, retry bool, _ error) {
+	res, err := c.raiseIncident(ctx, s, connectors.Error{Code: codeStepFailed, Message: c.redact(stepErrorMessage(err))})
+	if err != nil {
+		return "", false, err
+	}
+	switch res.Action {
+	case ActionSkip:
+		if len(res.Value) > 0 {
+			c.steps[s.ID] = res.Value
+		}
+		return s.Next, false, nil
+	case ActionCancel:
+		return "", false, errCancelled
+	}
+	return s.ID, true, nil
 }
 
 // validateResolution refuses unknown or closed incidents and bad actions
@@ -67,6 +116,8 @@ func (c *caseRun) validateResolution(r Resolution) error {
 		return fmt.Errorf("action must be retry, skip or cancel, not %q", r.Action)
 	case r.By == "":
 		return fmt.Errorf("say who is resolving the incident")
+	case r.Action == ActionSkip && inc.Code == codeStepFailed && !c.canSkip(inc.Step):
+		return fmt.Errorf("step %q has no next step to skip to; retry it or cancel the case", inc.Step)
 	}
 	return nil
 }
@@ -82,6 +133,24 @@ func (c *caseRun) resolveIncident(ctx workflow.Context, r Resolution) (string, e
 	}
 	inc.Resolution = &r
 	return r.Action, nil
+}
+
+// redact removes answers to sensitive questions from a message, as the
+// case detail does, since errors quote the values they could not use.
+func (c *caseRun) redact(msg string) string {
+	for _, f := range c.in.Recipe.Fields() {
+		if v, ok := c.in.Answers[f.ID].(string); ok && f.Sensitive && v != "" {
+			msg = strings.ReplaceAll(msg, v, Redacted)
+		}
+	}
+	return msg
+}
+
+// canSkip says whether a step names the step after it, so that skipping it
+// has somewhere to go; a decide, or a step that ends its flow, has not.
+func (c *caseRun) canSkip(stepID string) bool {
+	s, ok := c.in.Recipe.StepByID(stepID)
+	return ok && s.Next != ""
 }
 
 func (c *caseRun) openIncident(id string) *Incident {

@@ -1,6 +1,8 @@
 package workflows_test
 
 import (
+	"context"
+	"errors"
 	"log/slog"
 	"os"
 	"strings"
@@ -67,6 +69,8 @@ type stepCase struct {
 
 	mu     sync.Mutex
 	emails []mail.Message
+	// mailFailures is how many more sends fail before the relay takes mail.
+	mailFailures int
 	calls  []activities.CallRequest
 	at     []time.Time
 }
@@ -80,11 +84,16 @@ func newStepCase(t *testing.T) *stepCase {
 	sc.env.RegisterActivity(&activities.Activities{})
 	// A subrecipe starts its child by name.
 	sc.env.RegisterWorkflowWithOptions(workflows.Case, workflow.RegisterOptions{Name: workflows.CaseWorkflow})
-	sc.env.OnActivity(a.SendEmail, mock.Anything, mock.Anything).Return(nil).Maybe().Run(func(args mock.Arguments) {
+	sc.env.OnActivity(a.SendEmail, mock.Anything, mock.Anything).Return(func(_ context.Context, m mail.Message) error {
 		sc.mu.Lock()
 		defer sc.mu.Unlock()
-		sc.emails = append(sc.emails, args.Get(1).(mail.Message))
-	})
+		if sc.mailFailures > 0 {
+			sc.mailFailures--
+			return errors.New("smtp: 451 try again later")
+		}
+		sc.emails = append(sc.emails, m)
+		return nil
+	}).Maybe()
 	return sc
 }
 
@@ -336,6 +345,85 @@ func TestCallStepOutageBeyondMaxAttemptsRaisesIncident(t *testing.T) {
 	sc.env.AssertExpectations(t)
 }
 
+func TestEmailRelayThatNeverTakesItRaisesIncidentAndRetriesSameEmail(t *testing.T) {
+	sc := newStepCase(t)
+	sc.mailFailures = 20 // every attempt the retry policy allows
+	var resolved *update
+	sc.env.RegisterDelayedCallback(func() {
+		d := sc.detail(t)
+		if len(d.Incidents) != 1 || d.Incidents[0].ID != "confirm-1" || !strings.Contains(d.Incidents[0].Error, "451 try again later") {
+			t.Fatalf("incidents = %+v, want one open incident confirm-1 naming the relay's answer", d.Incidents)
+		}
+		resolved = sc.resolve(workflows.Resolution{IncidentID: "confirm-1", Action: workflows.ActionRetry, By: "alex"})
+	}, 24*time.Hour)
+
+	sc.run(t, "step-email", nil)
+
+	if resolved == nil || !resolved.accepted {
+		t.Fatalf("retry not accepted: %+v", resolved)
+	}
+	sc.completed(t, "Request received")
+	if len(sc.emails) != 1 || sc.emails[0].Key != stepRef+"/confirm" {
+		t.Errorf("sent %+v, want one email keyed %s/confirm as the first attempts were", sc.emails, stepRef)
+	}
+	if got := kinds(sc.view(t)); got != "submitted incident incident email end" {
+		t.Errorf("timeline kinds = %q", got)
+	}
+}
+
+func TestStepThatCannotBeEvaluatedRaisesIncidentStaffSkip(t *testing.T) {
+	sc := newStepCase(t)
+	var skipped *update
+	sc.env.RegisterDelayedCallback(func() {
+		d := sc.detail(t)
+		if len(d.Incidents) != 1 || d.Incidents[0].ID != "price-1" || d.Incidents[0].Code != "step_failed" {
+			t.Fatalf("incidents = %+v, want one open incident price-1", d.Incidents)
+		}
+		skipped = sc.resolve(workflows.Resolution{IncidentID: "price-1", Action: workflows.ActionSkip, By: "alex"})
+	}, time.Hour)
+
+	sc.run(t, "step-set", map[string]any{"item_count": "lots"})
+
+	if skipped == nil || !skipped.accepted {
+		t.Fatalf("skip not accepted: %+v", skipped)
+	}
+	sc.completed(t, "Priced")
+	for _, e := range sc.view(t).Timeline {
+		if strings.Contains(e.Note, "lots") {
+			t.Errorf("the resident's timeline quotes the error: %q", e.Note)
+		}
+	}
+}
+
+func TestStepIncidentWithNowhereToSkipToRefusesSkip(t *testing.T) {
+	sc := newStepCase(t)
+	var skipped *update
+	sc.env.RegisterDelayedCallback(func() {
+		skipped = sc.resolve(workflows.Resolution{IncidentID: "route-1", Action: workflows.ActionSkip, By: "alex"})
+	}, time.Hour)
+	sc.env.RegisterDelayedCallback(func() {
+		sc.resolve(workflows.Resolution{IncidentID: "route-1", Action: workflows.ActionCancel, By: "alex"})
+	}, 2*time.Hour)
+
+	sc.run(t, "step-decide", map[string]any{"item_count": "lots"})
+
+	skipped.mustReject(t, "skip a decide", "no next step to skip to")
+	if v := sc.view(t); v.Status != workflows.StatusCancelled {
+		t.Errorf("status = %s, want cancelled by staff", v.Status)
+	}
+}
+
+// resolve sends the resolve-incident update now.
+func (sc *stepCase) resolve(r workflows.Resolution) *update {
+	u := &update{}
+	sc.env.UpdateWorkflow(workflows.ResolveIncident, "", &testsuite.TestUpdateCallback{
+		OnReject:   func(err error) { u.rejected = err },
+		OnAccept:   func() { u.accepted = true },
+		OnComplete: func(v any, err error) { u.completed, u.result, u.err = true, v, err },
+	}, r)
+	return u
+}
+
 func TestEmailStepRendersEveryPart(t *testing.T) {
 	sc := newStepCase(t)
 
@@ -359,4 +447,45 @@ func TestEmailStepRendersEveryPart(t *testing.T) {
 		t.Errorf("timeline kinds = %q", got)
 	}
 	sc.env.AssertExpectations(t)
+}
+
+func TestStepIncidentDoesNotQuoteSensitiveAnswers(t *testing.T) {
+	r, err := recipe.Parse("blue-badge.yaml", []byte(`id: blue-badge
+version: "1"
+title: Apply for a blue badge
+reference_prefix: BB
+form:
+  pages:
+    - id: you
+      title: About you
+      fields:
+        - { id: ni_number, type: text, label: National Insurance number, validate: required, sensitive: true, example: QQ123456C }
+steps:
+  - id: check
+    set:
+      digits: "{{ int(form.ni_number) }}"
+    next: done
+  - id: done
+    end:
+      outcome: Applied
+`), stepConnectors)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := newStepCase(t)
+	var inc workflows.Incident
+	sc.env.RegisterDelayedCallback(func() {
+		if d := sc.detail(t); len(d.Incidents) == 1 {
+			inc = *d.Incidents[0]
+		}
+		sc.resolve(workflows.Resolution{IncidentID: "check-1", Action: workflows.ActionCancel, By: "alex"})
+	}, time.Hour)
+
+	sc.env.ExecuteWorkflow(workflows.CaseWorkflow, workflows.CaseInput{
+		Reference: stepRef, Recipe: *r, Answers: map[string]any{"ni_number": "QQ123456C"}, SubmittedAt: started,
+	})
+
+	if inc.ID != "check-1" || strings.Contains(inc.Error, "QQ123456C") || !strings.Contains(inc.Error, workflows.Redacted) {
+		t.Errorf("incident = %+v, want check-1 with the answer redacted", inc)
+	}
 }

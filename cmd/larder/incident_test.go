@@ -80,3 +80,57 @@ func TestIncidentResolvedThroughTheStaffAPI(t *testing.T) {
 		t.Error("resolving a closed incident on a finished case was accepted")
 	}
 }
+
+const binSizeRecipe = `id: bin-size
+version: "1"
+title: Order a larger bin
+reference_prefix: OB
+form:
+  pages:
+    - id: size
+      title: What size of bin?
+      fields:
+        - { id: litres, type: text, label: Bin size in litres, validate: required, example: "240" }
+steps:
+  - id: price
+    set:
+      fee: "{{ int(form.litres) / 10 }}"
+    next: done
+  - id: done
+    end:
+      outcome: Bin ordered
+`
+
+// TestStepThatCannotRunPausesForStaff has a designer's slip (no numeric
+// rule on a number the recipe does sums with) meet a resident's answer the
+// sum cannot take: the case pauses with an incident instead of failing, and
+// staff skip the step.
+func TestStepThatCannotRunPausesForStaff(t *testing.T) {
+	dir := t.TempDir()
+	_ = os.WriteFile(filepath.Join(dir, "bin-size.yaml"), []byte(binSizeRecipe), 0o600)
+	var larder *app
+	base, _ := startLarderWith(t, larderOptions{recipesDir: dir, dataDir: t.TempDir(), started: func(a *app) { larder = a }})
+
+	var reply map[string]any
+	if code := staffCall(t, http.MethodPost, base+"/api/v1/services/bin-size/submissions", "", map[string]any{"litres": "the big one"}, &reply); code != http.StatusCreated {
+		t.Fatalf("submit: %d %v", code, reply)
+	}
+	ref := reply["reference"].(string)
+	d := waitForDetail(t, base, ref, func(d workflows.CaseDetail) bool { return len(d.Incidents) == 1 })
+	if inc := d.Incidents[0]; inc.Step != "price" || inc.Code != "step_failed" || !strings.Contains(inc.Error, "the big one") {
+		t.Fatalf("incident %+v, want one at price naming the answer it could not use", inc)
+	}
+	if d.Status != workflows.StatusRunning {
+		t.Fatalf("case is %s, want running and waiting for staff", d.Status)
+	}
+	url := base + "/api/v1/cases/" + ref + "/incidents/" + d.Incidents[0].ID + "/resolve"
+	if code := staffCall(t, http.MethodPost, url, staffToken, map[string]any{"action": "skip", "by": "sam"}, nil); code != http.StatusOK {
+		t.Fatalf("skip: %d", code)
+	}
+	if v := waitForCase(t, base, ref, 20e9); v.Status != workflows.StatusCompleted || v.Outcome != "Bin ordered" {
+		t.Errorf("case ended %s %q", v.Status, v.Outcome)
+	}
+	if recording() {
+		recordHistory(t, larder.tc, ref, "step-incident")
+	}
+}

@@ -40,8 +40,13 @@ var kinds = map[string]func(name string, e entry) (connectors.Connector, error){
 
 // LoadFile reads connectors.yaml. ${NAME} and ${NAME:-default} in the file
 // are replaced from the environment, so secrets and addresses stay out of it.
+// No file means no connectors: recipes that only email and open tasks need
+// none, and a recipe that calls one is told the connector is unknown.
 func LoadFile(path string) (*connectors.Registry, error) {
 	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return connectors.NewRegistry(map[string]connectors.Connector{}), nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read connectors: %w", err)
 	}
