@@ -71,8 +71,8 @@ type stepCase struct {
 	emails []mail.Message
 	// mailFailures is how many more sends fail before the relay takes mail.
 	mailFailures int
-	calls  []activities.CallRequest
-	at     []time.Time
+	calls        []activities.CallRequest
+	at           []time.Time
 }
 
 func newStepCase(t *testing.T) *stepCase {
