@@ -19,8 +19,11 @@ run: assets build
 vet:
 	$(GO) vet ./...
 
-# lint checks the interpreter is deterministic and every shipped recipe loads.
+# lint checks the code is gofmt'd, the interpreter is deterministic and
+# every shipped recipe loads.
 lint: vet
+	@unformatted=$$(gofmt -l cmd workflows activities forms connectors); \
+	if [ -n "$$unformatted" ]; then echo "not gofmt'd (run gofmt -w):"; echo "$$unformatted"; exit 1; fi
 	$(GO) tool workflowcheck -config workflowcheck.config.yaml ./workflows/...
 	$(GO) run ./cmd/larder validate recipes
 

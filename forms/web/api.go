@@ -127,6 +127,9 @@ func problem(c *gin.Context, status int, title string, errs []forms.FieldError) 
 		body["errors"] = errs
 	}
 	c.Header("Content-Type", "application/problem+json")
+	if status == http.StatusServiceUnavailable && c.Writer.Header().Get("Retry-After") == "" {
+		c.Header("Retry-After", "5") // clients back off rather than hammer
+	}
 	c.Status(status)
 	_ = json.NewEncoder(c.Writer).Encode(body)
 	c.Abort()
