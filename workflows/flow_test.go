@@ -65,11 +65,16 @@ func TestParallelStepRunsBranchesAndJoins(t *testing.T) {
 	sc.env.AssertExpectations(t)
 }
 
-// listensOn expects the case to add exactly these correlation keys.
+// listensOn expects the case to add exactly these correlation keys while
+// it waits, and to take them off again when the wait is over.
 func (sc *stepCase) listensOn(keys ...string) {
 	sc.env.OnUpsertTypedSearchAttributes(mock.MatchedBy(func(sa temporal.SearchAttributes) bool {
 		got, ok := sa.GetKeywordList(workflows.CorrelationKeys)
 		return ok && slices.Equal(got, keys)
+	})).Return(nil).Once()
+	sc.env.OnUpsertTypedSearchAttributes(mock.MatchedBy(func(sa temporal.SearchAttributes) bool {
+		_, set := sa.GetKeywordList(workflows.CorrelationKeys)
+		return !set && sa.Size() == 0 // the key, unset
 	})).Return(nil).Once()
 }
 

@@ -18,7 +18,7 @@ import (
 // Temporal server (testdata/histories, one per step kind and the shipped
 // recipes). A change to the interpreter that would break cases in flight
 // fails here; put such a change behind workflow.GetVersion. To record
-// again: LARDER_RECORD_HISTORIES=1 go test ./cmd/larder -run 'TestEveryStepKind|TestStepThatCannotRun'
+// again: LARDER_RECORD_HISTORIES=1 go test ./cmd/larder -run 'TestEveryStepKind|TestStepThatCannotRun|TestHookFindsCase'
 func TestReplayRecordedHistories(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("testdata", "histories", "*.json"))
 	if err != nil {

@@ -64,6 +64,11 @@ func (c *caseRun) wait(ctx workflow.Context, s recipe.Step) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if w.Correlation != "" && workflow.GetVersion(ctx, forgetKeysChange, workflow.DefaultVersion, 1) == 1 {
+		if err := c.stopListening(ctx, s.ID); err != nil {
+			return "", err
+		}
+	}
 	if got {
 		c.steps[s.ID] = map[string]any{"timed_out": false, "message": msg.Data}
 		c.record(ctx, s.ID, "wait", titleOr(s, "Heard "+w.Message))
@@ -144,18 +149,39 @@ func (c *caseRun) awaitMessage(ctx workflow.Context, entry Waiting, d time.Durat
 	return msg, got, err
 }
 
+// forgetKeysChange marks the change that takes a correlation key off the
+// case once its wait is over, so later messages with it find no case.
+const forgetKeysChange = "forget-correlation-keys"
+
 // listenOn adds a correlation key to the case's search attribute.
 func (c *caseRun) listenOn(ctx workflow.Context, key string) error {
-	keys := []string{}
-	for _, w := range c.waiting {
-		if w.Correlation != "" && w.Correlation != c.in.Reference {
-			keys = append(keys, w.Correlation)
-		}
-	}
+	keys := c.listeningOn()
 	if slices.Contains(keys, key) {
 		return nil
 	}
 	return workflow.UpsertTypedSearchAttributes(ctx, CorrelationKeys.ValueSet(append(keys, key)))
+}
+
+// stopListening takes a finished wait's key off the search attribute,
+// keeping the keys other waits (in parallel branches) still listen on.
+func (c *caseRun) stopListening(ctx workflow.Context, step string) error {
+	c.waiting = slices.DeleteFunc(c.waiting, func(x Waiting) bool { return x.Step == step })
+	keys := c.listeningOn()
+	if len(keys) == 0 {
+		return workflow.UpsertTypedSearchAttributes(ctx, CorrelationKeys.ValueUnset())
+	}
+	return workflow.UpsertTypedSearchAttributes(ctx, CorrelationKeys.ValueSet(keys))
+}
+
+// listeningOn lists the business keys the case's open waits listen on.
+func (c *caseRun) listeningOn() []string {
+	keys := []string{}
+	for _, w := range c.waiting {
+		if w.Correlation != "" && w.Correlation != c.in.Reference && !slices.Contains(keys, w.Correlation) {
+			keys = append(keys, w.Correlation)
+		}
+	}
+	return keys
 }
 
 // receiveMessages queues every message signal as it arrives.

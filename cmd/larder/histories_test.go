@@ -16,7 +16,7 @@ import (
 const historiesDir = "../../workflows/testdata/histories"
 
 // recording reports whether this run should rewrite the recorded histories:
-// LARDER_RECORD_HISTORIES=1 go test ./cmd/larder -run 'TestEveryStepKind|TestStepThatCannotRun'
+// LARDER_RECORD_HISTORIES=1 go test ./cmd/larder -run 'TestEveryStepKind|TestStepThatCannotRun|TestHookFindsCase'
 func recording() bool { return os.Getenv("LARDER_RECORD_HISTORIES") != "" }
 
 // recordHistory writes a closed case's history as JSON, the format
