@@ -5,16 +5,10 @@ import (
 	"slices"
 	"time"
 
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/larder-council/larder/workflows/recipe"
 )
-
-// CorrelationKeys is the search attribute listing the keys a case waits for
-// messages on, so a hook can find the case by a business key. Register it
-// (Keyword list) on a Temporal cluster; the embedded server has it.
-var CorrelationKeys = temporal.NewSearchAttributeKeyKeywordList("LarderCorrelation")
 
 // Message is what a line-of-business system posts to a hook; it arrives as
 // the message signal.

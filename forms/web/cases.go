@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/larder-council/larder/workflows"
 	"github.com/larder-council/larder/workflows/recipe"
@@ -58,6 +59,7 @@ func (s *Server) startCase(ctx context.Context, r *recipe.Recipe, answers map[st
 			TaskQueue:                                s.TaskQueue,
 			WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 			WorkflowExecutionErrorWhenAlreadyStarted: idempotencyKey == "",
+			TypedSearchAttributes:                    temporal.NewSearchAttributes(workflows.ServiceKey.ValueSet(r.ID)),
 		}
 		in := workflows.CaseInput{Reference: ref, Recipe: *r, Answers: answers, SubmittedAt: time.Now().UTC()}
 		_, err := s.Temporal.ExecuteWorkflow(ctx, opts, workflows.CaseWorkflow, in)

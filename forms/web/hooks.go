@@ -38,7 +38,7 @@ func (s *Server) apiHook(c *gin.Context) {
 		problem(c, http.StatusBadRequest, "The body must be JSON with correlation (a case reference or business key) and data", nil)
 		return
 	}
-	refs, err := s.casesFor(c, body.Correlation)
+	refs, err := s.casesFor(c, r.ID, body.Correlation)
 	if err != nil {
 		s.caseProblem(c, err)
 		return
@@ -58,16 +58,18 @@ func (s *Server) apiHook(c *gin.Context) {
 }
 
 // casesFor finds running cases by reference, or by the correlation search
-// attribute for a business key.
-func (s *Server) casesFor(ctx context.Context, key string) ([]string, error) {
+// attribute for a business key among the service's cases. Cases started
+// before cases carried their service, and subrecipes' child cases, have
+// none and are asked too; they keep a message no wait of theirs takes.
+func (s *Server) casesFor(ctx context.Context, service, key string) ([]string, error) {
 	if referencePattern.MatchString(key) {
 		return []string{key}, nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	quoted := strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(key)
 	resp, err := s.Temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
-		Query: fmt.Sprintf("%s = '%s' AND ExecutionStatus = 'Running'", workflows.CorrelationKeys.GetName(), quoted),
+		Query: fmt.Sprintf("%s = %s AND ExecutionStatus = 'Running' AND (%s = %s OR %[3]s IS NULL)",
+			workflows.CorrelationKeys.GetName(), quote(key), workflows.ServiceKey.GetName(), quote(service)),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("find cases: %w", err)
@@ -77,6 +79,11 @@ func (s *Server) casesFor(ctx context.Context, key string) ([]string, error) {
 		refs = append(refs, e.Execution.WorkflowId)
 	}
 	return refs, nil
+}
+
+// quote makes a string literal of a visibility query.
+func quote(v string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(v) + "'"
 }
 
 // listensFor reports whether any wait step of the recipe takes the message.
