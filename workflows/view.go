@@ -16,6 +16,9 @@ type CaseView struct {
 	Outcome       string   `json:"outcome,omitempty"`
 	CurrentSteps  []string `json:"current_steps"`
 	Timeline      []Event  `json:"timeline"`
+	// SummaryOnly marks a view built from what Temporal records of the
+	// case (status and outcome) because no worker could answer for it.
+	SummaryOnly bool `json:"summary_only,omitempty"`
 }
 
 // CaseDetail is what staff see: the view, open work and the case's data,

@@ -143,6 +143,18 @@ func (s *Server) recipe(id string) *recipe.Recipe {
 	return nil
 }
 
+// recipeByPrefix is the recipe whose cases' references start like ref;
+// prefixes are unique within a recipes folder.
+func (s *Server) recipeByPrefix(ref string) *recipe.Recipe {
+	prefix, _, _ := strings.Cut(ref, "-")
+	for _, r := range s.Recipes {
+		if r.ReferencePrefix == prefix {
+			return r
+		}
+	}
+	return nil
+}
+
 // ready answers 200 when Temporal and Redis both answer.
 func (s *Server) ready(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 3*time.Second)

@@ -92,7 +92,7 @@ func LoadDir(dir string, conns Connectors) ([]*Recipe, error) {
 	}
 	var out []*Recipe
 	var all Problems
-	seen := map[string]string{}
+	seen, prefixes := map[string]string{}, map[string]string{}
 	for _, p := range paths {
 		r, err := LoadFile(p, conns)
 		var ps Problems
@@ -103,10 +103,15 @@ func LoadDir(dir string, conns Connectors) ([]*Recipe, error) {
 			return nil, err
 		}
 		if other, dup := seen[r.ID]; dup {
-			all = append(all, Problem{File: p, Line: 1, Col: 1, Path: "id", Message: fmt.Sprintf("recipe id %q is also used by %s", r.ID, other)})
+			all = append(all, problemAt(p, "id", fmt.Sprintf("recipe id %q is also used by %s", r.ID, other)))
 			continue
 		}
-		seen[r.ID] = p
+		if other, dup := prefixes[r.ReferencePrefix]; dup {
+			// A reference must name one service, for residents, staff and hooks.
+			all = append(all, problemAt(p, "reference_prefix", fmt.Sprintf("reference prefix %q is also used by %s", r.ReferencePrefix, other)))
+			continue
+		}
+		seen[r.ID], prefixes[r.ReferencePrefix] = p, p
 		out = append(out, r)
 	}
 	if len(all) > 0 {
@@ -177,6 +182,17 @@ func decodeProblem(file string, err error) Problem {
 		}
 	}
 	return p
+}
+
+// problemAt is a problem at a top-level key of a recipe file already read.
+func problemAt(file, key, message string) Problem {
+	line, col := 1, 1
+	if data, err := os.ReadFile(file); err == nil {
+		if tree, err := parser.ParseBytes(data, 0); err == nil {
+			line, col = position(tree, "$."+key)
+		}
+	}
+	return Problem{File: file, Line: line, Col: col, Path: key, Message: message}
 }
 
 // position finds the line and column of a YAML path such as $.steps[2].next,

@@ -130,7 +130,23 @@ func TestLoadDirRefusesDuplicateRecipeIDs(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = recipe.LoadDir(dir, testConnectors)
-	want := filepath.Join(dir, "b.yaml") + `:1:1: id: recipe id "bulky-waste" is also used by ` + filepath.Join(dir, "a.yaml")
+	want := filepath.Join(dir, "b.yaml") + `:2:5: id: recipe id "bulky-waste" is also used by ` + filepath.Join(dir, "a.yaml")
+	if err == nil || err.Error() != want {
+		t.Errorf("LoadDir = %v\nwant %s", err, want)
+	}
+}
+
+func TestLoadDirRefusesSharedReferencePrefix(t *testing.T) {
+	dir := t.TempDir()
+	src, err := os.ReadFile("testdata/recipes/valid.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := strings.Replace(string(src), "id: bulky-waste", "id: bulky-waste-quote", 1)
+	_ = os.WriteFile(filepath.Join(dir, "a.yaml"), src, 0o644)
+	_ = os.WriteFile(filepath.Join(dir, "b.yaml"), []byte(other), 0o644)
+	_, err = recipe.LoadDir(dir, testConnectors)
+	want := filepath.Join(dir, "b.yaml") + `:5:19: reference_prefix: reference prefix "BW" is also used by ` + filepath.Join(dir, "a.yaml")
 	if err == nil || err.Error() != want {
 		t.Errorf("LoadDir = %v\nwant %s", err, want)
 	}
@@ -162,7 +178,7 @@ func TestLoadDirResolvesSubrecipes(t *testing.T) {
 		}
 	}
 	caller := func(id, calls string) string {
-		return "id: " + id + "\nversion: \"1\"\ntitle: T\nreference_prefix: T\nform:\n  pages:\n    - id: p\n      title: P\n      fields:\n" +
+		return "id: " + id + "\nversion: \"1\"\ntitle: T\nreference_prefix: " + strings.ToUpper(id) + "\nform:\n  pages:\n    - id: p\n      title: P\n      fields:\n" +
 			"        - { id: f, type: text, label: F }\nsteps:\n  - id: child\n    subrecipe:\n      recipe: " + calls +
 			"\n    next: done\n  - id: done\n    end:\n      outcome: Done\n"
 	}
