@@ -205,12 +205,22 @@ type update struct {
 
 // complete sends the complete-task update now.
 func (sc *stepCase) complete(c workflows.Completion) *update {
+	return sc.update(workflows.CompleteTask, c)
+}
+
+// resolve sends the resolve-incident update now.
+func (sc *stepCase) resolve(r workflows.Resolution) *update {
+	return sc.update(workflows.ResolveIncident, r)
+}
+
+// update sends an update now and records what the case said of it.
+func (sc *stepCase) update(name string, arg any) *update {
 	u := &update{}
-	sc.env.UpdateWorkflow(workflows.CompleteTask, "", &testsuite.TestUpdateCallback{
+	sc.env.UpdateWorkflow(name, "", &testsuite.TestUpdateCallback{
 		OnReject:   func(err error) { u.rejected = err },
 		OnAccept:   func() { u.accepted = true },
 		OnComplete: func(v any, err error) { u.completed, u.result, u.err = true, v, err },
-	}, c)
+	}, arg)
 	return u
 }
 
@@ -325,12 +335,7 @@ func TestCallStepOutageBeyondMaxAttemptsRaisesIncident(t *testing.T) {
 		if len(d.Incidents) != 1 || d.Incidents[0].ID != "book-1" || d.Incidents[0].Code != "unavailable" {
 			t.Errorf("incidents = %+v, want one open incident book-1", d.Incidents)
 		}
-		resolved = &update{}
-		sc.env.UpdateWorkflow(workflows.ResolveIncident, "", &testsuite.TestUpdateCallback{
-			OnReject:   func(err error) { resolved.rejected = err },
-			OnAccept:   func() { resolved.accepted = true },
-			OnComplete: func(any, error) {},
-		}, workflows.Resolution{IncidentID: "book-1", Action: workflows.ActionSkip, Value: map[string]any{"id": "BK-BY-PHONE"}, By: "alex"})
+		resolved = sc.resolve(workflows.Resolution{IncidentID: "book-1", Action: workflows.ActionSkip, Value: map[string]any{"id": "BK-BY-PHONE"}, By: "alex"})
 	}, time.Hour)
 
 	sc.run(t, "step-call", nil)
@@ -411,17 +416,6 @@ func TestStepIncidentWithNowhereToSkipToRefusesSkip(t *testing.T) {
 	if v := sc.view(t); v.Status != workflows.StatusCancelled {
 		t.Errorf("status = %s, want cancelled by staff", v.Status)
 	}
-}
-
-// resolve sends the resolve-incident update now.
-func (sc *stepCase) resolve(r workflows.Resolution) *update {
-	u := &update{}
-	sc.env.UpdateWorkflow(workflows.ResolveIncident, "", &testsuite.TestUpdateCallback{
-		OnReject:   func(err error) { u.rejected = err },
-		OnAccept:   func() { u.accepted = true },
-		OnComplete: func(v any, err error) { u.completed, u.result, u.err = true, v, err },
-	}, r)
-	return u
 }
 
 func TestEmailStepRendersEveryPart(t *testing.T) {
