@@ -5,20 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
-	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/api/operatorservice/v1"
-	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
@@ -135,52 +130,6 @@ func (a *app) startTemporal(ctx context.Context) error {
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
-}
-
-// registerSearchAttributes adds the search attributes Larder needs that the
-// namespace lacks: a data folder made by an earlier version, or a cluster
-// nobody has set up for Larder yet.
-func (a *app) registerSearchAttributes(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	ns := a.cfg.Temporal.Namespace
-	have, err := a.tc.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: ns})
-	if err != nil {
-		return fmt.Errorf("temporal: list search attributes of %s: %w", ns, err)
-	}
-	missing := map[string]enumspb.IndexedValueType{}
-	for name, kind := range workflows.SearchAttributes {
-		if _, ok := have.GetCustomAttributes()[name]; !ok {
-			missing[name] = kind
-		}
-	}
-	if len(missing) == 0 {
-		return nil
-	}
-	if _, err := a.tc.OperatorService().AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{
-		Namespace: ns, SearchAttributes: missing,
-	}); err != nil {
-		return fmt.Errorf("temporal: register search attributes %v on %s (or have an operator do it): %w", slices.Sorted(maps.Keys(missing)), ns, err)
-	}
-	// The frontend learns of them when it next refreshes the namespace;
-	// until then a case started with one is refused.
-	start := time.Now()
-	for name := range missing {
-		for {
-			_, err := a.tc.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
-				Namespace: ns, PageSize: 1, Query: fmt.Sprintf("%s IS NULL", name),
-			})
-			if err == nil {
-				break
-			}
-			if ctx.Err() != nil {
-				return fmt.Errorf("temporal: search attribute %s registered on %s but not yet usable: %w", name, ns, err)
-			}
-			time.Sleep(250 * time.Millisecond)
-		}
-	}
-	a.log.Info("registered search attributes", "namespace", ns, "added", slices.Sorted(maps.Keys(missing)), "took", time.Since(start).Round(time.Millisecond))
-	return nil
 }
 
 func (a *app) startRedis(ctx context.Context) error {
