@@ -11,6 +11,7 @@ import (
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
 	"github.com/larder-council/larder/cmd/larder/embeddedtemporal"
@@ -67,13 +68,11 @@ func TestHookFindsCaseByBusinessKeyOnlyWhileItWaits(t *testing.T) {
 
 	hook := base + "/hooks/garden/collected"
 	message := map[string]any{"correlation": "GB-5521", "data": map[string]any{"crew": "C7"}}
+	// A search attribute is visible a moment after the case sets it.
+	waitListed(t, larder, "LarderCorrelation = 'GB-5521' AND ExecutionStatus = 'Running'", 3)
 	var delivered map[string]any
-	// The search attribute is visible a moment after the case sets it.
-	for i := 0; i < 50; i++ {
-		if staffCall(t, http.MethodPost, hook, hooksToken, message, &delivered) == http.StatusAccepted {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
+	if code := staffCall(t, http.MethodPost, hook, hooksToken, message, &delivered); code != http.StatusAccepted {
+		t.Fatalf("hook: %d %v", code, delivered)
 	}
 	if got, _ := delivered["delivered"].([]any); len(got) != 2 || !slices.Contains(got, any(ref)) || !slices.Contains(got, any(older)) {
 		t.Fatalf("delivered = %v, want %s and the older %s, not the other service's %s", delivered, ref, older, other)
@@ -155,4 +154,20 @@ func TestDataFolderFromBeforeServiceKeysGetsThem(t *testing.T) {
 	base, _ := startLarderWith(t, larderOptions{recipesDir: dir, dataDir: dataDir})
 
 	submitAndWait(t, base, "garden")
+}
+
+// waitListed waits until Temporal's visibility lists n cases for the query.
+func waitListed(t *testing.T, larder *app, query string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := larder.tc.ListWorkflow(context.Background(), &workflowservice.ListWorkflowExecutionsRequest{Query: query})
+		if err == nil && len(resp.Executions) == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("visibility lists %d cases for %s, want %d (err %v)", len(resp.GetExecutions()), query, n, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
