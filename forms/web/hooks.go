@@ -16,6 +16,9 @@ import (
 	"github.com/larder-council/larder/workflows/recipe"
 )
 
+// visibilityLag is how long a hook keeps looking for a case by business key.
+const visibilityLag = 2 * time.Second
+
 // hookBody is what a line-of-business system posts to /hooks/{recipe}/{message}.
 type hookBody struct {
 	// Correlation is the case reference or the business key the wait step named.
@@ -39,6 +42,12 @@ func (s *Server) apiHook(c *gin.Context) {
 		return
 	}
 	refs, err := s.casesFor(c, r.ID, body.Correlation)
+	// Visibility lists a case a moment after it starts waiting on a key;
+	// look again for a little while rather than turn the message away.
+	for deadline := time.Now().Add(visibilityLag); err == nil && len(refs) == 0 && time.Now().Before(deadline); {
+		time.Sleep(visibilityLag / 8)
+		refs, err = s.casesFor(c, r.ID, body.Correlation)
+	}
 	if err != nil {
 		s.caseProblem(c, err)
 		return
