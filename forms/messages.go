@@ -2,7 +2,6 @@ package forms
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/larder-council/larder/workflows/recipe"
@@ -88,13 +87,4 @@ func prettyDate(s string) string {
 		return d.Format("2 January 2006")
 	}
 	return s
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

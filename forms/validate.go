@@ -6,7 +6,9 @@ package forms
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/go-playground/validator/v10"
@@ -211,7 +213,7 @@ func (v *Validator) Form(r *recipe.Recipe, raw map[string]any) (map[string]any, 
 			}
 		}
 	}
-	for _, k := range sortedKeys(raw) {
+	for _, k := range slices.Sorted(maps.Keys(raw)) {
 		if !known[k] {
 			errs = append(errs, FieldError{Field: k, Message: "This is not a question in this form"})
 		}

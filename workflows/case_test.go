@@ -102,15 +102,7 @@ func (ct *caseTest) run(t *testing.T, overrides map[string]any) workflows.CaseVi
 	if !ct.env.IsWorkflowCompleted() {
 		t.Fatal("workflow did not complete")
 	}
-	v, err := ct.env.QueryWorkflow(workflows.CaseQuery)
-	if err != nil {
-		t.Fatalf("query %s: %v", workflows.CaseQuery, err)
-	}
-	var view workflows.CaseView
-	if err := v.Get(&view); err != nil {
-		t.Fatal(err)
-	}
-	return view
+	return query[workflows.CaseView](t, ct.env, workflows.CaseQuery)
 }
 
 // onlyEmail returns the one email the case sent.

@@ -169,7 +169,7 @@ func (c *caseRun) decide(s recipe.Step) (string, error) {
 
 // set assigns variables in name order, so a later one may use an earlier.
 func (c *caseRun) set(s recipe.Step) (string, error) {
-	for _, name := range sortedKeys(*s.Set) {
+	for _, name := range recipe.SortedKeys(*s.Set) {
 		v, err := recipe.Value((*s.Set)[name], c.env())
 		if err != nil {
 			return "", fmt.Errorf("vars.%s: %w", name, err)

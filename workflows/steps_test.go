@@ -145,28 +145,26 @@ func (sc *stepCase) run(t *testing.T, id string, overrides map[string]any) {
 
 func (sc *stepCase) view(t *testing.T) workflows.CaseView {
 	t.Helper()
-	v, err := sc.env.QueryWorkflow(workflows.CaseQuery)
-	if err != nil {
-		t.Fatalf("query %s: %v", workflows.CaseQuery, err)
-	}
-	var view workflows.CaseView
-	if err := v.Get(&view); err != nil {
-		t.Fatal(err)
-	}
-	return view
+	return query[workflows.CaseView](t, sc.env, workflows.CaseQuery)
 }
 
 func (sc *stepCase) detail(t *testing.T) workflows.CaseDetail {
 	t.Helper()
-	v, err := sc.env.QueryWorkflow(workflows.DetailQuery)
+	return query[workflows.CaseDetail](t, sc.env, workflows.DetailQuery)
+}
+
+// query asks the case in env the named query and decodes the answer.
+func query[T any](t *testing.T, env *testsuite.TestWorkflowEnvironment, name string) T {
+	t.Helper()
+	var out T
+	v, err := env.QueryWorkflow(name)
 	if err != nil {
-		t.Fatalf("query %s: %v", workflows.DetailQuery, err)
+		t.Fatalf("query %s: %v", name, err)
 	}
-	var d workflows.CaseDetail
-	if err := v.Get(&d); err != nil {
+	if err := v.Get(&out); err != nil {
 		t.Fatal(err)
 	}
-	return d
+	return out
 }
 
 // completed checks the case completed with the outcome.

@@ -1,10 +1,11 @@
 package workflows
 
 import (
-	"sort"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/larder-council/larder/workflows/recipe"
 )
 
 // CaseView is what the case query answers: progress without personal data.
@@ -63,7 +64,7 @@ func (c *caseRun) detail() CaseDetail {
 	for _, f := range c.in.Recipe.Fields() {
 		sensitive[f.ID] = f.Sensitive
 	}
-	for _, k := range sortedKeys(c.in.Answers) {
+	for _, k := range recipe.SortedKeys(c.in.Answers) {
 		v := c.in.Answers[k]
 		if sensitive[k] {
 			v = Redacted
@@ -97,17 +98,4 @@ func (c *caseRun) register(ctx workflow.Context) error {
 	}
 	return workflow.SetUpdateHandlerWithOptions(ctx, ResolveIncident, c.resolveIncident,
 		workflow.UpdateHandlerOptions{Validator: c.validateResolution})
-}
-
-// sortedKeys lists a map's keys in order, so the workflow never decides by
-// ranging over a map.
-//
-//workflowcheck:ignore the keys are sorted before anything uses them
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

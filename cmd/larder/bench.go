@@ -96,16 +96,22 @@ func startBareGin() (string, func(), error) {
 func getOK(u string) func(c *http.Client) error {
 	return func(c *http.Client) error {
 		resp, err := c.Get(u)
-		if err != nil {
-			return err
-		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		_ = resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("status %d", resp.StatusCode)
-		}
-		return nil
+		return drain(resp, err, http.StatusOK)
 	}
+}
+
+// drain reads and closes a reply, so its connection is reused, and checks
+// its status.
+func drain(resp *http.Response, err error, want int) error {
+	if err != nil {
+		return err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	if resp.StatusCode != want {
+		return fmt.Errorf("status %d, want %d", resp.StatusCode, want)
+	}
+	return nil
 }
 
 var benchCSRF = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
@@ -130,15 +136,7 @@ func postWithErrors(pageURL, field string) func(c *http.Client) error {
 			once.Store(c, tok)
 		}
 		resp, err := c.PostForm(pageURL, url.Values{"csrf_token": {tok.(string)}, field: {"not valid at all"}})
-		if err != nil {
-			return err
-		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		_ = resp.Body.Close()
-		if resp.StatusCode != http.StatusUnprocessableEntity {
-			return fmt.Errorf("status %d, want 422", resp.StatusCode)
-		}
-		return nil
+		return drain(resp, err, http.StatusUnprocessableEntity)
 	}
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -83,7 +84,7 @@ func kindsRecipes(t testing.TB, url string, skip ...string) (string, []*recipe.R
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "connectors:\n  waste:\n    kind: http\n    http:\n      base_url: %s\n      operations:\n", url)
-	for _, op := range sortedOps(ops) {
+	for _, op := range slices.Sorted(maps.Keys(ops)) {
 		fmt.Fprintf(&b, "        %s: { method: POST, path: /ops/%s }\n", op, op)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "connectors.yaml"), []byte(b.String()), 0o600); err != nil {
@@ -108,15 +109,6 @@ func operationsOf(r *recipe.Recipe) []string {
 		}
 	}
 	return ops
-}
-
-func sortedOps(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }
 
 // drive plays staff and the back office for a case until it closes:

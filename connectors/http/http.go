@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -87,7 +89,7 @@ func (c *Client) Call(ctx context.Context, req connectors.Request) (map[string]a
 	}
 	u.RawQuery = q.Encode()
 	if (op.Method == "GET" || op.Method == "DELETE") && len(rest) > 0 {
-		return nil, false, fmt.Errorf("connector %s: %s: inputs %s have nowhere to go in a %s (list them under query)", c.name, req.Operation, strings.Join(sortedNames(rest), ", "), op.Method)
+		return nil, false, fmt.Errorf("connector %s: %s: inputs %s have nowhere to go in a %s (list them under query)", c.name, req.Operation, strings.Join(slices.Sorted(maps.Keys(rest)), ", "), op.Method)
 	}
 
 	var body io.Reader
@@ -131,15 +133,6 @@ func (c *Client) Call(ctx context.Context, req connectors.Request) (map[string]a
 		return nil, false, fmt.Errorf("connector %s: %s %s: %w", c.name, op.Method, path, err)
 	}
 	return out, false, nil
-}
-
-func sortedNames(m map[string]any) []string {
-	names := make([]string, 0, len(m))
-	for k := range m {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	return names
 }
 
 // transportError drops the URL from a *url.Error so no address secret leaks.

@@ -126,7 +126,7 @@ func Value(tmpl string, env Env) (any, error) {
 // Values expands a map of templates, in key order so errors are stable.
 func Values(tmpls map[string]string, env Env) (map[string]any, error) {
 	out := make(map[string]any, len(tmpls))
-	for _, k := range sortedKeys(tmpls) {
+	for _, k := range SortedKeys(tmpls) {
 		v, err := Value(tmpls[k], env)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", k, err)

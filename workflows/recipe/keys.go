@@ -46,7 +46,7 @@ func walkKeys(n ast.Node, t reflect.Type, path string, report func(path, key str
 	case t == durationType:
 	case t.Kind() == reflect.Struct:
 		fields := yamlFields(t)
-		known := sortedKeys(fields)
+		known := SortedKeys(fields)
 		for _, mv := range mappingValues(n) {
 			key := mv.Key.String()
 			ft, ok := fields[key]

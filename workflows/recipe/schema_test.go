@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -215,11 +216,11 @@ func TestSchemaMatchesModel(t *testing.T) {
 			t.Errorf("schema has no $defs/%s for %s", tc.def, tc.typ.Name())
 			continue
 		}
-		if got, want := sortedKeys(def.Properties), yamlKeys(tc.typ); !slices.Equal(got, want) {
+		if got, want := slices.Sorted(maps.Keys(def.Properties)), yamlKeys(tc.typ); !slices.Equal(got, want) {
 			t.Errorf("$defs/%s keys = %v, want %v as in recipe.%s", tc.def, got, want, tc.typ.Name())
 		}
 	}
-	if got, want := sortedKeys(doc.Properties), yamlKeys(reflect.TypeFor[recipe.Recipe]()); !slices.Equal(got, want) {
+	if got, want := slices.Sorted(maps.Keys(doc.Properties)), yamlKeys(reflect.TypeFor[recipe.Recipe]()); !slices.Equal(got, want) {
 		t.Errorf("top-level keys = %v, want %v as in recipe.Recipe", got, want)
 	}
 
@@ -237,7 +238,7 @@ func TestSchemaMatchesModel(t *testing.T) {
 	if !slices.Equal(kinds, recipe.StepKinds) {
 		t.Errorf("step kinds in $defs/step.oneOf = %v, want recipe.StepKinds %v in that order", kinds, recipe.StepKinds)
 	}
-	if got, want := sortedKeys(stepKeys), yamlKeys(reflect.TypeFor[recipe.Step]()); !slices.Equal(got, want) {
+	if got, want := slices.Sorted(maps.Keys(stepKeys)), yamlKeys(reflect.TypeFor[recipe.Step]()); !slices.Equal(got, want) {
 		t.Errorf("step keys = %v, want %v as in recipe.Step", got, want)
 	}
 
@@ -262,15 +263,6 @@ func yamlKeys(t reflect.Type) []string {
 		if f.IsExported() && name != "" && name != "-" {
 			out = append(out, name)
 		}
-	}
-	slices.Sort(out)
-	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
 	}
 	slices.Sort(out)
 	return out

@@ -188,7 +188,7 @@ func (v *validator) validateStep(at stepAt, f flow, local map[string]bool) {
 		if len(*s.Set) == 0 {
 			v.add(kind, kindShown, "needs at least one variable")
 		}
-		for _, name := range sortedKeys(*s.Set) {
+		for _, name := range SortedKeys(*s.Set) {
 			if !namePattern.MatchString(name) {
 				v.add(kind+"."+name, kindShown+"."+name, "variable names are lower-case letters, digits and underscores (expressions refer to them as vars.<name>)")
 			}

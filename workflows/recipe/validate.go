@@ -166,7 +166,7 @@ func (v *validator) checkOperation(node, shown, connector, op string) {
 }
 
 func (v *validator) checkTemplates(node, shown string, tmpls map[string]string) {
-	for _, k := range sortedKeys(tmpls) {
+	for _, k := range SortedKeys(tmpls) {
 		v.checkTemplate(node+"."+k, shown+"."+k, tmpls[k])
 	}
 }
