@@ -8,8 +8,8 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/larder-council/larder/activities/mail"
 	"github.com/larder-council/larder/connectors"
+	"github.com/larder-council/larder/connectors/mail"
 )
 
 // Activities are the case's side effects; their fields are their clients.

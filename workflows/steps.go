@@ -9,8 +9,8 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/larder-council/larder/activities"
-	"github.com/larder-council/larder/activities/mail"
 	"github.com/larder-council/larder/connectors"
+	"github.com/larder-council/larder/connectors/mail"
 	"github.com/larder-council/larder/workflows/recipe"
 )
 

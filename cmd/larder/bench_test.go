@@ -15,7 +15,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/larder-council/larder/activities"
-	"github.com/larder-council/larder/activities/mail"
+	"github.com/larder-council/larder/connectors/mail"
 	"github.com/larder-council/larder/connectors/registry"
 	"github.com/larder-council/larder/workflows"
 	"github.com/larder-council/larder/workflows/recipe"

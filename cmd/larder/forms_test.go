@@ -14,7 +14,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/larder-council/larder/cmd/wastesim/sim"
+	"github.com/larder-council/larder/internal/wastesim"
 )
 
 // tinyPNG is a 1x1 PNG, for file questions.
@@ -46,7 +46,7 @@ func (r *resident) postFile(path, field, name string, data []byte) (int, string,
 // with plain form posts: a date, checkboxes, a select, yes/no with a page
 // that shows only on yes, a photo upload, and check answers.
 func TestFlyTippingJourneyWithEveryQuestionType(t *testing.T) {
-	base, dataDir := startLarder(t, sim.New(sim.Options{}))
+	base, dataDir := startLarder(t, wastesim.New(wastesim.Options{}))
 	r := newResident(t, base)
 	page := func(p string) string { return "/services/fly-tipping/pages/" + p }
 
@@ -97,7 +97,7 @@ func TestFlyTippingJourneyWithEveryQuestionType(t *testing.T) {
 }
 
 func TestSaveAndComeBackLater(t *testing.T) {
-	base, dataDir := startLarder(t, sim.New(sim.Options{}))
+	base, dataDir := startLarder(t, wastesim.New(wastesim.Options{}))
 	r := newResident(t, base)
 	_, landed, _ := r.post("/services/missed-bin/pages/postcode", url.Values{"postcode": {"LR1 1AA"}, "save": {"1"}})
 	if landed != "/services/missed-bin/save" {
@@ -137,7 +137,7 @@ func TestSaveAndComeBackLater(t *testing.T) {
 }
 
 func TestSubmissionsAreLimitedPerAddress(t *testing.T) {
-	ws := httptest.NewServer(sim.New(sim.Options{}))
+	ws := httptest.NewServer(wastesim.New(wastesim.Options{}))
 	defer ws.Close()
 	t.Setenv("WASTE_URL", ws.URL)
 	base, _ := startLarderWith(t, larderOptions{recipesDir: recipesDir, dataDir: t.TempDir(), perMinute: "3"})
@@ -151,7 +151,7 @@ func TestSubmissionsAreLimitedPerAddress(t *testing.T) {
 }
 
 func TestAPIUploadThenSubmit(t *testing.T) {
-	base, _ := startLarder(t, sim.New(sim.Options{}))
+	base, _ := startLarder(t, wastesim.New(wastesim.Options{}))
 	upload := func(name string, data []byte) (int, map[string]any) {
 		var body bytes.Buffer
 		w := multipart.NewWriter(&body)
@@ -183,7 +183,7 @@ func TestAPIUploadThenSubmit(t *testing.T) {
 }
 
 func TestSubmitRefusesAnUploadThatDoesNotExist(t *testing.T) {
-	base, _ := startLarder(t, sim.New(sim.Options{}))
+	base, _ := startLarder(t, wastesim.New(wastesim.Options{}))
 	answers := map[string]any{"location": "Mill Lane", "seen_on": "2026-03-07", "items": "bags", "amount": "bag",
 		"witnessed": "no", "photo": "upload:00000000000000000000000000000000", "name": "Sam", "email": "sam@example.com"}
 	var reply map[string]any

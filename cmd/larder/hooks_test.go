@@ -14,8 +14,8 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
-	"github.com/larder-council/larder/cmd/larder/embeddedtemporal"
 	"github.com/larder-council/larder/connectors"
+	"github.com/larder-council/larder/internal/embeddedtemporal"
 	"github.com/larder-council/larder/workflows"
 	"github.com/larder-council/larder/workflows/recipe"
 )

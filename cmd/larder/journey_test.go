@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/larder-council/larder/cmd/wastesim/sim"
+	"github.com/larder-council/larder/internal/wastesim"
 )
 
 var csrfField = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
@@ -60,7 +60,7 @@ func (r *resident) post(path string, values url.Values) (int, string, string) {
 }
 
 func TestResidentJourneyWithoutJavaScript(t *testing.T) {
-	waste := sim.New(sim.Options{})
+	waste := wastesim.New(wastesim.Options{})
 	base, dataDir := startLarder(t, waste)
 	r := newResident(t, base)
 
@@ -127,7 +127,7 @@ func TestResidentJourneyWithoutJavaScript(t *testing.T) {
 }
 
 func TestFormPostWithoutCSRFTokenIsRefused(t *testing.T) {
-	base, _ := startLarder(t, sim.New(sim.Options{}))
+	base, _ := startLarder(t, wastesim.New(wastesim.Options{}))
 	r := newResident(t, base)
 	r.get("/services/missed-bin/pages/postcode")
 	resp, err := r.http.PostForm(base+"/services/missed-bin/pages/postcode", url.Values{"postcode": {"LR1 1AA"}})

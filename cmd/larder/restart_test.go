@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/larder-council/larder/cmd/wastesim/sim"
+	"github.com/larder-council/larder/internal/wastesim"
 )
 
 // larderProcess is `larder serve` as a child process, as an operator runs it.
@@ -86,7 +86,7 @@ func TestKilledMidCaseLosesNothingAndSendsNothingTwice(t *testing.T) {
 		t.Skip("builds and runs the binary")
 	}
 	const cases = 10
-	waste := sim.New(sim.Options{Faults: sim.Faults{Latency: 400 * time.Millisecond}})
+	waste := wastesim.New(wastesim.Options{Faults: wastesim.Faults{Latency: 400 * time.Millisecond}})
 	ws := httptest.NewServer(waste)
 	defer ws.Close()
 	bin := buildLarder(t)

@@ -20,12 +20,12 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/larder-council/larder/activities"
-	"github.com/larder-council/larder/activities/mail"
-	"github.com/larder-council/larder/cmd/larder/embeddedtemporal"
 	"github.com/larder-council/larder/connectors"
+	"github.com/larder-council/larder/connectors/mail"
 	"github.com/larder-council/larder/connectors/registry"
 	"github.com/larder-council/larder/forms"
 	"github.com/larder-council/larder/forms/web"
+	"github.com/larder-council/larder/internal/embeddedtemporal"
 	"github.com/larder-council/larder/workflows"
 	"github.com/larder-council/larder/workflows/recipe"
 )

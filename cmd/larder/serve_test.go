@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/larder-council/larder/cmd/wastesim/sim"
+	"github.com/larder-council/larder/internal/wastesim"
 	"github.com/larder-council/larder/workflows"
 	"github.com/larder-council/larder/workflows/recipe"
 )
@@ -35,7 +35,7 @@ type larderOptions struct {
 
 // startLarder runs `larder serve` in-process against a real embedded
 // Temporal server and the waste simulator, and returns its base URL.
-func startLarder(t *testing.T, waste *sim.Server) (base, dataDir string) {
+func startLarder(t *testing.T, waste *wastesim.Server) (base, dataDir string) {
 	t.Helper()
 	ws := httptest.NewServer(waste)
 	t.Cleanup(ws.Close)
@@ -106,7 +106,7 @@ func startLarderWith(t testing.TB, o larderOptions) (base string, stop func()) {
 }
 
 func TestServeMissedBinEndToEnd(t *testing.T) {
-	waste := sim.New(sim.Options{})
+	waste := wastesim.New(wastesim.Options{})
 	base, dataDir := startLarder(t, waste)
 
 	for _, path := range []string{"/healthz", "/readyz", "/api/v1/schema/recipe.json"} {

@@ -13,7 +13,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/larder-council/larder/cmd/wastesim/sim"
+	"github.com/larder-council/larder/internal/wastesim"
 )
 
 func main() {
@@ -24,7 +24,7 @@ func main() {
 
 	srv := &http.Server{
 		Addr:              *addr,
-		Handler:           sim.New(sim.Options{Faults: sim.Faults{FailRate: *failRate, Latency: *latency}}),
+		Handler:           wastesim.New(wastesim.Options{Faults: wastesim.Faults{FailRate: *failRate, Latency: *latency}}),
 		ReadHeaderTimeout: 5 * time.Second,
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

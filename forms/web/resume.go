@@ -11,7 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/larder-council/larder/activities/mail"
+	"github.com/larder-council/larder/connectors/mail"
 	"github.com/larder-council/larder/forms"
 	"github.com/larder-council/larder/workflows/recipe"
 )

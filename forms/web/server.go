@@ -15,8 +15,8 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.temporal.io/sdk/client"
 
-	"github.com/larder-council/larder/activities/mail"
 	"github.com/larder-council/larder/connectors"
+	"github.com/larder-council/larder/connectors/mail"
 	"github.com/larder-council/larder/forms"
 	"github.com/larder-council/larder/workflows/recipe"
 )

@@ -1,4 +1,4 @@
-package sim
+package wastesim
 
 import (
 	"encoding/json"

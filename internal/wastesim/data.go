@@ -1,7 +1,7 @@
-// Package sim is the reference waste-management system: properties, bins,
+// Package wastesim is the reference waste-management system: properties, bins,
 // collection rounds and missed-collection reports over HTTP and JSON, with
 // fault injection for demos and tests.
-package sim
+package wastesim
 
 import (
 	"fmt"

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/larder-council/larder/activities/mail"
+	"github.com/larder-council/larder/connectors/mail"
 )
 
 var confirm = mail.Message{

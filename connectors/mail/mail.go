@@ -1,5 +1,6 @@
-// Package mail sends the emails a case writes: to an outbox folder of .eml
-// files by default, or through an SMTP relay. Each message carries a key that
+// Package mail delivers Larder's email, for both the email step's activity
+// and the resident pages' "come back later" links: to an outbox folder of
+// .eml files by default, or through an SMTP relay. Each message carries a key that
 // is the same on every attempt, so a retried activity does not send twice.
 package mail
 

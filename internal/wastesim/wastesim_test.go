@@ -1,4 +1,4 @@
-package sim_test
+package wastesim_test
 
 import (
 	"encoding/json"
@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/larder-council/larder/cmd/wastesim/sim"
+	"github.com/larder-council/larder/internal/wastesim"
 )
 
 // now is a Wednesday morning; Orchard Way was collected yesterday.
@@ -21,9 +21,9 @@ const (
 	yesterday = "2025-03-04"
 )
 
-func newSim(t *testing.T) (*sim.Server, *httptest.Server) {
+func newSim(t *testing.T) (*wastesim.Server, *httptest.Server) {
 	t.Helper()
-	s := sim.New(sim.Options{Now: func() time.Time { return now }})
+	s := wastesim.New(wastesim.Options{Now: func() time.Time { return now }})
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
 	return s, srv
@@ -54,11 +54,11 @@ func call(t *testing.T, srv *httptest.Server, method, path, key, body string, ou
 
 type problem struct{ Code, Message string }
 
-func report(t *testing.T, srv *httptest.Server, key, uprn, bin string) (*http.Response, sim.MissedCollection, problem) {
+func report(t *testing.T, srv *httptest.Server, key, uprn, bin string) (*http.Response, wastesim.MissedCollection, problem) {
 	t.Helper()
 	var raw json.RawMessage
 	resp := call(t, srv, "POST", "/api/missed-collections", key, `{"uprn":"`+uprn+`","bin_type":"`+bin+`","reported_by":"Sam Resident"}`, &raw)
-	var m sim.MissedCollection
+	var m wastesim.MissedCollection
 	var p problem
 	_ = json.Unmarshal(raw, &m)
 	_ = json.Unmarshal(raw, &p)
@@ -68,7 +68,7 @@ func report(t *testing.T, srv *httptest.Server, key, uprn, bin string) (*http.Re
 func TestFindPropertiesByPostcode(t *testing.T) {
 	_, srv := newSim(t)
 	for _, pc := range []string{"LR1 1AA", "lr11aa", " lr1 1Aa "} {
-		var out struct{ Properties []sim.Property }
+		var out struct{ Properties []wastesim.Property }
 		resp := call(t, srv, "GET", "/api/properties?postcode="+strings.ReplaceAll(pc, " ", "+"), "", "", &out)
 		if resp.StatusCode != http.StatusOK || len(out.Properties) != 12 {
 			t.Fatalf("postcode %q: status %d, %d properties; want 200 and the 12 on Orchard Way", pc, resp.StatusCode, len(out.Properties))
@@ -77,7 +77,7 @@ func TestFindPropertiesByPostcode(t *testing.T) {
 			t.Errorf("postcode %q: first property = %+v", pc, p)
 		}
 	}
-	var none struct{ Properties []sim.Property }
+	var none struct{ Properties []wastesim.Property }
 	if resp := call(t, srv, "GET", "/api/properties?postcode=ZZ9+9ZZ", "", "", &none); resp.StatusCode != 200 || none.Properties == nil || len(none.Properties) != 0 {
 		t.Errorf("unknown postcode: status %d, %#v; want 200 and an empty list", resp.StatusCode, none.Properties)
 	}
@@ -89,7 +89,7 @@ func TestFindPropertiesByPostcode(t *testing.T) {
 
 func TestGetProperty(t *testing.T) {
 	_, srv := newSim(t)
-	var p sim.Property
+	var p wastesim.Property
 	resp := call(t, srv, "GET", "/api/properties/"+orchard2, "", "", &p)
 	if resp.StatusCode != http.StatusOK || p.UPRN != orchard2 || p.Postcode != "LR1 1AA" {
 		t.Fatalf("status %d, %+v", resp.StatusCode, p)
@@ -119,7 +119,7 @@ func TestReportMissed(t *testing.T) {
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("status %d, want 201", resp.StatusCode)
 	}
-	want := sim.MissedCollection{ID: "MC-000001", UPRN: orchard1, BinType: "general", CollectionDate: yesterday,
+	want := wastesim.MissedCollection{ID: "MC-000001", UPRN: orchard1, BinType: "general", CollectionDate: yesterday,
 		ReportedBy: "Sam Resident", Status: "open", ReportedAt: "2025-03-05T10:00:00Z"}
 	if m != want {
 		t.Errorf("report = %+v\nwant %+v", m, want)
@@ -191,7 +191,7 @@ func TestReportMissedTwiceWithDifferentKeys(t *testing.T) {
 }
 
 func TestFaultInjection(t *testing.T) {
-	s := sim.New(sim.Options{Now: func() time.Time { return now }, Faults: sim.Faults{FailRate: 1}})
+	s := wastesim.New(wastesim.Options{Now: func() time.Time { return now }, Faults: wastesim.Faults{FailRate: 1}})
 	srv := httptest.NewServer(s)
 	defer srv.Close()
 	var p problem

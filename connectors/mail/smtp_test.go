@@ -13,8 +13,8 @@ import (
 	"github.com/emersion/go-smtp"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/larder-council/larder/activities/mail"
 	"github.com/larder-council/larder/connectors/connectortest"
+	"github.com/larder-council/larder/connectors/mail"
 )
 
 // relay is an in-process SMTP server that keeps what it receives.
