@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
@@ -27,6 +26,7 @@ import (
 	"github.com/larder-council/larder/forms/web"
 	"github.com/larder-council/larder/internal/embeddedtemporal"
 	"github.com/larder-council/larder/workflows"
+	"github.com/larder-council/larder/workflows/cases"
 	"github.com/larder-council/larder/workflows/recipe"
 )
 
@@ -39,6 +39,7 @@ type app struct {
 	log      *slog.Logger
 	temporal *embeddedtemporal.Server
 	tc       client.Client
+	cases    *cases.Client
 	mini     *miniredis.Miniredis
 	redis    redis.UniversalClient
 	mail     mail.Sender
@@ -123,6 +124,7 @@ func (a *app) startTemporal(ctx context.Context) error {
 		})
 		if err == nil {
 			a.tc = tc
+			a.cases = &cases.Client{Temporal: tc, Namespace: a.cfg.Temporal.Namespace, TaskQueue: a.cfg.Temporal.TaskQueue, Log: a.log}
 			return a.registerSearchAttributes(ctx)
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
@@ -185,20 +187,18 @@ func (a *app) startWeb(conns *connectors.Registry) error {
 	if err != nil {
 		return err
 	}
-	srv := &web.Server{
-		Recipes: recipes, Temporal: a.tc, Namespace: a.cfg.Temporal.Namespace, TaskQueue: a.cfg.Temporal.TaskQueue, Redis: a.redis,
-		Connectors: conns, Validator: forms.New(), Secret: secret, Uploads: &forms.Uploads{Dir: filepath.Join(a.cfg.DataDir, "uploads")}, CouncilName: a.cfg.CouncilName, Log: a.log,
-		StaffToken: a.cfg.StaffToken, HooksToken: a.cfg.HooksToken,
-		DraftTTL: draftTTL, SubmissionsPerMinute: perMinute, TrustedProxies: a.cfg.trustedProxies(),
-		Mail: a.mail, PublicURL: a.cfg.HTTP.PublicURL,
-		// Served over HTTPS, cookies never travel in the clear.
-		SecureCookies: strings.HasPrefix(a.cfg.HTTP.PublicURL, "https://"),
+	a.cases.Recipes, a.cases.Secret = recipes, secret
+	h, err := newRouter(webParts{
+		Recipes: recipes, Cases: a.cases, Redis: a.redis, Connectors: conns,
+		Uploads: &forms.Uploads{Dir: filepath.Join(a.cfg.DataDir, "uploads")}, Mail: a.mail, Secret: secret,
 		Branding: web.Branding{
 			CouncilName: a.cfg.CouncilName, LogoURL: a.cfg.Branding.LogoURL,
 			HeaderColour: a.cfg.Branding.HeaderColour, LinkColour: a.cfg.Branding.LinkColour,
 		},
-	}
-	h, err := srv.Handler()
+		PublicURL: a.cfg.HTTP.PublicURL, TrustedProxies: a.cfg.trustedProxies(),
+		DraftTTL: draftTTL, SubmissionsPerMinute: perMinute,
+		StaffToken: a.cfg.StaffToken, HooksToken: a.cfg.HooksToken, Log: a.log,
+	})
 	if err != nil {
 		return err
 	}

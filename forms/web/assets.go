@@ -31,8 +31,7 @@ var staticFS embed.FS
 // GOV.UK crown, logo or font, so pages carry the council's own name, logo
 // and colours instead.
 type Branding struct {
-	// CouncilName is shown in the header, the footer and every page title;
-	// empty falls back to Server.CouncilName.
+	// CouncilName is shown in the header, the footer and every page title.
 	CouncilName string
 	// LogoURL, when set, is an image shown in the header in place of the
 	// council's name, with the name as its alt text: a path on this site

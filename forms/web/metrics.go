@@ -22,21 +22,29 @@ var (
 	}, []string{"route", "status"})
 )
 
-// observe records each request's duration and logs it. Routes, not paths,
+// CountSubmission counts a form submitted to a service, by its result:
+// started, invalid or error.
+func CountSubmission(service, result string) {
+	submissions.WithLabelValues(service, result).Inc()
+}
+
+// Observe records each request's duration and logs it. Routes, not paths,
 // label the metric, so references do not multiply its series.
-func (s *Server) observe(c *gin.Context) {
-	start := time.Now()
-	c.Next()
-	route := c.FullPath()
-	if route == "" {
-		route = "unmatched"
+func Observe(log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		route := c.FullPath()
+		if route == "" {
+			route = "unmatched"
+		}
+		status := strconv.Itoa(c.Writer.Status())
+		took := time.Since(start)
+		requestSeconds.WithLabelValues(route, status).Observe(took.Seconds())
+		level := slog.LevelDebug
+		if c.Writer.Status() >= 500 {
+			level = slog.LevelWarn
+		}
+		log.Log(c, level, "http request", "method", c.Request.Method, "route", route, "status", status, "took", took)
 	}
-	status := strconv.Itoa(c.Writer.Status())
-	took := time.Since(start)
-	requestSeconds.WithLabelValues(route, status).Observe(took.Seconds())
-	level := slog.LevelDebug
-	if c.Writer.Status() >= 500 {
-		level = slog.LevelWarn
-	}
-	s.Log.Log(c, level, "http request", "method", c.Request.Method, "route", route, "status", status, "took", took)
 }

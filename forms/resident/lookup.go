@@ -1,4 +1,4 @@
-package web
+package resident
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 
 // lookupOptions asks the field's connector for its choices, given the
 // answers so far (an address field looks up by the postcode answered).
-func (s *Server) lookupOptions(ctx context.Context, f recipe.Field, answers map[string]string) ([]recipe.Option, error) {
+func (h *Handler) lookupOptions(ctx context.Context, f recipe.Field, answers map[string]string) ([]recipe.Option, error) {
 	l := f.Lookup
 	form := make(map[string]any, len(answers))
 	for k, v := range answers {
@@ -21,7 +21,7 @@ func (s *Server) lookupOptions(ctx context.Context, f recipe.Field, answers map[
 	if err != nil {
 		return nil, err
 	}
-	conn, err := s.Connectors.Get(l.Connector)
+	conn, err := h.Connectors.Get(l.Connector)
 	if err != nil {
 		return nil, err
 	}

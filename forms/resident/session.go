@@ -1,4 +1,4 @@
-package web
+package resident
 
 import (
 	"crypto/hmac"
@@ -24,9 +24,9 @@ const (
 	defaultDraftTTL = 7 * 24 * time.Hour
 )
 
-func (s *Server) draftTTL() time.Duration {
-	if s.DraftTTL > 0 {
-		return s.DraftTTL
+func (h *Handler) draftTTL() time.Duration {
+	if h.DraftTTL > 0 {
+		return h.DraftTTL
 	}
 	return defaultDraftTTL
 }
@@ -50,39 +50,38 @@ func randomToken() string {
 }
 
 // sessionID returns the resident's session, starting one if needed.
-func (s *Server) sessionID(c *gin.Context) string {
+func (h *Handler) sessionID(c *gin.Context) string {
 	if id, err := c.Cookie(sessionCookie); err == nil && len(id) == 32 {
 		return id
 	}
 	id := randomToken()
 	http.SetCookie(c.Writer, &http.Cookie{
 		Name: sessionCookie, Value: id, Path: "/", HttpOnly: true,
-		Secure: s.SecureCookies, SameSite: http.SameSiteLaxMode, MaxAge: int(s.draftTTL().Seconds()),
+		Secure: h.SecureCookies, SameSite: http.SameSiteLaxMode, MaxAge: int(h.draftTTL().Seconds()),
 	})
 	c.Request.AddCookie(&http.Cookie{Name: sessionCookie, Value: id})
 	return id
 }
 
 // csrfToken is bound to the session, so a page from another site cannot post.
-func (s *Server) csrfToken(sid string) string {
-	mac := hmac.New(sha256.New, s.Secret)
+func (h *Handler) csrfToken(sid string) string {
+	mac := hmac.New(sha256.New, h.Secret)
 	mac.Write([]byte("csrf\x00" + sid))
 	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
 }
 
 // checkCSRF refuses a form post whose token does not match the session,
 // telling the resident how to carry on; it reports whether the post may go on.
-func (s *Server) checkCSRF(c *gin.Context, sid string) bool {
-	if hmac.Equal([]byte(c.PostForm("csrf_token")), []byte(s.csrfToken(sid))) {
+func (h *Handler) checkCSRF(c *gin.Context, sid string) bool {
+	if hmac.Equal([]byte(c.PostForm("csrf_token")), []byte(h.csrfToken(sid))) {
 		return true
 	}
-	s.render(c, http.StatusForbidden, "problem", "Your session has expired", false, gin.H{
+	h.pages.Render(c, http.StatusForbidden, "problem", "Your session has expired", false, gin.H{
 		"Heading": "Your session has expired", "Body": "Go back, reload the page and try again.",
 	})
 	return false
 }
 
-func draftKey(sid, service string) string { return "larder:draft:" + sid + ":" + service }
 
 // draftsCookie lists the services this browser has saved answers for, so
 // a first visit to a service's form needs no trip to Redis.
@@ -94,7 +93,7 @@ func hasDraft(c *gin.Context, service string) bool {
 }
 
 // markDraft adds the service to the browser's list of saved forms.
-func (s *Server) markDraft(c *gin.Context, service string) {
+func (h *Handler) markDraft(c *gin.Context, service string) {
 	if hasDraft(c, service) {
 		return
 	}
@@ -105,17 +104,17 @@ func (s *Server) markDraft(c *gin.Context, service string) {
 	v += service
 	http.SetCookie(c.Writer, &http.Cookie{
 		Name: draftsCookie, Value: v, Path: "/", HttpOnly: true,
-		Secure: s.SecureCookies, SameSite: http.SameSiteLaxMode, MaxAge: int(s.draftTTL().Seconds()),
+		Secure: h.SecureCookies, SameSite: http.SameSiteLaxMode, MaxAge: int(h.draftTTL().Seconds()),
 	})
 }
 
-func (s *Server) loadDraft(c *gin.Context, sid, service string) (*draft, error) {
+func (h *Handler) loadDraft(c *gin.Context, sid, service string) (*draft, error) {
 	d := &draft{Answers: map[string]string{}, Labels: map[string]string{}}
 	if !hasDraft(c, service) {
 		d.Key = randomToken()
 		return d, nil
 	}
-	data, err := s.Redis.Get(c, draftKey(sid, service)).Bytes()
+	data, err := h.Redis.Get(c, h.key("draft", sid, service)).Bytes()
 	if errors.Is(err, redis.Nil) {
 		d.Key = randomToken()
 		return d, nil
@@ -135,14 +134,14 @@ func (s *Server) loadDraft(c *gin.Context, sid, service string) (*draft, error) 
 	return d, nil
 }
 
-func (s *Server) saveDraft(c *gin.Context, sid, service string, d *draft) error {
+func (h *Handler) saveDraft(c *gin.Context, sid, service string, d *draft) error {
 	data, err := json.Marshal(d)
 	if err != nil {
 		return err
 	}
-	if err := s.Redis.Set(c, draftKey(sid, service), data, s.draftTTL()).Err(); err != nil {
+	if err := h.Redis.Set(c, h.key("draft", sid, service), data, h.draftTTL()).Err(); err != nil {
 		return fmt.Errorf("save draft: %w", err)
 	}
-	s.markDraft(c, service)
+	h.markDraft(c, service)
 	return nil
 }

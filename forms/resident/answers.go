@@ -1,4 +1,4 @@
-package web
+package resident
 
 import (
 	"errors"
@@ -71,7 +71,7 @@ func posted(c *gin.Context, f recipe.Field) string {
 
 // receiveFile stores a file posted for a file question. With no new file,
 // a file uploaded earlier stands.
-func (s *Server) receiveFile(c *gin.Context, f recipe.Field, d *draft) string {
+func (h *Handler) receiveFile(c *gin.Context, f recipe.Field, d *draft) string {
 	fh, err := c.FormFile(f.ID)
 	if err != nil || fh.Size == 0 {
 		return ""
@@ -81,13 +81,13 @@ func (s *Server) receiveFile(c *gin.Context, f recipe.Field, d *draft) string {
 		return "The selected file could not be read; try again"
 	}
 	defer func() { _ = file.Close() }()
-	up, err := s.Uploads.Save(file, fh.Filename, f.Accept, f.MaxBytes)
+	up, err := h.Uploads.Save(file, fh.Filename, f.Accept, f.MaxBytes)
 	var refused *forms.ErrUpload
 	if errors.As(err, &refused) {
 		return refused.Message
 	}
 	if err != nil {
-		s.Log.ErrorContext(c, "upload not saved", "err", err)
+		h.Log.ErrorContext(c, "upload not saved", "err", err)
 		return "The selected file could not be saved; try again"
 	}
 	d.Answers[f.ID] = forms.UploadPrefix + up.ID

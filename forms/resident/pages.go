@@ -1,4 +1,4 @@
-package web
+package resident
 
 import (
 	"slices"
@@ -55,17 +55,17 @@ func pageIndex(r *recipe.Recipe, id string) int {
 }
 
 // journey loads the service, page and draft a request is about.
-func (s *Server) journey(c *gin.Context) (r *recipe.Recipe, page int, sid string, d *draft, ok bool) {
-	r = s.recipe(c.Param("service"))
+func (h *Handler) journey(c *gin.Context) (r *recipe.Recipe, page int, sid string, d *draft, ok bool) {
+	r = h.recipe(c.Param("service"))
 	if r == nil {
-		s.notFound(c)
+		h.pages.NotFound(c)
 		return nil, 0, "", nil, false
 	}
 	page = pageIndex(r, c.Param("page"))
-	sid = s.sessionID(c)
-	d, err := s.loadDraft(c, sid, r.ID)
+	sid = h.sessionID(c)
+	d, err := h.loadDraft(c, sid, r.ID)
 	if err != nil {
-		s.unavailable(c, err)
+		h.pages.Unavailable(c, err)
 		return nil, 0, "", nil, false
 	}
 	return r, page, sid, d, true

@@ -1,4 +1,4 @@
-package web
+package resident
 
 import (
 	"bytes"
@@ -33,15 +33,15 @@ func (pc *pageCache) serveCached(c *gin.Context, key, token string) bool {
 
 // renderAndKeep renders the page with the placeholder token, keeps it, and
 // serves it with the real one.
-func (s *Server) renderAndKeep(c *gin.Context, key, token, title string, data gin.H) {
+func (h *Handler) renderAndKeep(c *gin.Context, key, token, title string, data gin.H) {
 	data["CSRF"] = csrfPlaceholder
 	var buf bytes.Buffer
-	if err := s.pages.byName["question"].Execute(&buf, s.view(title, false, data)); err != nil {
-		s.Log.ErrorContext(c, "render page", "page", "question", "err", err)
+	if err := h.pages.Execute(&buf, "question", title, false, data); err != nil {
+		h.Log.ErrorContext(c, "render page", "page", "question", "err", err)
 		return
 	}
 	parts := bytes.Split(buf.Bytes(), []byte(csrfPlaceholder))
-	s.cache.pages.Store(key, parts)
+	h.cache.pages.Store(key, parts)
 	writePage(c, parts, token)
 }
 

@@ -1,4 +1,4 @@
-package web
+package resident
 
 import (
 	"errors"
@@ -9,7 +9,9 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/larder-council/larder/forms"
+	"github.com/larder-council/larder/forms/web"
 	"github.com/larder-council/larder/workflows"
+	"github.com/larder-council/larder/workflows/cases"
 	"github.com/larder-council/larder/workflows/recipe"
 )
 
@@ -29,36 +31,36 @@ type fieldState struct {
 	Describedby  string
 }
 
-func (s *Server) home(c *gin.Context) {
-	s.render(c, http.StatusOK, "home", "Council services", false, gin.H{"Services": s.Recipes})
+func (h *Handler) home(c *gin.Context) {
+	h.pages.Render(c, http.StatusOK, "home", "Council services", false, gin.H{"Services": h.Recipes})
 }
 
-func (s *Server) start(c *gin.Context) {
-	r := s.recipe(c.Param("service"))
+func (h *Handler) start(c *gin.Context) {
+	r := h.recipe(c.Param("service"))
 	if r == nil {
-		s.notFound(c)
+		h.pages.NotFound(c)
 		return
 	}
-	s.render(c, http.StatusOK, "start", r.Title, false, gin.H{"Recipe": r, "First": pageURL(r, 0)})
+	h.pages.Render(c, http.StatusOK, "start", r.Title, false, gin.H{"Recipe": r, "First": pageURL(r, 0)})
 }
 
 func pageURL(r *recipe.Recipe, i int) string {
 	return "/services/" + r.ID + "/pages/" + r.Form.Pages[i].ID
 }
 
-func (s *Server) question(c *gin.Context) {
-	r, i, sid, d, ok := s.journey(c)
+func (h *Handler) question(c *gin.Context) {
+	r, i, sid, d, ok := h.journey(c)
 	if !ok {
 		return
 	}
 	if i < 0 {
-		s.notFound(c)
+		h.pages.NotFound(c)
 		return
 	}
-	s.showPage(c, http.StatusOK, r, i, sid, d, nil)
+	h.showPage(c, http.StatusOK, r, i, sid, d, nil)
 }
 
-func (s *Server) showPage(c *gin.Context, status int, r *recipe.Recipe, i int, sid string, d *draft, errs []forms.FieldError) {
+func (h *Handler) showPage(c *gin.Context, status int, r *recipe.Recipe, i int, sid string, d *draft, errs []forms.FieldError) {
 	p := r.Form.Pages[i]
 	asked := askedFields(r, d, i)
 	back := "/services/" + r.ID
@@ -71,7 +73,7 @@ func (s *Server) showPage(c *gin.Context, status int, r *recipe.Recipe, i int, s
 	cacheKey := ""
 	if status == http.StatusOK && len(errs) == 0 && unanswered(asked, d) {
 		cacheKey = r.ID + "\x00" + r.Hash + "\x00" + p.ID + "\x00" + back
-		if s.cache.serveCached(c, cacheKey, s.csrfToken(sid)) {
+		if h.cache.serveCached(c, cacheKey, h.csrfToken(sid)) {
 			return
 		}
 	}
@@ -95,10 +97,10 @@ func (s *Server) showPage(c *gin.Context, status int, r *recipe.Recipe, i int, s
 			fs.FileName = d.Labels[f.ID]
 		}
 		if f.Type == "address" {
-			opts, err := s.lookupOptions(c, f, d.Answers)
+			opts, err := h.lookupOptions(c, f, d.Answers)
 			switch {
 			case err != nil:
-				s.Log.WarnContext(c, "address lookup failed", "service", r.ID, "err", err)
+				h.Log.WarnContext(c, "address lookup failed", "service", r.ID, "err", err)
 				fs.LookupFailed = "We could not look up addresses just now. Try again in a few minutes."
 			case len(opts) == 0:
 				fs.LookupFailed = "We could not find any addresses for that postcode. Go back and check the postcode."
@@ -119,26 +121,26 @@ func (s *Server) showPage(c *gin.Context, status int, r *recipe.Recipe, i int, s
 		fields = append(fields, fs)
 	}
 	data := gin.H{
-		"Page": p, "Fields": fields, "Errors": errs, "CSRF": s.csrfToken(sid), "Back": back, "HasFile": hasFile,
+		"Page": p, "Fields": fields, "Errors": errs, "CSRF": h.csrfToken(sid), "Back": back, "HasFile": hasFile,
 		"SaveURL": "/services/" + r.ID + "/save",
 	}
 	if cacheKey != "" {
-		s.renderAndKeep(c, cacheKey, s.csrfToken(sid), p.Title, data)
+		h.renderAndKeep(c, cacheKey, h.csrfToken(sid), p.Title, data)
 		return
 	}
-	s.render(c, status, "question", p.Title, len(errs) > 0, data)
+	h.pages.Render(c, status, "question", p.Title, len(errs) > 0, data)
 }
 
-func (s *Server) answer(c *gin.Context) {
-	r, i, sid, d, ok := s.journey(c)
+func (h *Handler) answer(c *gin.Context) {
+	r, i, sid, d, ok := h.journey(c)
 	if !ok {
 		return
 	}
 	if i < 0 {
-		s.notFound(c)
+		h.pages.NotFound(c)
 		return
 	}
-	if !s.checkCSRF(c, sid) {
+	if !h.checkCSRF(c, sid) {
 		return
 	}
 	if d.Submitted != "" {
@@ -150,7 +152,7 @@ func (s *Server) answer(c *gin.Context) {
 	var errs []forms.FieldError
 	for _, f := range p.Fields {
 		if f.Type == "file" {
-			if msg := s.receiveFile(c, f, d); msg != "" {
+			if msg := h.receiveFile(c, f, d); msg != "" {
 				errs = append(errs, forms.FieldError{Field: f.ID, Message: msg})
 			}
 			continue
@@ -159,14 +161,14 @@ func (s *Server) answer(c *gin.Context) {
 	}
 	if c.PostForm("save") != "" {
 		// "Save and come back later" keeps what was typed, checked or not.
-		if err := s.saveDraft(c, sid, r.ID, d); err != nil {
-			s.unavailable(c, err)
+		if err := h.saveDraft(c, sid, r.ID, d); err != nil {
+			h.pages.Unavailable(c, err)
 			return
 		}
 		c.Redirect(http.StatusSeeOther, "/services/"+r.ID+"/save")
 		return
 	}
-	for _, e := range s.Validator.Page(p, d.Answers) {
+	for _, e := range h.Validator.Page(p, d.Answers) {
 		if !hasError(errs, e.Field) {
 			errs = append(errs, e)
 		}
@@ -175,9 +177,9 @@ func (s *Server) answer(c *gin.Context) {
 		if f.Type != "address" || d.Answers[f.ID] == "" || hasError(errs, f.ID) {
 			continue
 		}
-		opts, err := s.lookupOptions(c, f, d.Answers)
+		opts, err := h.lookupOptions(c, f, d.Answers)
 		if err != nil {
-			s.unavailable(c, err)
+			h.pages.Unavailable(c, err)
 			return
 		}
 		j := slices.IndexFunc(opts, func(o recipe.Option) bool { return o.Value == d.Answers[f.ID] })
@@ -188,11 +190,11 @@ func (s *Server) answer(c *gin.Context) {
 		d.Labels[f.ID] = opts[j].Label
 	}
 	if len(errs) > 0 {
-		s.showPage(c, http.StatusUnprocessableEntity, r, i, sid, d, errs)
+		h.showPage(c, http.StatusUnprocessableEntity, r, i, sid, d, errs)
 		return
 	}
-	if err := s.saveDraft(c, sid, r.ID, d); err != nil {
-		s.unavailable(c, err)
+	if err := h.saveDraft(c, sid, r.ID, d); err != nil {
+		h.pages.Unavailable(c, err)
 		return
 	}
 	next := "/services/" + r.ID + "/check"
@@ -219,17 +221,17 @@ func hasError(errs []forms.FieldError, field string) bool {
 
 // firstUnanswered is the first page asked with an answer that does not
 // validate, or -1.
-func (s *Server) firstUnanswered(r *recipe.Recipe, d *draft) int {
+func (h *Handler) firstUnanswered(r *recipe.Recipe, d *draft) int {
 	for _, p := range forms.Visible(r, d.Answers) {
-		if len(s.Validator.Page(p, d.Answers)) > 0 {
+		if len(h.Validator.Page(p, d.Answers)) > 0 {
 			return pageIndex(r, p.ID)
 		}
 	}
 	return -1
 }
 
-func (s *Server) check(c *gin.Context) {
-	r, _, sid, d, ok := s.journey(c)
+func (h *Handler) check(c *gin.Context) {
+	r, _, sid, d, ok := h.journey(c)
 	if !ok {
 		return
 	}
@@ -237,7 +239,7 @@ func (s *Server) check(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/services/"+r.ID+"/done/"+d.Submitted)
 		return
 	}
-	if i := s.firstUnanswered(r, d); i >= 0 {
+	if i := h.firstUnanswered(r, d); i >= 0 {
 		c.Redirect(http.StatusSeeOther, pageURL(r, i))
 		return
 	}
@@ -247,19 +249,19 @@ func (s *Server) check(c *gin.Context) {
 			rows = append(rows, summaryRow{Label: f.Label, Value: shownAnswer(f, d), Change: pageURL(r, pageIndex(r, p.ID)) + "?return=check"})
 		}
 	}
-	s.render(c, http.StatusOK, "check", "Check your answers", false, gin.H{
-		"Rows": rows, "CSRF": s.csrfToken(sid), "SaveURL": "/services/" + r.ID + "/save",
+	h.pages.Render(c, http.StatusOK, "check", "Check your answers", false, gin.H{
+		"Rows": rows, "CSRF": h.csrfToken(sid), "SaveURL": "/services/" + r.ID + "/save",
 	})
 }
 
 // submit starts the case. The draft's key makes a double click start one
 // case, and the reference is kept so a second click lands on the same page.
-func (s *Server) submit(c *gin.Context) {
-	r, _, sid, d, ok := s.journey(c)
+func (h *Handler) submit(c *gin.Context) {
+	r, _, sid, d, ok := h.journey(c)
 	if !ok {
 		return
 	}
-	if !s.checkCSRF(c, sid) {
+	if !h.checkCSRF(c, sid) {
 		return
 	}
 	if d.Submitted != "" {
@@ -270,33 +272,36 @@ func (s *Server) submit(c *gin.Context) {
 	for k, v := range d.Answers {
 		raw[k] = v
 	}
-	answers, errs := s.Validator.Form(r, raw)
+	answers, errs := h.Validator.Form(r, raw)
 	if len(errs) > 0 {
-		c.Redirect(http.StatusSeeOther, pageURL(r, max(s.firstUnanswered(r, d), 0)))
+		c.Redirect(http.StatusSeeOther, pageURL(r, max(h.firstUnanswered(r, d), 0)))
 		return
 	}
-	ref, err := s.startCase(c, r, answers, d.Key)
+	ref, err := h.Cases.Start(c, r, answers, d.Key)
 	if err != nil {
-		submissions.WithLabelValues(r.ID, "error").Inc()
-		s.unavailable(c, err)
+		web.CountSubmission(r.ID, "error")
+		h.Log.ErrorContext(c, "case not started", "service", r.ID, "err", err)
+		c.Header("Retry-After", "30")
+		h.pages.Problem(c, http.StatusServiceUnavailable, "Sorry, there is a problem with the service",
+			"Your answers have been saved. Try sending them again later.")
 		return
 	}
-	submissions.WithLabelValues(r.ID, "started").Inc()
+	web.CountSubmission(r.ID, "started")
 	done := &draft{Key: d.Key, Submitted: ref}
-	if err := s.saveDraft(c, sid, r.ID, done); err != nil {
-		s.Log.WarnContext(c, "case started but draft not cleared", "reference", ref, "err", err)
+	if err := h.saveDraft(c, sid, r.ID, done); err != nil {
+		h.Log.WarnContext(c, "case started but draft not cleared", "reference", ref, "err", err)
 	}
 	c.Redirect(http.StatusSeeOther, "/services/"+r.ID+"/done/"+ref)
 }
 
-func (s *Server) done(c *gin.Context) {
-	r := s.recipe(c.Param("service"))
+func (h *Handler) done(c *gin.Context) {
+	r := h.recipe(c.Param("service"))
 	ref := c.Param("reference")
-	if r == nil || !referencePattern.MatchString(ref) {
-		s.notFound(c)
+	if r == nil || !cases.ValidReference(ref) {
+		h.pages.NotFound(c)
 		return
 	}
-	s.render(c, http.StatusOK, "done", r.Title+": sent", false, gin.H{"Recipe": r, "Reference": ref})
+	h.pages.Render(c, http.StatusOK, "done", r.Title+": sent", false, gin.H{"Recipe": r, "Reference": ref})
 }
 
 var statusWords = map[string]string{
@@ -306,15 +311,15 @@ var statusWords = map[string]string{
 	workflows.StatusCancelled: "Cancelled",
 }
 
-func (s *Server) track(c *gin.Context) {
-	view, err := s.caseView(c, c.Param("reference"))
-	if errors.Is(err, errNoCase) {
-		s.notFound(c)
+func (h *Handler) track(c *gin.Context) {
+	view, err := h.Cases.View(c, c.Param("reference"))
+	if errors.Is(err, cases.ErrNoCase) {
+		h.pages.NotFound(c)
 		return
 	}
 	if err != nil {
-		s.unavailable(c, err)
+		h.pages.Unavailable(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "track", "Progress of "+view.Reference, false, gin.H{"View": view, "Status": statusWords[view.Status]})
+	h.pages.Render(c, http.StatusOK, "track", "Progress of "+view.Reference, false, gin.H{"View": view, "Status": statusWords[view.Status]})
 }

@@ -1,4 +1,4 @@
-package web
+package cases
 
 import (
 	"context"
@@ -12,12 +12,12 @@ import (
 )
 
 func TestReferences(t *testing.T) {
-	s := &Server{Secret: []byte("test secret")}
+	s := &Client{Secret: []byte("test secret")}
 	r := &recipe.Recipe{ID: "missed-bin", ReferencePrefix: "MB"}
 	seen := map[string]bool{}
 	for range 200 {
-		ref := s.newReference(r, "")
-		if !referencePattern.MatchString(ref) || !strings.HasPrefix(ref, "MB-") {
+		ref := s.NewReference(r, "")
+		if !ValidReference(ref) || !strings.HasPrefix(ref, "MB-") {
 			t.Fatalf("reference %q does not look like MB-7K4Q-2PXD", ref)
 		}
 		if strings.ContainsAny(ref[3:], "01ILOUV") {
@@ -28,15 +28,15 @@ func TestReferences(t *testing.T) {
 	if len(seen) < 200 {
 		t.Errorf("random references repeat: %d distinct of 200", len(seen))
 	}
-	a, b := s.newReference(r, "key-1"), s.newReference(r, "key-1")
+	a, b := s.NewReference(r, "key-1"), s.NewReference(r, "key-1")
 	if a != b {
 		t.Errorf("same idempotency key gave %s and %s", a, b)
 	}
-	other := &Server{Secret: []byte("another council")}
-	if other.newReference(r, "key-1") == a {
+	other := &Client{Secret: []byte("another council")}
+	if other.NewReference(r, "key-1") == a {
 		t.Error("reference from a key must depend on the secret, or it can be guessed")
 	}
-	if s.newReference(r, "key-2") == a {
+	if s.NewReference(r, "key-2") == a {
 		t.Error("different keys gave the same reference")
 	}
 }

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/larder-council/larder/connectors"
+	"github.com/larder-council/larder/connectors/hooks"
+	"github.com/larder-council/larder/connectors/mail"
+	"github.com/larder-council/larder/forms"
+	"github.com/larder-council/larder/forms/api"
+	"github.com/larder-council/larder/forms/ops"
+	"github.com/larder-council/larder/forms/resident"
+	"github.com/larder-council/larder/forms/staff"
+	"github.com/larder-council/larder/forms/web"
+	"github.com/larder-council/larder/workflows/cases"
+	"github.com/larder-council/larder/workflows/recipe"
+)
+
+// webParts is what the web side of a process is built from.
+type webParts struct {
+	Recipes              []*recipe.Recipe
+	Cases                *cases.Client
+	Redis                redis.UniversalClient
+	Connectors           *connectors.Registry
+	Uploads              *forms.Uploads
+	Mail                 mail.Sender
+	Secret               []byte
+	Branding             web.Branding
+	PublicURL            string
+	TrustedProxies       []string
+	DraftTTL             time.Duration
+	SubmissionsPerMinute int
+	StaffToken           string
+	HooksToken           string
+	Log                  *slog.Logger
+}
+
+// newRouter builds every route: the middleware they all share (recovery,
+// metrics, body limits, security headers), then each audience's handler
+// over the one case client.
+func newRouter(p webParts) (http.Handler, error) {
+	site, err := web.NewSite(p.Branding, p.Log)
+	if err != nil {
+		return nil, err
+	}
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	if err := r.SetTrustedProxies(p.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("http.trusted_proxies: %w", err)
+	}
+	r.Use(gin.Recovery(), web.Observe(p.Log), web.LimitBody, web.SecurityHeaders(site.Brand()))
+	r.GET("/assets/*file", site.ServeAsset)
+
+	validator := forms.New()
+	residents := &resident.Handler{
+		Recipes: p.Recipes, Cases: p.Cases, Site: site, Redis: p.Redis, Connectors: p.Connectors,
+		Validator: validator, Uploads: p.Uploads, Secret: p.Secret, DraftTTL: p.DraftTTL,
+		Mail: p.Mail, PublicURL: p.PublicURL, Log: p.Log,
+		// Served over HTTPS, cookies never travel in the clear.
+		SecureCookies: strings.HasPrefix(p.PublicURL, "https://"),
+	}
+	limits := &web.RateLimit{Redis: p.Redis, Log: p.Log}
+	limit := limits.Guard("submit", p.SubmissionsPerMinute)
+	if err := residents.Routes(r, limit); err != nil {
+		return nil, err
+	}
+	limits.Pages = residents.Pages()
+
+	v1 := r.Group("/api/v1")
+	(&api.Handler{Recipes: p.Recipes, Cases: p.Cases, Validator: validator, Uploads: p.Uploads, Log: p.Log}).Routes(v1, limit)
+	(&staff.Handler{Cases: p.Cases, Validator: validator, Token: p.StaffToken, Log: p.Log}).Routes(v1)
+	(&hooks.Handler{Recipes: p.Recipes, Cases: p.Cases, Token: p.HooksToken, Log: p.Log}).Routes(r)
+	(&ops.Handler{Temporal: p.Cases, Redis: p.Redis}).Routes(r)
+	r.NoRoute(residents.NotFound)
+	return r, nil
+}
