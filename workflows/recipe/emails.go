@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/parser"
 )
 
 // EmailsFile is the file of shared email templates beside the recipes.
@@ -64,7 +65,8 @@ type emailsFile struct {
 	Templates map[string]EmailStep `yaml:"templates"`
 }
 
-// LoadEmails reads the shared templates; a folder without the file has none.
+// LoadEmails reads the shared templates; a folder without the file has
+// none. Mistakes in the file are Problems, positioned as a recipe's are.
 func LoadEmails(path string) (map[string]EmailStep, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -73,17 +75,39 @@ func LoadEmails(path string) (map[string]EmailStep, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read email templates: %w", err)
 	}
+	tree, err := parser.ParseBytes(data, 0)
+	if err != nil {
+		return nil, Problems{decodeProblem(path, data, err)}
+	}
+	if ps := shapeProblems(path, tree, emailsFile{}, "the email templates file"); len(ps) > 0 {
+		return nil, ps
+	}
 	var f emailsFile
 	if err := yaml.UnmarshalWithOptions(data, &f, yaml.Strict()); err != nil {
-		return nil, fmt.Errorf("%s: %s", path, yaml.FormatError(err, false, false))
+		return nil, Problems{decodeProblem(path, data, err)}
 	}
-	for name, t := range f.Templates {
+	var ps Problems
+	for _, name := range SortedKeys(f.Templates) {
+		add := func(key, message string) {
+			line, col := position(tree, "$.templates."+name+key)
+			ps = append(ps, Problem{File: path, Line: line, Col: col, Path: "templates." + name + key, Message: message})
+		}
+		t := f.Templates[name]
 		if t.Subject == "" || t.Text == "" {
-			return nil, fmt.Errorf("%s: templates.%s: needs a subject and a text", path, name)
+			add("", "needs a subject and a text")
 		}
 		if t.To != "" {
-			return nil, fmt.Errorf("%s: templates.%s.to: the recipient belongs in the email step, not the template", path, name)
+			add(".to", "the recipient belongs in the email step, not the template")
 		}
+		for _, part := range []struct{ key, tmpl string }{{"subject", t.Subject}, {"text", t.Text}, {"html", t.HTML}} {
+			if err := checkTemplate(part.tmpl); err != nil {
+				add("."+part.key, err.Error())
+			}
+		}
+	}
+	if len(ps) > 0 {
+		ps.inFileOrder()
+		return nil, ps
 	}
 	return f.Templates, nil
 }

@@ -47,6 +47,18 @@ func (ps Problems) Error() string {
 	return strings.Join(lines, "\n")
 }
 
+// inFileOrder sorts the problems as an editor lists them: by file, then
+// line and column, keeping the order of problems at the same place.
+func (ps Problems) inFileOrder() {
+	sort.SliceStable(ps, func(i, j int) bool {
+		a, b := ps[i], ps[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		return a.Line < b.Line || (a.Line == b.Line && a.Col < b.Col)
+	})
+}
+
 // Connectors tells the validator which connectors and operations exist.
 type Connectors interface {
 	// Operations lists a connector's operations; ok is false for an unknown connector.
@@ -147,14 +159,18 @@ func RecipeFiles(dir string) ([]string, error) {
 func Parse(file string, data []byte, conns Connectors) (*Recipe, error) {
 	tree, err := parser.ParseBytes(data, 0)
 	if err != nil {
-		return nil, Problems{decodeProblem(file, err)}
+		return nil, Problems{decodeProblem(file, data, err)}
 	}
-	if ps := unknownKeys(file, tree); len(ps) > 0 {
+	if ps := shapeProblems(file, tree, Recipe{}, "the recipe"); len(ps) > 0 {
 		return nil, ps
 	}
 	var r Recipe
 	if err := yaml.Unmarshal(data, &r); err != nil {
-		return nil, Problems{decodeProblem(file, err)}
+		p := decodeProblem(file, data, err)
+		if mergedKey(tree, p.Line, p.Col) {
+			p.Message += ": it also comes in through <<, and one cannot replace the other; give it in one place"
+		}
+		return nil, Problems{p}
 	}
 	sum := sha256.Sum256(data)
 	r.Hash = hex.EncodeToString(sum[:8])
@@ -162,26 +178,10 @@ func Parse(file string, data []byte, conns Connectors) (*Recipe, error) {
 	v := &validator{r: &r, file: file, tree: tree, conns: conns}
 	v.validate()
 	if len(v.problems) > 0 {
-		// In reading order, as an editor lists them.
-		sort.SliceStable(v.problems, func(i, j int) bool {
-			a, b := v.problems[i], v.problems[j]
-			return a.Line < b.Line || (a.Line == b.Line && a.Col < b.Col)
-		})
+		v.problems.inFileOrder()
 		return nil, v.problems
 	}
 	return &r, nil
-}
-
-func decodeProblem(file string, err error) Problem {
-	p := Problem{File: file, Line: 1, Col: 1, Message: err.Error()}
-	var ye yaml.Error
-	if errors.As(err, &ye) {
-		p.Message = ye.GetMessage()
-		if tk := ye.GetToken(); tk != nil && tk.Position != nil {
-			p.Line, p.Col = tk.Position.Line, tk.Position.Column
-		}
-	}
-	return p
 }
 
 // problemAt is a problem at a top-level key of a recipe file already read.

@@ -3,8 +3,10 @@ package recipe_test
 import (
 	"errors"
 	"flag"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -29,32 +31,69 @@ var testConnectors = fakeConnectors{"waste": {"book_collection", "find_propertie
 func problemText(t *testing.T, path string) string {
 	t.Helper()
 	_, err := recipe.LoadFile(path, testConnectors)
+	return problemLines(t, path, err)
+}
+
+// folderProblemText is problemText for a folder of recipes loaded together.
+func folderProblemText(t *testing.T, dir string) string {
+	t.Helper()
+	_, err := recipe.LoadDir(dir, testConnectors)
+	return problemLines(t, dir, err)
+}
+
+func problemLines(t *testing.T, path string, err error) string {
+	t.Helper()
 	if err == nil {
 		return ""
 	}
 	var ps recipe.Problems
 	if !errors.As(err, &ps) {
-		t.Fatalf("LoadFile(%s) = %v, want recipe.Problems", path, err)
+		t.Fatalf("loading %s: %v, want recipe.Problems", path, err)
 	}
 	return ps.Error() + "\n"
 }
 
-// TestLoadGolden loads each testdata/recipes/<case>.yaml and compares the
-// problems with <case>.golden. Run with -update to rewrite the goldens,
-// then read the diff: a golden is only as right as its review.
-func TestLoadGolden(t *testing.T) {
-	paths, err := filepath.Glob(filepath.Join("testdata", "recipes", "*.yaml"))
+// goldenCases lists testdata/recipes: each <case>.yaml is a recipe loaded
+// alone; each <case>/ folder is loaded as a whole, for what only a folder
+// can get wrong (shared ids, subrecipes, emails.yaml).
+func goldenCases(t *testing.T) map[string]string {
+	t.Helper()
+	dir := filepath.Join("testdata", "recipes")
+	entries, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(paths) < 10 {
-		t.Fatalf("found %d golden cases, want at least 10", len(paths))
+	cases := map[string]string{}
+	for _, e := range entries {
+		name, isCase := strings.CutSuffix(e.Name(), ".yaml")
+		if e.IsDir() {
+			name, isCase = e.Name(), true
+		}
+		if isCase {
+			cases[name] = filepath.ToSlash(filepath.Join(dir, e.Name()))
+		}
 	}
-	for _, path := range paths {
-		name := strings.TrimSuffix(filepath.Base(path), ".yaml")
+	return cases
+}
+
+// TestLoadGolden loads each case in testdata/recipes and compares the
+// problems with <case>.golden. Run with -update to rewrite the goldens,
+// then read the diff: a golden is only as right as its review.
+func TestLoadGolden(t *testing.T) {
+	cases := goldenCases(t)
+	if len(cases) < 40 {
+		t.Fatalf("found %d golden cases, want at least 40", len(cases))
+	}
+	for _, name := range slices.Sorted(maps.Keys(cases)) {
+		path := cases[name]
 		t.Run(name, func(t *testing.T) {
-			got := problemText(t, filepath.ToSlash(path))
-			golden := strings.TrimSuffix(path, ".yaml") + ".golden"
+			var got string
+			if info, err := os.Stat(path); err == nil && info.IsDir() {
+				got = folderProblemText(t, path)
+			} else {
+				got = problemText(t, path)
+			}
+			golden := filepath.Join("testdata", "recipes", name+".golden")
 			if *update {
 				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
 					t.Fatal(err)
@@ -68,6 +107,12 @@ func TestLoadGolden(t *testing.T) {
 				t.Errorf("problems differ from %s\n--- got ---\n%s--- want ---\n%s", golden, got, want)
 			}
 		})
+	}
+	goldens, _ := filepath.Glob(filepath.Join("testdata", "recipes", "*.golden"))
+	for _, g := range goldens {
+		if _, ok := cases[strings.TrimSuffix(filepath.Base(g), ".golden")]; !ok {
+			t.Errorf("%s has no case beside it: delete it or restore its recipe", g)
+		}
 	}
 }
 
@@ -246,5 +291,43 @@ func TestEmailTemplates(t *testing.T) {
 	}
 	if s, _ := r.StepByID("tell"); s.Email.Subject != "Thanks" || s.Email.Text != "Reference {{ case.reference }}" {
 		t.Errorf("the snapshot does not carry the template: %+v", s.Email)
+	}
+}
+
+// TestLoadReadErrors checks that what cannot be read is an error to fix on
+// the machine, not a problem in a recipe.
+func TestLoadReadErrors(t *testing.T) {
+	if _, err := recipe.LoadFile(filepath.Join(t.TempDir(), "missing.yaml"), testConnectors); err == nil || !strings.Contains(err.Error(), "read recipe") {
+		t.Errorf("missing file: %v, want a read error", err)
+	}
+
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "folder.yaml"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, err := recipe.LoadDir(dir, testConnectors)
+	var ps recipe.Problems
+	if err == nil || errors.As(err, &ps) || !strings.Contains(err.Error(), "read recipe") {
+		t.Errorf("a folder named like a recipe: %v, want a read error", err)
+	}
+
+	dir = t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, recipe.EmailsFile), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "a.yaml"), []byte(validSource(t)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, load := range map[string]func() error{
+		"LoadDir":  func() error { _, err := recipe.LoadDir(dir, testConnectors); return err },
+		"LoadFile": func() error { _, err := recipe.LoadFile(filepath.Join(dir, "a.yaml"), testConnectors); return err },
+	} {
+		if err := load(); err == nil || !strings.Contains(err.Error(), "read email templates") {
+			t.Errorf("%s with an unreadable %s: %v, want a read error", name, recipe.EmailsFile, err)
+		}
+	}
+
+	if _, err := recipe.LoadDir("[", testConnectors); err == nil {
+		t.Error("LoadDir of a folder whose name is a bad pattern: want an error")
 	}
 }

@@ -3,6 +3,8 @@ package recipe
 import (
 	"fmt"
 	"strings"
+
+	"github.com/goccy/go-yaml"
 )
 
 // stepAt is a step with where it sits in the file.
@@ -17,15 +19,16 @@ type stepAt struct {
 type flow struct {
 	steps    []stepAt
 	node     string
+	shown    string // designer's path, e.g. steps.both.parallel.branches[0].steps
 	inBranch bool
 }
 
 // flows lists the recipe's top-level flow and every branch, depth first.
 func (v *validator) flows() []flow {
 	var out []flow
-	var visit func(steps []Step, node string, inBranch bool)
-	visit = func(steps []Step, node string, inBranch bool) {
-		f := flow{node: node, inBranch: inBranch}
+	var visit func(steps []Step, node, shown string, inBranch bool)
+	visit = func(steps []Step, node, shown string, inBranch bool) {
+		f := flow{node: node, shown: shown, inBranch: inBranch}
 		for i, s := range steps {
 			at := stepAt{step: s, node: fmt.Sprintf("%s[%d]", node, i), shown: "steps." + nameOr(s.ID, i)}
 			f.steps = append(f.steps, at)
@@ -34,12 +37,13 @@ func (v *validator) flows() []flow {
 		for _, at := range f.steps {
 			if p := at.step.Parallel; p != nil {
 				for j, b := range p.Branches {
-					visit(b.Steps, fmt.Sprintf("%s.parallel.branches[%d].steps", at.node, j), true)
+					key := fmt.Sprintf(".parallel.branches[%d].steps", j)
+					visit(b.Steps, at.node+key, at.shown+key, true)
 				}
 			}
 		}
 	}
-	visit(v.r.Steps, "$.steps", false)
+	visit(v.r.Steps, "$.steps", "steps", false)
 	return out
 }
 
@@ -51,7 +55,7 @@ func (v *validator) validateSteps() {
 	ids := map[string]bool{}
 	for _, f := range v.flows() {
 		if len(f.steps) == 0 {
-			v.add(f.node, strings.TrimPrefix(f.node, "$."), "a parallel branch needs at least one step")
+			v.add(f.node, f.shown, "a parallel branch needs at least one step")
 		}
 		local := map[string]bool{}
 		for _, at := range f.steps {
@@ -83,6 +87,10 @@ func (v *validator) validateSteps() {
 func (v *validator) validateStep(at stepAt, f flow, local map[string]bool) {
 	s, node, shown := at.step, at.node, at.shown
 	route := func(key, target string) {
+		if target == "" {
+			v.add(node+"."+key, shown+"."+key, "is required: the step this leads to")
+			return
+		}
 		if local[target] {
 			return
 		}
@@ -94,6 +102,10 @@ func (v *validator) validateStep(at stepAt, f flow, local map[string]bool) {
 	}
 	switch n := s.kinds(); {
 	case n == 0:
+		if k := v.emptyKind(node); k != "" {
+			v.add(node+"."+k, shown+"."+k, "is empty: give the %s step its settings on the lines below, indented", k)
+			return
+		}
 		v.add(node, shown, "needs one of %s", strings.Join(StepKinds, ", "))
 		return
 	case n > 1:
@@ -226,8 +238,11 @@ func (v *validator) checkEmail(node, shown string, e *EmailStep) {
 		}
 		t, found := lib.EmailTemplate(e.Template)
 		if !found {
-			v.add(node+".template", shown+".template", "unknown email template %q (define it in %s; it has %s)",
-				e.Template, EmailsFile, strings.Join(lib.EmailTemplateNames(), ", "))
+			has := strings.Join(lib.EmailTemplateNames(), ", ")
+			if has == "" {
+				has = "none yet"
+			}
+			v.add(node+".template", shown+".template", "unknown email template %q (define it in %s; it has %s)", e.Template, EmailsFile, has)
 			return
 		}
 		withTemplate(e, t)
@@ -289,6 +304,19 @@ func (v *validator) checkTask(node, shown string, t *TaskStep, route func(key, t
 			v.checkEmail(node+".escalate.email", shown+".escalate.email", e.Email)
 		}
 	}
+}
+
+// emptyKind names the kind key a step has with nothing under it (end:
+// alone), which decodes as no kind at all.
+func (v *validator) emptyKind(node string) string {
+	for _, k := range StepKinds {
+		if p, err := yaml.PathString(node + "." + k); err == nil {
+			if n, err := p.FilterFile(v.tree); err == nil && n != nil {
+				return k
+			}
+		}
+	}
+	return ""
 }
 
 // stepExists reports whether any flow has the step.

@@ -1,6 +1,9 @@
 package recipe
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // subrecipeRef is a subrecipe step waiting to be resolved, with the problem
 // to report if it cannot be.
@@ -11,10 +14,12 @@ type subrecipeRef struct {
 
 // resolveSubrecipes gives each recipe snapshots of the recipes it runs as
 // children, refusing unknown ids and recipes that call themselves round.
+// Problems come in file order, whatever the order of the map.
 func resolveSubrecipes(byID map[string]*Recipe) Problems {
 	var problems Problems
-	for _, r := range byID {
-		for _, ref := range r.refs {
+	ids := SortedKeys(byID)
+	for _, id := range ids {
+		for _, ref := range byID[id].refs {
 			if _, ok := byID[ref.id]; !ok {
 				p := ref.problem
 				p.Message = fmt.Sprintf("unknown recipe %q (subrecipes must be in the same folder)", ref.id)
@@ -22,36 +27,42 @@ func resolveSubrecipes(byID map[string]*Recipe) Problems {
 			}
 		}
 	}
-	if len(problems) > 0 {
-		return problems
-	}
-	for _, r := range byID {
-		if path := cycle(r, byID, nil); path != nil {
-			p := r.refs[0].problem
-			p.Message = fmt.Sprintf("recipes call each other in a circle: %v", path)
-			problems = append(problems, p)
+	if len(problems) == 0 {
+		// Each recipe on a circle is told at the step that closes it.
+		for _, id := range ids {
+			for _, ref := range byID[id].refs {
+				if back := callsBack(ref.id, id, byID, map[string]bool{}); back != nil {
+					p := ref.problem
+					p.Message = "recipes call each other in a circle: " + strings.Join(append([]string{id}, back...), " -> ")
+					problems = append(problems, p)
+					break
+				}
+			}
 		}
 	}
 	if len(problems) > 0 {
+		problems.inFileOrder()
 		return problems
 	}
-	for _, r := range byID {
-		attach(r, byID)
+	for _, id := range ids {
+		attach(byID[id], byID)
 	}
 	return nil
 }
 
-// cycle returns the chain of recipe ids leading back to one on the path.
-func cycle(r *Recipe, byID map[string]*Recipe, path []string) []string {
-	for _, id := range path {
-		if id == r.ID {
-			return append(path, r.ID)
-		}
+// callsBack returns the chain of recipe ids by which id runs target, id
+// first and target last, or nil when it never does.
+func callsBack(id, target string, byID map[string]*Recipe, seen map[string]bool) []string {
+	if id == target {
+		return []string{id}
 	}
-	path = append(path, r.ID)
-	for _, ref := range r.refs {
-		if c := cycle(byID[ref.id], byID, path); c != nil {
-			return c
+	if seen[id] {
+		return nil
+	}
+	seen[id] = true
+	for _, ref := range byID[id].refs {
+		if rest := callsBack(ref.id, target, byID, seen); rest != nil {
+			return append([]string{id}, rest...)
 		}
 	}
 	return nil
