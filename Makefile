@@ -3,7 +3,7 @@ GO       ?= go
 BIN      := bin
 WASTESIM ?= 127.0.0.1:8081
 
-.PHONY: build run test lint vet bench clean assets browser-test
+.PHONY: build run test lint vet bench clean assets browser-test need-chromium cover
 
 build: assets
 	$(GO) build -o $(BIN)/larder ./cmd/larder
@@ -22,12 +22,19 @@ vet:
 # lint checks the code is gofmt'd, the interpreter is deterministic and
 # every shipped recipe loads.
 lint: vet
-	@unformatted=$$(gofmt -l cmd workflows activities forms connectors); \
+	@unformatted=$$(gofmt -l cmd workflows activities forms connectors internal tests/cover); \
 	if [ -n "$$unformatted" ]; then echo "not gofmt'd (run gofmt -w):"; echo "$$unformatted"; exit 1; fi
 	$(GO) tool workflowcheck -config workflowcheck.config.yaml ./workflows/...
 	$(GO) run ./cmd/larder validate recipes
 
-test: assets lint
+# test first gets what the browser test needs (Debian's chromium, installed
+# with apt-get when run as root, and its npm packages), so a machine that
+# cannot run it stops in seconds with one line saying what to install, not
+# after the Go tests.
+BROWSER_TEST  := tests/browser
+BROWSER_STAMP := $(BROWSER_TEST)/node_modules/.larder-installed
+
+test: need-chromium $(BROWSER_STAMP) assets lint
 	$(GO) test -count=1 -timeout 20m ./...
 	$(MAKE) browser-test
 
@@ -37,15 +44,32 @@ test: assets lint
 # WCAG 2.2 A/AA rules on every page and saves screenshots to
 # tests/browser/screenshots/. npm packages are reinstalled only when
 # package.json or the lock changes.
-BROWSER_TEST  := tests/browser
-BROWSER_STAMP := $(BROWSER_TEST)/node_modules/.larder-installed
-
-browser-test: build $(BROWSER_STAMP)
+browser-test: need-chromium build $(BROWSER_STAMP)
 	cd $(BROWSER_TEST) && node run.mjs
+
+# need-chromium checks for CHROMIUM or /usr/bin/chromium, installing Debian's
+# chromium as root, else fails with what to install (tests/browser/need-chromium.sh).
+need-chromium:
+	@bash $(BROWSER_TEST)/need-chromium.sh
 
 $(BROWSER_STAMP): $(BROWSER_TEST)/package.json $(BROWSER_TEST)/package-lock.json
 	cd $(BROWSER_TEST) && (npm ci --no-audit --no-fund || npm install --no-audit --no-fund)
 	touch $@
+
+# cover runs the Go tests once with coverage of every package and prints, per
+# package, the share of its statements the whole suite ran (tests/cover), so
+# code tested only from another package's tests counts. Test kits and the
+# cover command itself are not product and are left out. The table is
+# printed even when a test fails; make still fails then.
+COVER_PROFILE     := $(BIN)/cover.out
+COVER_NOT_PRODUCT := internal/casetest,internal/redistest,connectors/connectortest,tests/cover
+
+cover: assets
+	@mkdir -p $(BIN)
+	@status=0; $(GO) test -count=1 -timeout 30m -coverpkg=./... -coverprofile=$(COVER_PROFILE) ./... || status=$$?; \
+	echo; $(GO) run ./tests/cover -exclude $(COVER_NOT_PRODUCT) $(COVER_PROFILE) || status=1; \
+	if [ $$status -ne 0 ]; then echo "make cover: some tests failed (above); coverage is of what ran"; fi; \
+	exit $$status
 
 # bench compares the history events per case of a recipe with a
 # hand-written Temporal workflow doing the same calls.
