@@ -195,3 +195,17 @@ func TestPickGivesUpOnAMuteServerWithinItsTimeout(t *testing.T) {
 		t.Errorf("deciding took %v; the PING should give up after %v", took, pingTimeout)
 	}
 }
+
+func TestFastForwardExpiresKeysOnEitherRedis(t *testing.T) {
+	ctx := context.Background()
+	db := New(t)
+	db.Client.Set(ctx, db.Key("soon"), "1", time.Second)
+	db.Client.Set(ctx, db.Key("later"), "1", time.Hour)
+	db.FastForward(1100 * time.Millisecond)
+	if db.Client.Exists(ctx, db.Key("soon")).Val() != 0 {
+		t.Error("a key with a one-second TTL is still there after FastForward(1.1s)")
+	}
+	if db.Client.Exists(ctx, db.Key("later")).Val() != 1 {
+		t.Error("a key with an hour's TTL went after FastForward(1.1s)")
+	}
+}
