@@ -31,8 +31,8 @@ type Bin struct {
 	Subscribed bool `json:"subscribed"`
 }
 
-// street is a seed row: a street, its postcode and its rounds, as days
-// before today of the last scheduled collection per bin type.
+// street is a seed row: a street, its postcode and, per bin type, how many
+// days before the simulator's first day its round last came.
 type street struct {
 	name, postcode string
 	houses         int
@@ -46,38 +46,94 @@ var streets = []street{
 	{"Castle Street", "LR3 4DD", 40, map[string]int{"general": 2, "recycling": 2, "garden": 9, "food": 2}},
 }
 
-var binNames = []struct{ kind, name string }{
-	{"general", "General waste (black bin)"},
-	{"recycling", "Recycling (blue bin)"},
-	{"garden", "Garden waste (green bin)"},
-	{"food", "Food waste (caddy)"},
+// binTypes are the bins every house has, with how often each round comes:
+// general waste and food weekly, recycling and garden waste fortnightly.
+var binTypes = []struct {
+	kind, name string
+	every      int
+}{
+	{"general", "General waste (black bin)", 7},
+	{"recycling", "Recycling (blue bin)", 14},
+	{"garden", "Garden waste (green bin)", 14},
+	{"food", "Food waste (caddy)", 7},
 }
 
-// seed builds the demo data set relative to today, so the same rounds are
-// reportable whenever the simulator starts. Odd-numbered houses have no
-// garden waste subscription.
-func seed(today time.Time) []Property {
-	var out []Property
-	n := 0
+// house is a property with its bins' rounds; on gives what the system
+// reports about it on a given day.
+type house struct {
+	uprn, address, postcode string
+	bins                    []bin
+}
+
+// bin is one container of a house and its round.
+type bin struct {
+	kind, name string
+	// subscribed is false for a garden bin whose subscription lapsed.
+	subscribed bool
+	round      round
+}
+
+// round is a collection schedule: every so many days from a day it came.
+type round struct {
+	from  time.Time // a collection day, as a date (midnight UTC)
+	every int       // days between collections
+}
+
+// last is the latest collection on or before today.
+func (r round) last(today time.Time) time.Time {
+	days := daysBetween(r.from, today)
+	return r.from.AddDate(0, 0, days-((days%r.every)+r.every)%r.every)
+}
+
+// date is the calendar day of t, where t's clock is, as midnight UTC: day
+// arithmetic on it never meets a clock change.
+func date(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// daysBetween counts the days from one date to a later one.
+func daysBetween(from, to time.Time) int {
+	return int(to.Sub(from) / (24 * time.Hour))
+}
+
+// on is the property as the system reports it on the given date.
+func (h house) on(today time.Time) Property {
+	p := Property{UPRN: h.uprn, Address: h.address, Postcode: h.postcode}
+	for _, b := range h.bins {
+		last := b.round.last(today)
+		p.Bins = append(p.Bins, Bin{
+			Type:           b.kind,
+			Name:           b.name,
+			CollectionDay:  last.Weekday().String(),
+			LastCollection: last.Format(time.DateOnly),
+			Subscribed:     b.subscribed,
+		})
+	}
+	return p
+}
+
+// seed builds the demo data set from the simulator's first day, so the same
+// rounds are reportable whenever it starts; the rounds then come as the
+// clock moves on. Odd-numbered houses have no garden waste subscription.
+func seed(first time.Time) []house {
+	var out []house
 	for si, s := range streets {
 		for h := 1; h <= s.houses; h++ {
-			n++
-			p := Property{
-				UPRN:     fmt.Sprintf("1000%02d%06d", si+1, h),
-				Address:  fmt.Sprintf("%d %s, Larchester, %s", h, s.name, s.postcode),
-				Postcode: s.postcode,
+			hs := house{
+				uprn:     fmt.Sprintf("1000%02d%06d", si+1, h),
+				address:  fmt.Sprintf("%d %s, Larchester, %s", h, s.name, s.postcode),
+				postcode: s.postcode,
 			}
-			for _, b := range binNames {
-				last := today.AddDate(0, 0, -s.lastDaysAgo[b.kind])
-				p.Bins = append(p.Bins, Bin{
-					Type:           b.kind,
-					Name:           b.name,
-					CollectionDay:  last.Weekday().String(),
-					LastCollection: last.Format(time.DateOnly),
-					Subscribed:     b.kind != "garden" || h%2 == 0,
+			for _, b := range binTypes {
+				hs.bins = append(hs.bins, bin{
+					kind:       b.kind,
+					name:       b.name,
+					subscribed: b.kind != "garden" || h%2 == 0,
+					round:      round{from: first.AddDate(0, 0, -s.lastDaysAgo[b.kind]), every: b.every},
 				})
 			}
-			out = append(out, p)
+			out = append(out, hs)
 		}
 	}
 	return out

@@ -9,12 +9,16 @@ import (
 	"time"
 )
 
-// ReportWindow is how long after a scheduled collection a miss may be reported.
-const ReportWindow = 3 * 24 * time.Hour
+// ReportDays is how long a miss may be reported: on the collection day and
+// the days after it up to this many, counted in whole days on the clock's
+// calendar, whatever the hour and across a change of the clocks.
+const ReportDays = 3
 
 // Options tune the simulator.
 type Options struct {
-	// Now is the simulator's clock; default time.Now.
+	// Now is the simulator's clock; default time.Now. The demo data is laid
+	// out from its first reading, rounds come as it moves on, and a report's
+	// collection day and window follow it.
 	Now func() time.Time
 	// Faults are injected into API requests.
 	Faults Faults
@@ -44,7 +48,7 @@ type Server struct {
 	now    func() time.Time
 	mux    *http.ServeMux
 	mu     sync.Mutex
-	props  map[string]Property
+	props  map[string]house
 	order  []string
 	missed []MissedCollection
 	byKey  map[string]int
@@ -56,12 +60,10 @@ func New(opts Options) *Server {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &Server{now: opts.Now, mux: http.NewServeMux(), props: map[string]Property{}, byKey: map[string]int{}, faults: opts.Faults}
-	now := opts.Now()
-	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
-	for _, p := range seed(today) {
-		s.props[p.UPRN] = p
-		s.order = append(s.order, p.UPRN)
+	s := &Server{now: opts.Now, mux: http.NewServeMux(), props: map[string]house{}, byKey: map[string]int{}, faults: opts.Faults}
+	for _, h := range seed(date(opts.Now())) {
+		s.props[h.uprn] = h
+		s.order = append(s.order, h.uprn)
 	}
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) })
 	s.mux.HandleFunc("GET /api/properties", s.faulty(s.findProperties))
@@ -115,26 +117,28 @@ func (s *Server) findProperties(w http.ResponseWriter, r *http.Request) {
 		problem(w, http.StatusBadRequest, "postcode_required", "give a postcode to search by")
 		return
 	}
+	today := date(s.now())
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	found := []Property{}
 	for _, uprn := range s.order {
-		if p := s.props[uprn]; normalisePostcode(p.Postcode) == pc {
-			found = append(found, p)
+		if h := s.props[uprn]; normalisePostcode(h.postcode) == pc {
+			found = append(found, h.on(today))
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"properties": found})
 }
 
 func (s *Server) getProperty(w http.ResponseWriter, r *http.Request) {
+	today := date(s.now())
 	s.mu.Lock()
-	p, ok := s.props[r.PathValue("uprn")]
+	h, ok := s.props[r.PathValue("uprn")]
 	s.mu.Unlock()
 	if !ok {
 		problem(w, http.StatusNotFound, "property_not_found", "no property has that UPRN")
 		return
 	}
-	writeJSON(w, http.StatusOK, p)
+	writeJSON(w, http.StatusOK, h.on(today))
 }
 
 func (s *Server) reportMissed(w http.ResponseWriter, r *http.Request) {
@@ -148,6 +152,8 @@ func (s *Server) reportMissed(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	key := r.Header.Get("Idempotency-Key")
+	now := s.now() // read once: a report made at midnight is on one day
+	today := date(now)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if i, seen := s.byKey[key]; seen && key != "" {
@@ -155,11 +161,12 @@ func (s *Server) reportMissed(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusCreated, s.missed[i])
 		return
 	}
-	p, ok := s.props[in.UPRN]
+	h, ok := s.props[in.UPRN]
 	if !ok {
 		problem(w, http.StatusNotFound, "property_not_found", "no property has that UPRN")
 		return
 	}
+	p := h.on(today)
 	bin, ok := findBin(p, in.BinType)
 	switch {
 	case !ok:
@@ -169,11 +176,10 @@ func (s *Server) reportMissed(w http.ResponseWriter, r *http.Request) {
 		problem(w, http.StatusUnprocessableEntity, "not_due", fmt.Sprintf("%s was not due a collection: there is no garden waste subscription", p.Address))
 		return
 	}
-	now := s.now()
-	last, _ := time.ParseInLocation(time.DateOnly, bin.LastCollection, now.Location())
-	if now.Sub(last) > ReportWindow {
+	last, _ := time.Parse(time.DateOnly, bin.LastCollection)
+	if daysBetween(last, today) > ReportDays {
 		problem(w, http.StatusUnprocessableEntity, "report_window_passed",
-			fmt.Sprintf("the %s collection on %s was more than %d days ago, too long ago to report", bin.Name, last.Format("Monday 2 January"), int(ReportWindow.Hours()/24)))
+			fmt.Sprintf("the %s collection on %s was more than %d days ago, too long ago to report", bin.Name, last.Format("Monday 2 January"), ReportDays))
 		return
 	}
 	for _, m := range s.missed {
@@ -189,7 +195,7 @@ func (s *Server) reportMissed(w http.ResponseWriter, r *http.Request) {
 		CollectionDate: bin.LastCollection,
 		ReportedBy:     in.ReportedBy,
 		Status:         "open",
-		ReportedAt:     s.now().UTC().Format(time.RFC3339),
+		ReportedAt:     now.UTC().Format(time.RFC3339),
 	}
 	s.missed = append(s.missed, m)
 	if key != "" {

@@ -214,3 +214,67 @@ func TestFaultInjection(t *testing.T) {
 		t.Errorf("fail rate 2: %d, want 400", resp.StatusCode)
 	}
 }
+
+func TestListMissedCollections(t *testing.T) {
+	_, srv := newSim(t)
+	_, m, _ := report(t, srv, "MB-1/raise", orchard1, "general")
+	var out struct {
+		MissedCollections []wastesim.MissedCollection `json:"missed_collections"`
+	}
+	resp := call(t, srv, "GET", "/api/missed-collections", "", "", &out)
+	if resp.StatusCode != http.StatusOK || len(out.MissedCollections) != 1 || out.MissedCollections[0] != m {
+		t.Errorf("%d %+v, want 200 and the one report %+v", resp.StatusCode, out.MissedCollections, m)
+	}
+}
+
+func TestReportMissedBadRequests(t *testing.T) {
+	s, srv := newSim(t)
+	var p problem
+	if resp := call(t, srv, "POST", "/api/missed-collections", "k", `{"uprn":`, &p); resp.StatusCode != http.StatusBadRequest || p.Code != "bad_request" {
+		t.Errorf("broken JSON: %d %+v, want 400 bad_request", resp.StatusCode, p)
+	}
+	resp, _, p := report(t, srv, "k", orchard1, "clinical")
+	if resp.StatusCode != http.StatusUnprocessableEntity || p.Code != "bin_not_at_property" || !strings.Contains(p.Message, "has no clinical bin") {
+		t.Errorf("a bin the house lacks: %d %+v, want 422 bin_not_at_property", resp.StatusCode, p)
+	}
+	if n := len(s.MissedCollections()); n != 0 {
+		t.Errorf("%d reports recorded from bad requests, want none", n)
+	}
+}
+
+// TestDefaultClockIsTheWallClock checks a simulator given no clock lays out
+// its rounds from today, even if the test runs across midnight.
+func TestDefaultClockIsTheWallClock(t *testing.T) {
+	before := time.Now()
+	srv := httptest.NewServer(wastesim.New(wastesim.Options{}))
+	defer srv.Close()
+	var p wastesim.Property
+	call(t, srv, "GET", "/api/properties/"+orchard1, "", "", &p)
+	after := time.Now()
+	got := p.Bins[0].LastCollection
+	if want1, want2 := before.AddDate(0, 0, -1).Format(time.DateOnly), after.AddDate(0, 0, -1).Format(time.DateOnly); got != want1 && got != want2 {
+		t.Errorf("Orchard Way's general waste was last collected %s, want yesterday, %s", got, want2)
+	}
+}
+
+func TestLatency(t *testing.T) {
+	s := wastesim.New(wastesim.Options{Now: func() time.Time { return now }, Faults: wastesim.Faults{Latency: 30 * time.Millisecond}})
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	start := time.Now()
+	if resp := call(t, srv, "GET", "/api/properties/"+orchard1, "", "", nil); resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	if took := time.Since(start); took < 30*time.Millisecond {
+		t.Errorf("answered in %v, want at least the 30ms latency", took)
+	}
+
+	// A caller that gives up is not kept waiting for: closing the server
+	// below waits for the handler, which must not sit out the hour.
+	s.SetFaults(wastesim.Faults{Latency: time.Hour})
+	client := &http.Client{Timeout: 20 * time.Millisecond}
+	if resp, err := client.Get(srv.URL + "/api/properties/" + orchard1); err == nil {
+		resp.Body.Close()
+		t.Errorf("status %d within the client's 20ms, want a timeout", resp.StatusCode)
+	}
+}
