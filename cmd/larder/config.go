@@ -6,111 +6,121 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
+	"net"
+	"net/mail"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/larder-council/larder/forms/web"
 )
 
-// Config is Larder's configuration: defaults, then larder.yaml, then
-// LARDER_* environment variables, then flags.
+// Config is Larder's configuration, read once when a command starts and
+// checked before anything connects: defaults, then larder.yaml (or
+// --config), then LARDER_* environment variables, then flags.
 type Config struct {
+	// HTTP is the web server.
 	HTTP struct {
-		// Address is where the web server listens.
-		Address string `yaml:"address"`
-		// PublicURL is how residents reach Larder, for links in emails.
-		PublicURL string `yaml:"public_url"`
-		// TrustedProxies is a comma-separated list of proxy addresses whose
+		// Address is where the web server listens, as host:port.
+		Address string
+		// PublicURL is how residents reach Larder, an http:// or https://
+		// address, for links in emails; https:// makes cookies Secure.
+		PublicURL string
+		// TrustedProxies are the IP addresses or CIDR ranges of proxies whose
 		// X-Forwarded-For is believed; empty trusts none.
-		TrustedProxies string `yaml:"trusted_proxies"`
-	} `yaml:"http"`
+		TrustedProxies []string
+	}
+	// Forms limits residents' forms.
 	Forms struct {
-		// DraftTTL is how long an unfinished form is kept, e.g. 168h.
-		DraftTTL string `yaml:"draft_ttl"`
-		// SubmissionsPerMinute limits forms sent from one address a minute; 0 is no limit.
-		SubmissionsPerMinute string `yaml:"submissions_per_minute"`
-	} `yaml:"forms"`
+		// DraftTTL is how long an unfinished form is kept; more than zero.
+		DraftTTL time.Duration
+		// SubmissionsPerMinute limits forms sent from one address a minute;
+		// 0 is no limit.
+		SubmissionsPerMinute int
+	}
 	// DataDir holds the embedded Temporal database, the outbox and the secret key.
-	DataDir string `yaml:"data_dir"`
+	DataDir string
 	// RecipesDir holds the recipes and connectors.yaml.
-	RecipesDir string `yaml:"recipes_dir"`
+	RecipesDir string
 	// CouncilName is shown on every resident page.
-	CouncilName string `yaml:"council_name"`
-	Branding    struct {
-		// LogoURL is the council's logo: a path on this site or an https URL.
-		LogoURL string `yaml:"logo_url"`
-		// HeaderColour is the header's background, like #0b0c0c.
-		HeaderColour string `yaml:"header_colour"`
-		// LinkColour is the colour of links, like #1d70b8.
-		LinkColour string `yaml:"link_colour"`
-	} `yaml:"branding"`
-	// SecretKey signs sessions and references; default: generated into data_dir.
-	SecretKey string `yaml:"secret_key"`
+	CouncilName string
+	// Branding is how resident pages look; forms/web has checked it.
+	Branding struct {
+		// LogoURL is the council's logo, a path on this site or an https URL;
+		// empty shows the council's name.
+		LogoURL string
+		// HeaderColour is the header's background as #rrggbb, dark enough
+		// for white text.
+		HeaderColour string
+		// LinkColour is the colour of links as #rrggbb, dark enough on white.
+		LinkColour string
+	}
+	// SecretKey signs sessions and references; empty: generated once into
+	// data_dir (see secret).
+	SecretKey string
 	// StaffToken is the bearer token of the staff API; empty turns it off.
-	StaffToken string `yaml:"staff_token"`
-	// HooksToken is the bearer token line-of-business systems post hooks with; empty turns hooks off.
-	HooksToken string `yaml:"hooks_token"`
-	Temporal   struct {
-		// Address of a Temporal frontend; empty runs an embedded server.
-		Address string `yaml:"address"`
+	StaffToken string
+	// HooksToken is the bearer token line-of-business systems post hooks
+	// with; empty turns hooks off.
+	HooksToken string
+	// Temporal is where cases run.
+	Temporal struct {
+		// Address of a Temporal frontend as host:port; empty runs an embedded server.
+		Address string
 		// Namespace cases run in.
-		Namespace string `yaml:"namespace"`
+		Namespace string
 		// TaskQueue workers poll.
-		TaskQueue string `yaml:"task_queue"`
-	} `yaml:"temporal"`
+		TaskQueue string
+	}
+	// Redis holds drafts, rate limits and sent-mail marks.
 	Redis struct {
-		// URL of a Redis server, redis://...; empty runs an embedded one.
-		URL string `yaml:"url"`
-	} `yaml:"redis"`
+		// URL of a Redis server (redis://, rediss:// or unix://); empty runs
+		// an embedded one.
+		URL string
+	}
+	// SMTP sends email.
 	SMTP struct {
-		// URL of a mail relay, smtp://user:pass@host:587; empty writes .eml files to data_dir/outbox.
-		URL string `yaml:"url"`
-		// From is the sender of every email.
-		From string `yaml:"from"`
-	} `yaml:"smtp"`
+		// URL of a mail relay, smtp:// or smtps://; empty writes .eml files
+		// to data_dir/outbox.
+		URL string
+		// From is the sender of every email, an RFC 5322 address.
+		From string
+	}
+	// Log is the process log.
 	Log struct {
-		// Level is debug, info, warn or error.
-		Level string `yaml:"level"`
-	} `yaml:"log"`
+		// Level is the least severe message logged.
+		Level slog.Level
+	}
 }
 
-// setting ties one config key to its environment variable and flag.
-type setting struct {
-	key, env, flag, help string
-	secret               bool
-	field                func(*Config) *string
+// rawConfig is the configuration as written, before it is checked: each
+// field is the text of the Config field of the same name.
+type rawConfig struct {
+	HTTP                              struct{ Address, PublicURL, TrustedProxies string }
+	Forms                             struct{ DraftTTL, SubmissionsPerMinute string }
+	DataDir, RecipesDir, CouncilName  string
+	Branding                          struct{ LogoURL, HeaderColour, LinkColour string }
+	SecretKey, StaffToken, HooksToken string
+	Temporal                          struct{ Address, Namespace, TaskQueue string }
+	Redis                             struct{ URL string }
+	SMTP                              struct{ URL, From string }
+	Log                               struct{ Level string }
 }
 
-var settings = []setting{
-	{"http.address", "LARDER_HTTP_ADDRESS", "http-address", "web server listen address", false, func(c *Config) *string { return &c.HTTP.Address }},
-	{"http.public_url", "LARDER_PUBLIC_URL", "public-url", "address residents use, for links in emails", false, func(c *Config) *string { return &c.HTTP.PublicURL }},
-	{"http.trusted_proxies", "LARDER_TRUSTED_PROXIES", "trusted-proxies", "comma-separated proxies whose X-Forwarded-For is believed", false, func(c *Config) *string { return &c.HTTP.TrustedProxies }},
-	{"forms.draft_ttl", "LARDER_DRAFT_TTL", "draft-ttl", "how long unfinished forms are kept", false, func(c *Config) *string { return &c.Forms.DraftTTL }},
-	{"forms.submissions_per_minute", "LARDER_SUBMISSIONS_PER_MINUTE", "submissions-per-minute", "forms one address may send a minute; 0 is no limit", false, func(c *Config) *string { return &c.Forms.SubmissionsPerMinute }},
-	{"data_dir", "LARDER_DATA_DIR", "data-dir", "folder for the embedded database, outbox and secret key", false, func(c *Config) *string { return &c.DataDir }},
-	{"recipes_dir", "LARDER_RECIPES_DIR", "recipes-dir", "folder of recipes and connectors.yaml", false, func(c *Config) *string { return &c.RecipesDir }},
-	{"council_name", "LARDER_COUNCIL_NAME", "council-name", "council name shown on pages", false, func(c *Config) *string { return &c.CouncilName }},
-	{"branding.logo_url", "LARDER_LOGO_URL", "logo-url", "council logo: a path on this site or an https URL", false, func(c *Config) *string { return &c.Branding.LogoURL }},
-	{"branding.header_colour", "LARDER_HEADER_COLOUR", "header-colour", "header background colour, like #0b0c0c", false, func(c *Config) *string { return &c.Branding.HeaderColour }},
-	{"branding.link_colour", "LARDER_LINK_COLOUR", "link-colour", "link colour, like #1d70b8", false, func(c *Config) *string { return &c.Branding.LinkColour }},
-	{"secret_key", "LARDER_SECRET_KEY", "", "key signing sessions and references", true, func(c *Config) *string { return &c.SecretKey }},
-	{"staff_token", "LARDER_STAFF_TOKEN", "", "bearer token of the staff API", true, func(c *Config) *string { return &c.StaffToken }},
-	{"hooks_token", "LARDER_HOOKS_TOKEN", "", "bearer token of /hooks", true, func(c *Config) *string { return &c.HooksToken }},
-	{"temporal.address", "LARDER_TEMPORAL_ADDRESS", "temporal-address", "Temporal frontend host:port; empty runs an embedded server", false, func(c *Config) *string { return &c.Temporal.Address }},
-	{"temporal.namespace", "LARDER_TEMPORAL_NAMESPACE", "temporal-namespace", "Temporal namespace", false, func(c *Config) *string { return &c.Temporal.Namespace }},
-	{"temporal.task_queue", "LARDER_TEMPORAL_TASK_QUEUE", "task-queue", "Temporal task queue", false, func(c *Config) *string { return &c.Temporal.TaskQueue }},
-	{"redis.url", "LARDER_REDIS_URL", "redis-url", "Redis URL; empty runs an embedded server", true, func(c *Config) *string { return &c.Redis.URL }},
-	{"smtp.url", "LARDER_SMTP_URL", "smtp-url", "SMTP relay URL; empty writes emails to the outbox folder", true, func(c *Config) *string { return &c.SMTP.URL }},
-	{"smtp.from", "LARDER_SMTP_FROM", "smtp-from", "sender address of emails", false, func(c *Config) *string { return &c.SMTP.From }},
-	{"log.level", "LARDER_LOG_LEVEL", "log-level", "debug, info, warn or error", false, func(c *Config) *string { return &c.Log.Level }},
-}
-
-func defaults() Config {
-	var c Config
+// defaults is the configuration before any file, environment or flag.
+func defaults() rawConfig {
+	var c rawConfig
 	c.HTTP.Address = "127.0.0.1:8080"
 	c.HTTP.PublicURL = "http://localhost:8080"
 	c.Forms.DraftTTL = "168h"
@@ -118,6 +128,8 @@ func defaults() Config {
 	c.DataDir = "data"
 	c.RecipesDir = "recipes"
 	c.CouncilName = "Larchester Council"
+	c.Branding.HeaderColour = "#0b0c0c"
+	c.Branding.LinkColour = "#1d70b8"
 	c.Temporal.Namespace = "default"
 	c.Temporal.TaskQueue = "larder-cases"
 	c.SMTP.From = "Larchester Council <no-reply@larchester.example>"
@@ -125,54 +137,473 @@ func defaults() Config {
 	return c
 }
 
-// loadConfig reads the layers in order. A missing larder.yaml is fine
-// unless it was named explicitly.
+// setting ties one config key to its environment variable, flag and type.
+type setting struct {
+	key, env, flag, help string
+	// secret values are masked in the log and in error messages.
+	secret bool
+	// raw is where the setting's text is kept while the layers are read.
+	raw func(*rawConfig) *string
+	// kind parses the text into its Config field.
+	kind kind
+}
+
+var settings = []setting{
+	{"http.address", "LARDER_HTTP_ADDRESS", "http-address", "web server listen address", false,
+		func(r *rawConfig) *string { return &r.HTTP.Address },
+		asString(func(c *Config) *string { return &c.HTTP.Address }, hostPort("0.0.0.0:8080"))},
+	{"http.public_url", "LARDER_PUBLIC_URL", "public-url", "address residents use, for links in emails", false,
+		func(r *rawConfig) *string { return &r.HTTP.PublicURL },
+		asString(func(c *Config) *string { return &c.HTTP.PublicURL }, httpURL)},
+	{"http.trusted_proxies", "LARDER_TRUSTED_PROXIES", "trusted-proxies", "comma-separated proxies whose X-Forwarded-For is believed", false,
+		func(r *rawConfig) *string { return &r.HTTP.TrustedProxies },
+		asList(func(c *Config) *[]string { return &c.HTTP.TrustedProxies }, proxy)},
+	{"forms.draft_ttl", "LARDER_DRAFT_TTL", "draft-ttl", "how long unfinished forms are kept", false,
+		func(r *rawConfig) *string { return &r.Forms.DraftTTL },
+		asDuration(func(c *Config) *time.Duration { return &c.Forms.DraftTTL }, "168h")},
+	{"forms.submissions_per_minute", "LARDER_SUBMISSIONS_PER_MINUTE", "submissions-per-minute", "forms one address may send a minute; 0 is no limit", false,
+		func(r *rawConfig) *string { return &r.Forms.SubmissionsPerMinute },
+		asCount(func(c *Config) *int { return &c.Forms.SubmissionsPerMinute }, "10, or 0 for no limit")},
+	{"data_dir", "LARDER_DATA_DIR", "data-dir", "folder for the embedded database, outbox and secret key", false,
+		func(r *rawConfig) *string { return &r.DataDir },
+		asString(func(c *Config) *string { return &c.DataDir }, required("/var/lib/larder"))},
+	{"recipes_dir", "LARDER_RECIPES_DIR", "recipes-dir", "folder of recipes and connectors.yaml", false,
+		func(r *rawConfig) *string { return &r.RecipesDir },
+		asString(func(c *Config) *string { return &c.RecipesDir }, required("/etc/larder/recipes"))},
+	{"council_name", "LARDER_COUNCIL_NAME", "council-name", "council name shown on pages", false,
+		func(r *rawConfig) *string { return &r.CouncilName },
+		asString(func(c *Config) *string { return &c.CouncilName }, required("Larchester Council"))},
+	{"branding.logo_url", "LARDER_LOGO_URL", "logo-url", "council logo: a path on this site or an https URL", false,
+		func(r *rawConfig) *string { return &r.Branding.LogoURL },
+		asString(func(c *Config) *string { return &c.Branding.LogoURL }, optional(logo))},
+	{"branding.header_colour", "LARDER_HEADER_COLOUR", "header-colour", "header background colour, like #0b0c0c", false,
+		func(r *rawConfig) *string { return &r.Branding.HeaderColour },
+		asString(func(c *Config) *string { return &c.Branding.HeaderColour }, colour("#0b0c0c", func(b *web.Branding) *string { return &b.HeaderColour }))},
+	{"branding.link_colour", "LARDER_LINK_COLOUR", "link-colour", "link colour, like #1d70b8", false,
+		func(r *rawConfig) *string { return &r.Branding.LinkColour },
+		asString(func(c *Config) *string { return &c.Branding.LinkColour }, colour("#1d70b8", func(b *web.Branding) *string { return &b.LinkColour }))},
+	{"secret_key", "LARDER_SECRET_KEY", "", "key signing sessions and references", true,
+		func(r *rawConfig) *string { return &r.SecretKey },
+		asString(func(c *Config) *string { return &c.SecretKey }, nil)},
+	{"staff_token", "LARDER_STAFF_TOKEN", "", "bearer token of the staff API", true,
+		func(r *rawConfig) *string { return &r.StaffToken },
+		asString(func(c *Config) *string { return &c.StaffToken }, nil)},
+	{"hooks_token", "LARDER_HOOKS_TOKEN", "", "bearer token of /hooks", true,
+		func(r *rawConfig) *string { return &r.HooksToken },
+		asString(func(c *Config) *string { return &c.HooksToken }, nil)},
+	{"temporal.address", "LARDER_TEMPORAL_ADDRESS", "temporal-address", "Temporal frontend host:port; empty runs an embedded server", false,
+		func(r *rawConfig) *string { return &r.Temporal.Address },
+		asString(func(c *Config) *string { return &c.Temporal.Address }, optional(hostPort("temporal.internal:7233, or empty for an embedded server")))},
+	{"temporal.namespace", "LARDER_TEMPORAL_NAMESPACE", "temporal-namespace", "Temporal namespace", false,
+		func(r *rawConfig) *string { return &r.Temporal.Namespace },
+		asString(func(c *Config) *string { return &c.Temporal.Namespace }, required("default"))},
+	{"temporal.task_queue", "LARDER_TEMPORAL_TASK_QUEUE", "task-queue", "Temporal task queue", false,
+		func(r *rawConfig) *string { return &r.Temporal.TaskQueue },
+		asString(func(c *Config) *string { return &c.Temporal.TaskQueue }, required("larder-cases"))},
+	{"redis.url", "LARDER_REDIS_URL", "redis-url", "Redis URL; empty runs an embedded server", true,
+		func(r *rawConfig) *string { return &r.Redis.URL },
+		asString(func(c *Config) *string { return &c.Redis.URL }, optional(redisURL))},
+	{"smtp.url", "LARDER_SMTP_URL", "smtp-url", "SMTP relay URL; empty writes emails to the outbox folder", true,
+		func(r *rawConfig) *string { return &r.SMTP.URL },
+		asString(func(c *Config) *string { return &c.SMTP.URL }, optional(smtpURL))},
+	{"smtp.from", "LARDER_SMTP_FROM", "smtp-from", "sender address of emails", false,
+		func(r *rawConfig) *string { return &r.SMTP.From },
+		asString(func(c *Config) *string { return &c.SMTP.From }, mailbox)},
+	{"log.level", "LARDER_LOG_LEVEL", "log-level", "debug, info, warn or error", false,
+		func(r *rawConfig) *string { return &r.Log.Level },
+		asLevel(func(c *Config) *slog.Level { return &c.Log.Level })},
+}
+
+// sources says where each key's value came from: "larder.yaml line 3",
+// "LARDER_DRAFT_TTL" or "--draft-ttl"; a key not in it has its default.
+type sources map[string]string
+
+func (s sources) of(key string) string {
+	if from, ok := s[key]; ok {
+		return from
+	}
+	return "the default"
+}
+
+// loadConfig reads one command's configuration — defaults, then the file
+// (larder.yaml, or --config; a missing larder.yaml is fine unless named),
+// then LARDER_* environment variables, then flags — and parses it. Every
+// bad value is reported, each naming its key and where it came from.
 func loadConfig(fs *flag.FlagSet, args []string) (Config, error) {
-	cfg := defaults()
 	path := fs.String("config", "larder.yaml", "configuration file")
-	flagVals := map[string]*string{}
+	shown := defaults()
 	for _, s := range settings {
 		if s.flag != "" {
-			flagVals[s.flag] = fs.String(s.flag, "", s.help+" ("+s.env+")")
+			// The default is in the help; a flag counts only when it is given.
+			fs.String(s.flag, *s.raw(&shown), s.help+" ("+s.env+")")
 		}
 	}
 	if err := fs.Parse(args); err != nil {
-		return cfg, err
+		return Config{}, err
 	}
-	explicit := false
-	fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "config" })
-	data, err := os.ReadFile(*path)
-	switch {
-	case err == nil:
-		if err := yaml.UnmarshalWithOptions(data, &cfg, yaml.Strict()); err != nil {
-			return cfg, fmt.Errorf("%s: %s", *path, yaml.FormatError(err, false, false))
-		}
-	case errors.Is(err, os.ErrNotExist) && !explicit:
-	default:
-		return cfg, fmt.Errorf("read config: %w", err)
-	}
+	raw, from := defaults(), sources{}
+	named := false
+	fs.Visit(func(f *flag.Flag) { named = named || f.Name == "config" })
+	fileErr := readFile(*path, named, &raw, from)
 	for _, s := range settings {
 		if v, ok := os.LookupEnv(s.env); ok {
-			*s.field(&cfg) = v
+			*s.raw(&raw), from[s.key] = v, s.env
 		}
 	}
 	fs.Visit(func(f *flag.Flag) {
-		if v, ok := flagVals[f.Name]; ok {
-			for _, s := range settings {
-				if s.flag == f.Name {
-					*s.field(&cfg) = *v
-				}
+		for _, s := range settings {
+			if s.flag != "" && s.flag == f.Name {
+				*s.raw(&raw), from[s.key] = f.Value.String(), "--"+f.Name
 			}
 		}
 	})
-	return cfg, nil
+	cfg, err := raw.parse(from)
+	return cfg, errors.Join(fileErr, err)
 }
 
-// effective lists every setting for the start-up log, secrets masked.
-func (c *Config) effective() []any {
-	var out []any
+// readFile lays a YAML file's settings over raw, noting the line of each in
+// from. A missing file is fine unless it was named on the command line.
+func readFile(path string, named bool, raw *rawConfig, from sources) error {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) && !named {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read config: %w", err)
+	}
+	f, err := parser.ParseBytes(data, 0)
+	if yerr, ok := errors.AsType[yaml.Error](err); ok && yerr.GetToken() != nil {
+		return fmt.Errorf("%s line %d: %s", path, yerr.GetToken().Position.Line, yerr.GetMessage())
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	r := fileReader{path: path, raw: raw, from: from}
+	for _, doc := range f.Docs {
+		r.mapping(doc.Body, "")
+	}
+	return errors.Join(r.problems...)
+}
+
+// fileReader walks a config file's keys.
+type fileReader struct {
+	path     string
+	raw      *rawConfig
+	from     sources
+	problems []error
+}
+
+// mapping reads the keys under prefix ("" or "forms." and so on).
+func (r *fileReader) mapping(n ast.Node, prefix string) {
+	switch m := unwrap(n).(type) {
+	case nil, *ast.NullNode:
+	case *ast.MappingNode:
+		for _, v := range m.Values {
+			r.entry(v, prefix)
+		}
+	case *ast.MappingValueNode:
+		r.entry(m, prefix)
+	default:
+		r.problems = append(r.problems, fmt.Errorf("%s line %d: %s should hold keys, like the example in deploy/larder.example.yaml", r.path, line(n), strings.TrimSuffix(prefix, ".")))
+	}
+}
+
+func (r *fileReader) entry(v *ast.MappingValueNode, prefix string) {
+	key, at := prefix+v.Key.GetToken().Value, line(v.Key)
 	for _, s := range settings {
-		v := *s.field(c)
+		if s.key == key {
+			text, ok := scalar(v.Value, s.kind.list)
+			if !ok {
+				r.problems = append(r.problems, fmt.Errorf("%s line %d: %s should be a single value, not a list or a map", r.path, at, key))
+				return
+			}
+			*s.raw(r.raw), r.from[key] = text, fmt.Sprintf("%s line %d", r.path, at)
+			return
+		}
+		if strings.HasPrefix(s.key, key+".") {
+			r.mapping(v.Value, key+".")
+			return
+		}
+	}
+	r.problems = append(r.problems, fmt.Errorf("%s line %d: unknown key %s; deploy/larder.example.yaml shows every key", r.path, at, key))
+}
+
+// scalar is a value's text as written; a list is joined with commas when
+// the setting takes one.
+func scalar(n ast.Node, list bool) (string, bool) {
+	switch v := unwrap(n).(type) {
+	case nil, *ast.NullNode:
+		return "", true
+	case *ast.StringNode:
+		return v.Value, true
+	case *ast.LiteralNode:
+		return strings.TrimSuffix(v.Value.Value, "\n"), true
+	case *ast.SequenceNode:
+		if !list {
+			return "", false
+		}
+		items := make([]string, 0, len(v.Values))
+		for _, item := range v.Values {
+			text, ok := scalar(item, false)
+			if !ok {
+				return "", false
+			}
+			items = append(items, text)
+		}
+		return strings.Join(items, ","), true
+	case ast.ScalarNode:
+		return v.GetToken().Value, true
+	}
+	return "", false
+}
+
+// unwrap looks through tags and anchors to the value.
+func unwrap(n ast.Node) ast.Node {
+	for {
+		switch v := n.(type) {
+		case *ast.TagNode:
+			n = v.Value
+		case *ast.AnchorNode:
+			n = v.Value
+		default:
+			return n
+		}
+	}
+}
+
+func line(n ast.Node) int {
+	if n == nil || n.GetToken() == nil {
+		return 0
+	}
+	return n.GetToken().Position.Line
+}
+
+// parse checks every setting and converts it to its type.
+func (r rawConfig) parse(from sources) (Config, error) {
+	var c Config
+	var problems []error
+	for _, s := range settings {
+		text := *s.raw(&r)
+		if problem := s.kind.parse(&c, text); problem != "" {
+			shown := text
+			if s.secret && text != "" {
+				shown = mask(text)
+			}
+			problems = append(problems, fmt.Errorf("%s: %q from %s %s", s.key, shown, from.of(s.key), problem))
+		}
+	}
+	return c, errors.Join(problems...)
+}
+
+// kind parses a setting's text into its Config field, or says what is
+// wrong with it and what to write instead; show gives it back for the log.
+type kind struct {
+	parse func(c *Config, text string) (problem string)
+	show  func(c *Config) string
+	// list kinds also take a YAML list.
+	list bool
+}
+
+// asString keeps text that check (if any) accepts.
+func asString(field func(*Config) *string, check func(string) string) kind {
+	return kind{
+		parse: func(c *Config, text string) string {
+			if check != nil {
+				if problem := check(text); problem != "" {
+					return problem
+				}
+			}
+			*field(c) = text
+			return ""
+		},
+		show: func(c *Config) string { return *field(c) },
+	}
+}
+
+// asList splits text at commas and checks each item.
+func asList(field func(*Config) *[]string, check func(string) string) kind {
+	return kind{
+		parse: func(c *Config, text string) string {
+			var items []string
+			for _, item := range strings.Split(text, ",") {
+				if item = strings.TrimSpace(item); item == "" {
+					continue
+				}
+				if problem := check(item); problem != "" {
+					return fmt.Sprintf("holds %q, which %s", item, problem)
+				}
+				items = append(items, item)
+			}
+			*field(c) = items
+			return ""
+		},
+		show: func(c *Config) string { return strings.Join(*field(c), ",") },
+		list: true,
+	}
+}
+
+func asDuration(field func(*Config) *time.Duration, example string) kind {
+	return kind{
+		parse: func(c *Config, text string) string {
+			d, err := time.ParseDuration(text)
+			if err != nil {
+				return "is not a duration (use " + example + ")"
+			}
+			if d <= 0 {
+				return "is not longer than zero (use " + example + ")"
+			}
+			*field(c) = d
+			return ""
+		},
+		show: func(c *Config) string { return shortDuration(*field(c)) },
+	}
+}
+
+// shortDuration drops a duration's zero minutes and seconds: 168h, not 168h0m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+func asCount(field func(*Config) *int, example string) kind {
+	return kind{
+		parse: func(c *Config, text string) string {
+			n, err := strconv.Atoi(text)
+			if err != nil || n < 0 {
+				return "is not a whole number (use " + example + ")"
+			}
+			*field(c) = n
+			return ""
+		},
+		show: func(c *Config) string { return strconv.Itoa(*field(c)) },
+	}
+}
+
+func asLevel(field func(*Config) *slog.Level) kind {
+	return kind{
+		parse: func(c *Config, text string) string {
+			if err := field(c).UnmarshalText([]byte(text)); err != nil {
+				return "is not a log level (use debug, info, warn or error)"
+			}
+			return ""
+		},
+		show: func(c *Config) string { return strings.ToLower(field(c).String()) },
+	}
+}
+
+// required refuses empty text.
+func required(example string) func(string) string {
+	return func(v string) string {
+		if v == "" {
+			return "is empty (use " + example + ")"
+		}
+		return ""
+	}
+}
+
+// optional accepts empty text, and otherwise what check accepts.
+func optional(check func(string) string) func(string) string {
+	return func(v string) string {
+		if v == "" {
+			return ""
+		}
+		return check(v)
+	}
+}
+
+func hostPort(example string) func(string) string {
+	return func(v string) string {
+		if _, port, err := net.SplitHostPort(v); err == nil && isPort(port) {
+			return ""
+		}
+		return "is not host:port (use " + example + ")"
+	}
+}
+
+func isPort(s string) bool {
+	_, err := strconv.ParseUint(s, 10, 16)
+	return err == nil
+}
+
+func httpURL(v string) string {
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "is not an http:// or https:// address (use https://forms.larchester.gov.example)"
+	}
+	return ""
+}
+
+// proxy accepts what gin's SetTrustedProxies does: an IP address or a CIDR range.
+func proxy(v string) string {
+	if _, err := netip.ParseAddr(v); err == nil {
+		return ""
+	}
+	if _, err := netip.ParsePrefix(v); err == nil {
+		return ""
+	}
+	return "is not an IP address or CIDR range (use 10.0.0.10 or 10.0.0.0/24)"
+}
+
+// logo accepts what forms/web does: a path on this site or an https URL.
+func logo(v string) string {
+	if (web.Branding{LogoURL: v}).Validate() != nil {
+		return "is not a path on this site or an https URL (use /logo.svg or https://www.larchester.gov.example/logo.svg)"
+	}
+	return ""
+}
+
+var hexColour = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
+
+// colour accepts #rrggbb that forms/web finds readable; field is the
+// colour's place in a Branding.
+func colour(example string, field func(*web.Branding) *string) func(string) string {
+	return func(v string) string {
+		if !hexColour.MatchString(v) {
+			return fmt.Sprintf("is not a colour (use %q; in YAML quote it, as an unquoted # starts a comment)", example)
+		}
+		var b web.Branding
+		*field(&b) = v
+		if err := b.Validate(); err != nil {
+			msg := err.Error()
+			return "is too light: " + msg[strings.LastIndex(msg, ": ")+2:]
+		}
+		return ""
+	}
+}
+
+func redisURL(v string) string {
+	if _, err := redis.ParseURL(v); err != nil {
+		return "is not a Redis URL (use redis://:password@redis:6379/0, or empty for an embedded server)"
+	}
+	return ""
+}
+
+func smtpURL(v string) string {
+	u, err := url.Parse(v)
+	if err == nil && (u.Scheme == "smtp" || u.Scheme == "smtps") && u.Hostname() != "" && (u.Port() == "" || isPort(u.Port())) {
+		return ""
+	}
+	return "is not an smtp:// or smtps:// URL (use smtp://user:password@relay:587, or empty to write emails to data_dir/outbox)"
+}
+
+func mailbox(v string) string {
+	if _, err := mail.ParseAddress(v); err != nil {
+		return `is not an email address (use "Larchester Council <no-reply@larchester.gov.example>")`
+	}
+	return ""
+}
+
+// effective lists every setting in effect, for the start-up log, secrets masked.
+func (c *Config) effective() []any {
+	out := make([]any, 0, 2*len(settings))
+	for _, s := range settings {
+		v := s.kind.show(c)
 		if s.secret && v != "" {
 			v = mask(v)
 		}
@@ -213,28 +644,4 @@ func (c *Config) secret() ([]byte, error) {
 		return nil, fmt.Errorf("write secret key: %w", err)
 	}
 	return []byte(key), nil
-}
-
-// formLimits parses the forms settings, naming the key at fault.
-func (c *Config) formLimits() (draftTTL time.Duration, perMinute int, err error) {
-	draftTTL, err = time.ParseDuration(c.Forms.DraftTTL)
-	if err != nil || draftTTL <= 0 {
-		return 0, 0, fmt.Errorf("forms.draft_ttl: %q is not a duration like 168h", c.Forms.DraftTTL)
-	}
-	perMinute, err = strconv.Atoi(c.Forms.SubmissionsPerMinute)
-	if err != nil || perMinute < 0 {
-		return 0, 0, fmt.Errorf("forms.submissions_per_minute: %q is not a whole number", c.Forms.SubmissionsPerMinute)
-	}
-	return draftTTL, perMinute, nil
-}
-
-// trustedProxies splits http.trusted_proxies.
-func (c *Config) trustedProxies() []string {
-	var out []string
-	for _, p := range strings.Split(c.HTTP.TrustedProxies, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
 }

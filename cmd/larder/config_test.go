@@ -1,65 +1,178 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"flag"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
-func TestConfigLayers(t *testing.T) {
-	dir := t.TempDir()
-	file := filepath.Join(dir, "larder.yaml")
-	if err := os.WriteFile(file, []byte("http:\n  address: 0.0.0.0:9000\ncouncil_name: From File\nredis:\n  url: redis://file:6379\n"), 0o600); err != nil {
+// clearEnv unsets every LARDER_* setting for the test, restoring them after.
+func clearEnv(t *testing.T) {
+	t.Helper()
+	for _, s := range settings {
+		t.Setenv(s.env, "")
+		os.Unsetenv(s.env)
+	}
+}
+
+// writeConfig writes a larder.yaml into a temporary folder and returns its path.
+func writeConfig(t *testing.T, yaml string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "larder.yaml")
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("LARDER_COUNCIL_NAME", "From Env")
-	t.Setenv("LARDER_SMTP_URL", "smtp://mailer:hunter2@relay.example:587")
+	return path
+}
+
+// loadArgs runs loadConfig as a command would.
+func loadArgs(t *testing.T, args ...string) (Config, error) {
+	t.Helper()
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
-	cfg, err := loadConfig(fs, []string{"--config", file, "--redis-url", "redis://flag:6379"})
+	fs.SetOutput(io.Discard)
+	return loadConfig(fs, args)
+}
+
+// wantProblem fails unless err's text holds want.
+func wantProblem(t *testing.T, err error, want string) {
+	t.Helper()
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("want an error holding\n  %s\ngot\n  %v", want, err)
+	}
+}
+
+func TestConfigLayers(t *testing.T) {
+	clearEnv(t)
+	file := writeConfig(t, "http:\n  address: 0.0.0.0:9000\n  trusted_proxies: [10.0.0.10, 10.0.1.0/24]\ncouncil_name: From File\nforms:\n  draft_ttl: 48h\n  submissions_per_minute: 3\nredis:\n  url: redis://file:6379\n")
+	t.Setenv("LARDER_COUNCIL_NAME", "From Env")
+	t.Setenv("LARDER_DRAFT_TTL", "72h")
+	t.Setenv("LARDER_SMTP_URL", "smtp://mailer:hunter2@relay.example:587")
+	cfg, err := loadArgs(t, "--config", file, "--redis-url", "redis://flag:6379", "--draft-ttl", "1h30m", "--log-level", "debug")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.HTTP.Address != "0.0.0.0:9000" {
-		t.Errorf("file value lost: %q", cfg.HTTP.Address)
+	if cfg.HTTP.Address != "0.0.0.0:9000" || cfg.Forms.SubmissionsPerMinute != 3 {
+		t.Errorf("file values lost: %q, %d", cfg.HTTP.Address, cfg.Forms.SubmissionsPerMinute)
+	}
+	if got := strings.Join(cfg.HTTP.TrustedProxies, " "); got != "10.0.0.10 10.0.1.0/24" {
+		t.Errorf("a YAML list of proxies should give each: %q", got)
 	}
 	if cfg.CouncilName != "From Env" {
 		t.Errorf("env should override file: %q", cfg.CouncilName)
 	}
-	if cfg.Redis.URL != "redis://flag:6379" {
-		t.Errorf("flag should override file: %q", cfg.Redis.URL)
+	if cfg.Redis.URL != "redis://flag:6379" || cfg.Forms.DraftTTL != 90*time.Minute || cfg.Log.Level != slog.LevelDebug {
+		t.Errorf("flags should override env and file: %q, %s, %s", cfg.Redis.URL, cfg.Forms.DraftTTL, cfg.Log.Level)
 	}
-	if cfg.DataDir != "data" {
-		t.Errorf("default lost: %q", cfg.DataDir)
+	if cfg.DataDir != "data" || cfg.Branding.LinkColour != "#1d70b8" {
+		t.Errorf("defaults lost: %q, %q", cfg.DataDir, cfg.Branding.LinkColour)
 	}
-	logged := strings.Join(strings.Fields(strings.Trim(strings.ReplaceAll(fmtAll(cfg.effective()), "\n", " "), " ")), " ")
+	logged := fmtAll(cfg.effective())
 	if strings.Contains(logged, "hunter2") {
 		t.Errorf("secret in the start-up log: %s", logged)
 	}
-	if !strings.Contains(logged, "relay.example") {
-		t.Errorf("masked URL should still name the host: %s", logged)
+	for _, want := range []string{"relay.example", "forms.draft_ttl 1h30m ", "log.level debug ", "http.trusted_proxies 10.0.0.10,10.0.1.0/24 "} {
+		if !strings.Contains(logged+" ", want) {
+			t.Errorf("start-up log should hold %q: %s", want, logged)
+		}
 	}
 }
 
-func TestConfigRefusesUnknownKeysAndMissingNamedFile(t *testing.T) {
-	dir := t.TempDir()
-	file := filepath.Join(dir, "larder.yaml")
-	_ = os.WriteFile(file, []byte("htttp:\n  address: x\n"), 0o600)
-	fs := flag.NewFlagSet("test", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	if _, err := loadConfig(fs, []string{"--config", file}); err == nil || !strings.Contains(err.Error(), "htttp") {
-		t.Errorf("want an error naming the unknown key, got %v", err)
+func TestConfigBadDurationNamesKeyAndSource(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// given sets the bad value and returns the source the error should name.
+		given func(t *testing.T) (args []string, source string)
+	}{
+		{"file", func(t *testing.T) ([]string, string) {
+			file := writeConfig(t, "http:\n  address: 0.0.0.0:9000\nforms:\n  draft_ttl: 7 days\n")
+			return []string{"--config", file}, file + " line 4"
+		}},
+		{"environment", func(t *testing.T) ([]string, string) {
+			t.Setenv("LARDER_DRAFT_TTL", "7 days")
+			return nil, "LARDER_DRAFT_TTL"
+		}},
+		{"flag", func(t *testing.T) ([]string, string) {
+			return []string{"--draft-ttl", "7 days"}, "--draft-ttl"
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clearEnv(t)
+			args, source := tc.given(t)
+			_, err := loadArgs(t, args...)
+			wantProblem(t, err, `forms.draft_ttl: "7 days" from `+source+` is not a duration (use 168h)`)
+		})
 	}
-	fs = flag.NewFlagSet("test", flag.ContinueOnError)
-	if _, err := loadConfig(fs, []string{"--config", filepath.Join(dir, "missing.yaml")}); err == nil {
+}
+
+func TestConfigBadNumber(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("LARDER_SUBMISSIONS_PER_MINUTE", "ten")
+	_, err := loadArgs(t)
+	wantProblem(t, err, `forms.submissions_per_minute: "ten" from LARDER_SUBMISSIONS_PER_MINUTE is not a whole number (use 10, or 0 for no limit)`)
+}
+
+func TestConfigBadURL(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("LARDER_SMTP_URL", "mail://mailer:hunter2@relay.example")
+	_, err := loadArgs(t, "--public-url", "forms.larchester.gov.example")
+	wantProblem(t, err, `http.public_url: "forms.larchester.gov.example" from --public-url is not an http:// or https:// address`)
+	wantProblem(t, err, `smtp.url: "mail://mailer:xxxxx@relay.example" from LARDER_SMTP_URL is not an smtp:// or smtps:// URL`)
+	if err != nil && strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("the password leaked into the error: %v", err)
+	}
+}
+
+func TestConfigFileProblemsNameTheirLines(t *testing.T) {
+	clearEnv(t)
+	file := writeConfig(t, "branding:\n  header_colour: #0b0c0c\nhttp:\n  trusted_proxies: 10.0.0.10, proxy.internal\n")
+	_, err := loadArgs(t, "--config", file)
+	wantProblem(t, err, `branding.header_colour: "" from `+file+` line 2 is not a colour (use "#0b0c0c"; in YAML quote it`)
+	wantProblem(t, err, `http.trusted_proxies: "10.0.0.10, proxy.internal" from `+file+` line 4 holds "proxy.internal", which is not an IP address`)
+	file = writeConfig(t, "forms:\n  draft_ttl: 1h\n  draft_ttl: 2h\n")
+	_, err = loadArgs(t, "--config", file)
+	wantProblem(t, err, file+` line 3: mapping key "draft_ttl" already defined`)
+}
+
+func TestConfigRefusesUnknownKeysAndMissingNamedFile(t *testing.T) {
+	clearEnv(t)
+	file := writeConfig(t, "council_name: Larchester\nhtttp:\n  address: x\n")
+	_, err := loadArgs(t, "--config", file)
+	wantProblem(t, err, file+" line 2: unknown key htttp")
+	if _, err := loadArgs(t, "--config", filepath.Join(t.TempDir(), "missing.yaml")); err == nil {
 		t.Error("a named config file that does not exist must be an error")
 	}
 }
 
-func TestSecretIsGeneratedOnceAndKept(t *testing.T) {
-	cfg := defaults()
+func TestConfigExampleLoadsAndCoversEveryKey(t *testing.T) {
+	clearEnv(t)
+	const example = "../../deploy/larder.example.yaml"
+	raw, from := defaults(), sources{}
+	if err := readFile(example, true, &raw, from); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range settings {
+		if !strings.HasPrefix(from.of(s.key), example+" line ") {
+			t.Errorf("%s is not in the example config", s.key)
+		}
+	}
+	cfg, err := loadArgs(t, "--config", example)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Temporal.Address == "" || len(cfg.HTTP.TrustedProxies) != 1 || cfg.Forms.DraftTTL != 168*time.Hour {
+		t.Errorf("example config not read: %+v", cfg)
+	}
+}
+
+func TestConfigSecretIsGeneratedOnceAndKept(t *testing.T) {
+	var cfg Config
 	cfg.DataDir = t.TempDir()
 	a, err := cfg.secret()
 	if err != nil {
@@ -68,6 +181,40 @@ func TestSecretIsGeneratedOnceAndKept(t *testing.T) {
 	b, _ := cfg.secret()
 	if len(a) < 32 || string(a) != string(b) {
 		t.Fatalf("secret not stable: %q then %q", a, b)
+	}
+}
+
+func TestWorkerStopsOnBadDraftTTLBeforeStarting(t *testing.T) {
+	clearEnv(t)
+	dataDir := filepath.Join(t.TempDir(), "data")
+	t.Setenv("LARDER_DRAFT_TTL", "7 days")
+	t.Setenv("LARDER_DATA_DIR", dataDir)
+	t.Setenv("LARDER_TEMPORAL_ADDRESS", "127.0.0.1:1")
+	t.Setenv("LARDER_REDIS_URL", "redis://127.0.0.1:1")
+	var stdout, stderr bytes.Buffer
+	code := larder([]string{"worker", "--config", writeConfig(t, "")}, &stdout, &stderr)
+	if code == 0 {
+		t.Errorf("larder worker exited 0 with a bad forms.draft_ttl")
+	}
+	want := `larder worker: forms.draft_ttl: "7 days" from LARDER_DRAFT_TTL is not a duration (use 168h)`
+	if !strings.Contains(stderr.String(), want) {
+		t.Errorf("want %q, got:\n%s", want, stderr.String())
+	}
+	if _, err := os.Stat(dataDir); !os.IsNotExist(err) {
+		t.Errorf("the worker started (made %s) before refusing its configuration", dataDir)
+	}
+}
+
+func TestFlagHelpListsSettingsAndDefaults(t *testing.T) {
+	clearEnv(t)
+	var stdout, stderr bytes.Buffer
+	if code := larder([]string{"web", "-h"}, &stdout, &stderr); code != 0 {
+		t.Errorf("larder web -h exited %d", code)
+	}
+	for _, want := range []string{"-draft-ttl", "LARDER_DRAFT_TTL", `(default "168h")`} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("help should mention %s:\n%s", want, stderr.String())
+		}
 	}
 }
 
@@ -80,16 +227,12 @@ func fmtAll(kv []any) string {
 	return b.String()
 }
 
-func TestExampleConfigLoads(t *testing.T) {
-	fs := flag.NewFlagSet("test", flag.ContinueOnError)
-	cfg, err := loadConfig(fs, []string{"--config", "../../deploy/larder.example.yaml"})
+// run is how the end-to-end tests start Larder: from settings built in
+// code with defaults(), parsed as a command would parse them.
+func run(ctx context.Context, raw rawConfig, r roles, logger *slog.Logger, started func(*app)) error {
+	cfg, err := raw.parse(nil)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
-	if _, _, err := cfg.formLimits(); err != nil {
-		t.Fatal(err)
-	}
-	if cfg.Temporal.Address == "" || len(cfg.trustedProxies()) != 1 {
-		t.Errorf("example config not read: %+v", cfg)
-	}
+	return runApp(ctx, cfg, r, logger, started)
 }

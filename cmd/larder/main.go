@@ -4,11 +4,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -23,53 +26,64 @@ commands:
 `
 
 func main() {
-	if len(os.Args) < 2 {
-		fmt.Fprint(os.Stderr, usage)
-		os.Exit(2)
+	os.Exit(larder(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// larder runs the command args name and returns the exit code: 2 when it
+// refuses to start (bad arguments or configuration), 1 when it fails later.
+func larder(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
 	}
-	cmd, args := os.Args[1], os.Args[2:]
+	cmd, args := args[0], args[1:]
 	switch cmd {
 	case "serve", "web", "worker":
-		os.Exit(serveCommand(cmd, args))
+		return serveCommand(cmd, args, stderr)
 	case "validate":
-		os.Exit(validateCommand(args, os.Stdout))
+		return validateCommand(args, stdout)
 	case "bench":
-		os.Exit(benchCommand(args, os.Stdout))
+		return benchCommand(args, stdout)
 	case "help", "-h", "--help":
-		fmt.Print(usage)
+		fmt.Fprint(stdout, usage)
+		return 0
 	default:
-		fmt.Fprintf(os.Stderr, "larder: unknown command %q\n\n%s", cmd, usage)
-		os.Exit(2)
+		fmt.Fprintf(stderr, "larder: unknown command %q\n\n%s", cmd, usage)
+		return 2
 	}
 }
 
-func serveCommand(cmd string, args []string) int {
-	fs := flag.NewFlagSet("larder "+cmd, flag.ContinueOnError)
+// serveCommand runs serve, web or worker. The configuration is read and
+// checked before anything starts, so a bad value stops it at once.
+func serveCommand(cmd string, args []string, stderr io.Writer) int {
+	name := "larder " + cmd
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	cfg, err := loadConfig(fs, args)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "larder:", err)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case err != nil:
+		for _, line := range strings.Split(err.Error(), "\n") {
+			fmt.Fprintf(stderr, "%s: %s\n", name, line)
+		}
+		return 2
+	case fs.NArg() > 0:
+		fmt.Fprintf(stderr, "%s: takes flags only, not %q\n", name, fs.Arg(0))
 		return 2
 	}
 	if cmd != "serve" && (cfg.Temporal.Address == "" || cfg.Redis.URL == "") {
-		fmt.Fprintf(os.Stderr, "larder %s: runs beside other processes, so it needs a shared Temporal and Redis: set temporal.address and redis.url (LARDER_TEMPORAL_ADDRESS, LARDER_REDIS_URL), or use larder serve on one machine\n", cmd)
+		fmt.Fprintf(stderr, "%s: runs beside other processes, so it needs a shared Temporal and Redis: set temporal.address and redis.url (LARDER_TEMPORAL_ADDRESS, LARDER_REDIS_URL), or use larder serve on one machine\n", name)
 		return 2
 	}
-	logger := newLogger(cfg.Log.Level)
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.Log.Level}))
 	logger.Info("configuration", cfg.effective()...)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	r := roles{web: cmd != "worker", worker: cmd != "web"}
-	if err := run(ctx, cfg, r, logger, nil); err != nil {
+	if err := runApp(ctx, cfg, r, logger, nil); err != nil {
 		logger.Error("larder failed", "err", err)
 		return 1
 	}
 	return 0
-}
-
-func newLogger(level string) *slog.Logger {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(level)); err != nil {
-		l = slog.LevelInfo
-	}
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
 }

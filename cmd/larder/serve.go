@@ -49,8 +49,9 @@ type app struct {
 	Addr string
 }
 
-// run starts the process, calls started once it serves, and blocks until ctx ends.
-func run(ctx context.Context, cfg Config, r roles, logger *slog.Logger, started func(*app)) error {
+// runApp starts the process with a parsed configuration, calls started
+// once it serves, and blocks until ctx ends.
+func runApp(ctx context.Context, cfg Config, r roles, logger *slog.Logger, started func(*app)) error {
 	a := &app{cfg: cfg, log: logger}
 	defer a.close()
 	if err := a.start(ctx, r); err != nil {
@@ -183,10 +184,6 @@ func (a *app) startWeb(conns *connectors.Registry) error {
 	if err != nil {
 		return err
 	}
-	draftTTL, perMinute, err := a.cfg.formLimits()
-	if err != nil {
-		return err
-	}
 	a.cases.Recipes, a.cases.Secret = recipes, secret
 	h, err := newRouter(webParts{
 		Recipes: recipes, Cases: a.cases, Redis: a.redis, Connectors: conns,
@@ -195,8 +192,8 @@ func (a *app) startWeb(conns *connectors.Registry) error {
 			CouncilName: a.cfg.CouncilName, LogoURL: a.cfg.Branding.LogoURL,
 			HeaderColour: a.cfg.Branding.HeaderColour, LinkColour: a.cfg.Branding.LinkColour,
 		},
-		PublicURL: a.cfg.HTTP.PublicURL, TrustedProxies: a.cfg.trustedProxies(),
-		DraftTTL: draftTTL, SubmissionsPerMinute: perMinute,
+		PublicURL: a.cfg.HTTP.PublicURL, TrustedProxies: a.cfg.HTTP.TrustedProxies,
+		DraftTTL: a.cfg.Forms.DraftTTL, SubmissionsPerMinute: a.cfg.Forms.SubmissionsPerMinute,
 		StaffToken: a.cfg.StaffToken, HooksToken: a.cfg.HooksToken, Log: a.log,
 	})
 	if err != nil {
