@@ -108,11 +108,14 @@ func (c *Client) Call(ctx context.Context, req connectors.Request) (map[string]a
 	if body != nil {
 		hreq.Header.Set("Content-Type", "application/json")
 	}
-	if req.IdempotencyKey != "" {
-		hreq.Header.Set("Idempotency-Key", req.IdempotencyKey)
-	}
 	for k, v := range c.cfg.Headers {
 		hreq.Header.Set(k, v)
+	}
+	// Each call's own key, after the configured headers: a header of the
+	// same name in connectors.yaml must not make every write look like a
+	// retry of the first.
+	if req.IdempotencyKey != "" {
+		hreq.Header.Set("Idempotency-Key", req.IdempotencyKey)
 	}
 	resp, err := c.http.Do(hreq)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/larder-council/larder/connectors"
 	"github.com/larder-council/larder/connectors/connectortest"
+	httpconn "github.com/larder-council/larder/connectors/http"
 	"github.com/larder-council/larder/internal/wastesim"
 )
 
@@ -65,5 +66,25 @@ func TestRetriedWriteIsRecordedOnce(t *testing.T) {
 	}
 	if n := len(sim.MissedCollections()); n != 1 {
 		t.Errorf("the waste system recorded %d reports, want 1", n)
+	}
+}
+
+// TestConfiguredHeaderCannotReplaceTheCallsKey: a connectors.yaml header
+// named Idempotency-Key would otherwise make every write look like a retry
+// of the first, and the system would drop all but one report.
+func TestConfiguredHeaderCannotReplaceTheCallsKey(t *testing.T) {
+	srv := connectortest.NewServer(t, 201, `{"id": "MC-000001"}`)
+	c, err := httpconn.New("waste", httpconn.Config{
+		BaseURL: srv.URL, Timeout: time.Second, Operations: operations(),
+		Headers: map[string]string{"Idempotency-Key": "fixed"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := write(t, c, "MB-7K4Q-2PXD/raise"); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.Requests()[0].Header.Get("Idempotency-Key"); got != "MB-7K4Q-2PXD/raise" {
+		t.Errorf("Idempotency-Key %q, want the call's own key", got)
 	}
 }
