@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/log"
@@ -24,6 +23,7 @@ import (
 	"github.com/larder-council/larder/connectors/registry"
 	"github.com/larder-council/larder/forms"
 	"github.com/larder-council/larder/forms/web"
+	"github.com/larder-council/larder/internal/embeddedredis"
 	"github.com/larder-council/larder/internal/embeddedtemporal"
 	"github.com/larder-council/larder/workflows"
 	"github.com/larder-council/larder/workflows/cases"
@@ -40,7 +40,7 @@ type app struct {
 	temporal *embeddedtemporal.Server
 	tc       client.Client
 	cases    *cases.Client
-	mini     *miniredis.Miniredis
+	mini     *embeddedredis.Server
 	redis    redis.UniversalClient
 	mail     mail.Sender
 	worker   worker.Worker
@@ -138,12 +138,21 @@ func (a *app) startTemporal(ctx context.Context) error {
 func (a *app) startRedis(ctx context.Context) error {
 	url := a.cfg.Redis.URL
 	if url == "" {
-		m, err := miniredis.Run()
+		// What residents were told is saved is kept in data_dir: a snapshot
+		// every second, and TTLs that count down while Larder is stopped.
+		m, err := embeddedredis.New(embeddedredis.Config{
+			SnapshotFile: filepath.Join(a.cfg.DataDir, "redis.json"),
+			Log:          a.log.With("component", "redis"),
+		})
 		if err != nil {
-			return fmt.Errorf("embedded redis: %w", err)
+			return err
 		}
 		a.mini = m
+		if err := m.Start(); err != nil {
+			return err
+		}
 		url = "redis://" + m.Addr()
+		a.log.Info("embedded redis started", "address", m.Addr(), "snapshot", filepath.Join(a.cfg.DataDir, "redis.json"))
 	}
 	opts, err := redis.ParseURL(url)
 	if err != nil {
@@ -230,8 +239,8 @@ func (a *app) close() {
 	if a.redis != nil {
 		_ = a.redis.Close()
 	}
-	if a.mini != nil {
-		a.mini.Close()
+	if err := a.mini.Close(); err != nil {
+		a.log.Warn("embedded redis stop", "err", err)
 	}
 	if a.temporal != nil {
 		if err := a.temporal.Stop(); err != nil {
