@@ -475,8 +475,11 @@ func asCount(field func(*Config) *int, example string) kind {
 	return kind{
 		parse: func(c *Config, text string) string {
 			n, err := strconv.Atoi(text)
-			if err != nil || n < 0 {
+			if err != nil {
 				return "is not a whole number (use " + example + ")"
+			}
+			if n < 0 {
+				return "is below zero (use " + example + ")"
 			}
 			*field(c) = n
 			return ""
