@@ -42,11 +42,14 @@ func freeAddress(t *testing.T) string {
 	return l.Addr().String()
 }
 
-func startProcess(t *testing.T, bin, dataDir, wasteURL string) *larderProcess {
+// startProcess runs `larder serve` on the data folder until the test ends;
+// env (NAME=value) is set after the test's own, so it wins.
+func startProcess(t *testing.T, bin, dataDir, wasteURL string, env ...string) *larderProcess {
 	t.Helper()
 	addr := freeAddress(t)
 	cmd := exec.Command(bin, "serve", "--data-dir", dataDir, "--recipes-dir", recipesDir, "--http-address", addr, "--log-level", "warn")
 	cmd.Env = append(os.Environ(), "WASTE_URL="+wasteURL, "LARDER_REDIS_URL="+os.Getenv("LARDER_TEST_REDIS_URL"), "LARDER_SUBMISSIONS_PER_MINUTE=10000")
+	cmd.Env = append(cmd.Env, env...)
 	logFile, err := os.OpenFile(filepath.Join(dataDir, "..", "larder.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 	if err != nil {
 		t.Fatal(err)
