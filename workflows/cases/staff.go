@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
@@ -16,7 +17,8 @@ import (
 // waits for the case to take it. A task already completed, an outcome the
 // task does not offer or an unknown task is a *RefusedError: the case's own
 // validator refuses it before it is written to history, so a second
-// completion never becomes a second outcome.
+// completion never becomes a second outcome. So is any update to a case
+// that has closed.
 func (c *Client) CompleteTask(ctx context.Context, ref string, done workflows.Completion) (string, error) {
 	return c.update(ctx, ref, workflows.CompleteTask, done)
 }
@@ -45,6 +47,11 @@ func (c *Client) update(ctx context.Context, ref, name string, arg any) (string,
 		return result, nil
 	}
 	if errors.Is(notFound(err), ErrNoCase) {
+		// Temporal says the same of a case that has closed (staff pressing
+		// complete twice on a case's last task) as of one that never was.
+		if c.closed(ctx, ref) {
+			return "", &RefusedError{Reason: "this case has closed; nothing more can be done on it"}
+		}
 		return "", ErrNoCase
 	}
 	var app *temporal.ApplicationError
@@ -52,6 +59,12 @@ func (c *Client) update(ctx context.Context, ref, name string, arg any) (string,
 		return "", &RefusedError{Reason: app.Message()}
 	}
 	return "", fmt.Errorf("update case: %w", err)
+}
+
+// closed reports whether Temporal has a closed case with the reference.
+func (c *Client) closed(ctx context.Context, ref string) bool {
+	d, err := c.Temporal.DescribeWorkflowExecution(ctx, ref, "")
+	return err == nil && d.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING
 }
 
 // Cancel asks the case to stop; calls it completed with an undo are
