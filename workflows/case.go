@@ -76,6 +76,10 @@ type caseRun struct {
 	waiting   []Waiting
 	undos     []Undo
 	messages  []Message
+	// namedActivities says the case names activities for their steps;
+	// activityNames counts each name used (see activityID).
+	namedActivities bool
+	activityNames   map[string]int
 }
 
 // errCaseFailed carries a fail step's outcome up through parallel branches.
@@ -91,13 +95,15 @@ func Case(ctx workflow.Context, in CaseInput) (CaseResult, error) {
 	c := &caseRun{
 		in: in, steps: map[string]any{}, vars: map[string]any{}, status: StatusRunning,
 		current: map[string]int{}, visits: map[string]int{}, timeline: []Event{},
+		activityNames: map[string]int{},
 	}
 	if err := c.register(ctx); err != nil {
 		return CaseResult{}, err
 	}
+	c.namedActivities = namesActivities(ctx)
 	c.receiveMessages(ctx)
 	c.record(ctx, "", "submitted", "Submitted")
-	err := c.runFlow(ctx, in.Recipe.FirstStep())
+	_, err := c.runFlow(ctx, in.Recipe.FirstStep())
 	return c.finish(ctx, err)
 }
 
@@ -136,13 +142,14 @@ func (c *caseRun) finish(ctx workflow.Context, err error) (CaseResult, error) {
 // at the top level, or the end of a parallel branch. A step that fails in a
 // way the recipe has no route for (an email the relay never took, an
 // expression that cannot be evaluated on these answers) raises an incident
-// and waits for staff, like a call that exhausts its retries.
-func (c *caseRun) runFlow(ctx workflow.Context, first string) error {
+// and waits for staff, like a call that exhausts its retries. On an error
+// it also returns the step the flow stopped at.
+func (c *caseRun) runFlow(ctx workflow.Context, first string) (string, error) {
 	cur, again := first, false
 	for n := 0; cur != ""; n++ {
 		step, ok := c.in.Recipe.StepByID(cur)
 		if !ok || n >= maxSteps {
-			return fmt.Errorf("step %q: the recipe routes to a missing step or in circles", cur)
+			return cur, fmt.Errorf("step %q: the recipe routes to a missing step or in circles", cur)
 		}
 		if !again {
 			c.visits[cur]++ // a retry is the same visit: same task ids, same idempotency keys
@@ -155,14 +162,14 @@ func (c *caseRun) runFlow(ctx workflow.Context, first string) error {
 		if err != nil {
 			var failed *errCaseFailed
 			if errors.As(err, &failed) || errors.Is(err, errCancelled) || temporal.IsCanceledError(err) {
-				return err
+				return cur, err
 			}
 			if workflow.GetVersion(ctx, stepIncidentsChange, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
-				return fmt.Errorf("step %q: %w", cur, err) // cases started before step incidents fail as they did
+				return cur, fmt.Errorf("step %q: %w", cur, err) // cases started before step incidents fail as they did
 			}
 			var retry bool
 			if next, retry, err = c.stepIncident(ctx, step, err); err != nil {
-				return err
+				return cur, err
 			}
 			if again = retry; again {
 				continue
@@ -171,7 +178,7 @@ func (c *caseRun) runFlow(ctx workflow.Context, first string) error {
 		again = false
 		cur = next
 	}
-	return nil
+	return "", nil
 }
 
 // execute runs one step and returns the id of the next, or "" when the flow ends.

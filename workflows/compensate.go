@@ -36,9 +36,10 @@ func (c *caseRun) compensate(ctx workflow.Context) {
 	for i := len(c.undos) - 1; i >= 0; i-- {
 		u := c.undos[i]
 		opts := callOptions(&recipe.CallStep{Timeout: u.Timeout})
+		opts.ActivityID = c.activityID(u.Request.IdempotencyKey)
 		err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), a.Call, u.Request).Get(ctx, nil)
 		if err != nil {
-			c.record(ctx, u.Step, "undo", "Could not undo: "+err.Error())
+			c.record(ctx, u.Step, "undo", "Could not undo: "+c.redact(stepErrorMessage(err)))
 			continue
 		}
 		c.record(ctx, u.Step, "undo", "Undone: "+u.Request.Connector+" "+u.Request.Operation)

@@ -63,19 +63,19 @@ func (c *caseRun) raiseIncident(ctx workflow.Context, s recipe.Step, lob connect
 	return r, nil
 }
 
-// stepIncidentsChange marks the change that made a step's unrouted failure
-// an incident rather than the end of the case.
-const stepIncidentsChange = "step-incidents"
-
 // codeStepFailed is the code of an incident raised by a step other than a
 // call's final failure.
 const codeStepFailed = "step_failed"
 
 // stepErrorMessage is what staff read: the cause, without the activity's
-// bookkeeping around it.
+// or child case's bookkeeping around it ("Payment declined", not "child
+// workflow execution error (...): Payment declined (type: CaseFailed, ...)").
 func stepErrorMessage(err error) string {
 	var app *temporal.ApplicationError
 	if errors.As(err, &app) {
+		if msg := app.Message(); msg != "" {
+			return msg
+		}
 		return app.Error()
 	}
 	var timeout *temporal.TimeoutError

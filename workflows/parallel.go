@@ -10,8 +10,9 @@ import (
 )
 
 // parallel runs every branch at once and carries on when all are done. If
-// one branch fails, the others are cancelled and the step fails with the
-// first failure.
+// one branch fails, the others are cancelled where they stand (their
+// calls, timers, tasks and child cases), the timeline records the step
+// each was stopped at, and the step fails with the first failure.
 func (c *caseRun) parallel(ctx workflow.Context, s recipe.Step) (string, error) {
 	branches := s.Parallel.Branches
 	bctx, cancel := workflow.WithCancel(ctx)
@@ -21,10 +22,16 @@ func (c *caseRun) parallel(ctx workflow.Context, s recipe.Step) (string, error) 
 	for i, b := range branches {
 		workflow.Go(bctx, func(gctx workflow.Context) {
 			defer func() { done++ }()
-			if err := c.runFlow(gctx, b.Steps[0].ID); err != nil {
-				errs[i] = err
-				cancel()
+			at, err := c.runFlow(gctx, b.Steps[0].ID)
+			if err == nil {
+				return
 			}
+			errs[i] = err
+			if temporal.IsCanceledError(err) && ctx.Err() == nil {
+				// Stopped by a sibling's failure, not by the case being cancelled.
+				c.record(ctx, at, "stopped", "Stopped: a parallel branch failed")
+			}
+			cancel()
 		})
 	}
 	if err := workflow.Await(ctx, func() bool { return done == len(branches) }); err != nil {

@@ -37,7 +37,9 @@ func (c *caseRun) call(ctx workflow.Context, s recipe.Step) (string, error) {
 			return "", fmt.Errorf("input: %w", err)
 		}
 		var out map[string]any
-		err = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, callOptions(cs)), a.Call, activities.CallRequest{
+		opts := callOptions(cs)
+		opts.ActivityID = c.activityID(key)
+		err = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), a.Call, activities.CallRequest{
 			Connector: cs.Connector, Operation: cs.Operation, Input: input, IdempotencyKey: key,
 		}).Get(ctx, &out)
 		if err == nil {
@@ -144,6 +146,7 @@ func (c *caseRun) sendEmail(ctx workflow.Context, key string, e *recipe.EmailSte
 		*f.dst = v
 	}
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		ActivityID: c.activityID(key),
 		// Longer than the relay's own timeout, short enough that an email a
 		// crashed worker was sending is retried soon after the restart.
 		StartToCloseTimeout: emailTimeout,

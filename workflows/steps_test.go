@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
@@ -73,6 +74,8 @@ type stepCase struct {
 	mailFailures int
 	calls        []activities.CallRequest
 	at           []time.Time
+	// activityIDs are the ids of the calls' activities, one per attempt.
+	activityIDs []string
 }
 
 func newStepCase(t *testing.T) *stepCase {
@@ -109,6 +112,7 @@ func (sc *stepCase) onMatch(req any, out map[string]any, err error) *testsuite.M
 		defer sc.mu.Unlock()
 		sc.calls = append(sc.calls, args.Get(1).(activities.CallRequest))
 		sc.at = append(sc.at, sc.env.Now())
+		sc.activityIDs = append(sc.activityIDs, activity.GetInfo(args.Get(0).(context.Context)).ActivityID)
 	})
 }
 

@@ -143,10 +143,6 @@ func (c *caseRun) awaitMessage(ctx workflow.Context, entry Waiting, d time.Durat
 	return msg, got, err
 }
 
-// forgetKeysChange marks the change that takes a correlation key off the
-// case once its wait is over, so later messages with it find no case.
-const forgetKeysChange = "forget-correlation-keys"
-
 // listenOn adds a correlation key to the case's search attribute.
 func (c *caseRun) listenOn(ctx workflow.Context, key string) error {
 	keys := c.listeningOn()

@@ -1,0 +1,5 @@
+package workflows
+
+// Changes lists the change ids behind workflow.GetVersion, for the replay
+// test to find a recorded history of each one's old branch.
+var Changes = changes

@@ -1,0 +1,63 @@
+package workflows
+
+import (
+	"fmt"
+	"strings"
+
+	"go.temporal.io/sdk/workflow"
+)
+
+// Changes to the interpreter that would break cases in flight go behind
+// workflow.GetVersion, one change id each. Recorded histories in
+// testdata/histories are named for the interpreter version that recorded
+// them (step-call.v2.json); files without a version were recorded by v0 or
+// v1, before versions were named:
+//
+//	v0  the first interpreter: activities numbered in order, a step that
+//	    fails with nowhere to route fails the case, a wait keeps its
+//	    correlation key
+//	v1  stepIncidentsChange, forgetKeysChange
+//	v2  stepActivityIDsChange
+//
+// Every change keeps a recorded history of its old branch; the replay
+// test checks that one is named for each change in changes.
+const (
+	// stepIncidentsChange makes a step's unrouted failure an incident
+	// rather than the end of the case.
+	stepIncidentsChange = "step-incidents"
+	// forgetKeysChange takes a correlation key off the case once its wait
+	// is over, so later messages with it find no case.
+	forgetKeysChange = "forget-correlation-keys"
+	// stepActivityIDsChange names each activity for the step instance that
+	// runs it, so replaying a history against a recipe whose steps were
+	// reordered fails instead of handing one step's result to another.
+	stepActivityIDsChange = "step-activity-ids"
+)
+
+// changes lists every change id, oldest first.
+var changes = []string{stepIncidentsChange, forgetKeysChange, stepActivityIDsChange}
+
+// namesActivities asks, once per case at its start, whether the case names
+// its activities for their steps: cases started before the change keep
+// Temporal's sequence numbers to the end, so a case runs on one scheme.
+func namesActivities(ctx workflow.Context) bool {
+	return workflow.GetVersion(ctx, stepActivityIDsChange, workflow.DefaultVersion, 1) == 1
+}
+
+// activityID names the activity a step instance runs after its idempotency
+// key, less the case reference: "raise", "book-2" (the second visit in a
+// loop), "book/undo", "review/escalation", "payment/pay/undo" (an undo a
+// child case handed up). A name used again within one visit, when staff
+// retry an incident, gets "#2", "#3". It is empty, so Temporal numbers
+// the activity, for cases started before stepActivityIDsChange.
+func (c *caseRun) activityID(key string) string {
+	if !c.namedActivities {
+		return ""
+	}
+	name := strings.TrimLeft(strings.TrimPrefix(key, c.in.Reference), "./")
+	c.activityNames[name]++
+	if n := c.activityNames[name]; n > 1 {
+		return fmt.Sprintf("%s#%d", name, n)
+	}
+	return name
+}
