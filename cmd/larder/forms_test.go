@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/json"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -147,47 +146,5 @@ func TestSubmissionsAreLimitedPerAddress(t *testing.T) {
 	}
 	if last != http.StatusTooManyRequests {
 		t.Fatalf("fourth submission in a minute: %d, want 429", last)
-	}
-}
-
-func TestAPIUploadThenSubmit(t *testing.T) {
-	base, _ := startLarder(t, wastesim.New(wastesim.Options{}))
-	upload := func(name string, data []byte) (int, map[string]any) {
-		var body bytes.Buffer
-		w := multipart.NewWriter(&body)
-		fw, _ := w.CreateFormFile("file", name)
-		_, _ = fw.Write(data)
-		_ = w.Close()
-		resp, err := http.Post(base+"/api/v1/services/fly-tipping/uploads/photo", w.FormDataContentType(), &body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var out map[string]any
-		_ = json.NewDecoder(resp.Body).Decode(&out)
-		return resp.StatusCode, out
-	}
-	if code, out := upload("fake.png", []byte("%PDF-1.4 not a png")); code != http.StatusUnprocessableEntity {
-		t.Fatalf("a PDF named .png for a JPG/PNG question: %d %v, want 422", code, out)
-	}
-	code, out := upload("tip.png", tinyPNG)
-	if code != http.StatusCreated || !strings.HasPrefix(out["reference"].(string), "upload:") {
-		t.Fatalf("upload: %d %v", code, out)
-	}
-	answers := map[string]any{"location": "Mill Lane", "seen_on": "2026-03-07", "items": []any{"bags"}, "amount": "bag",
-		"witnessed": "no", "photo": out["reference"], "name": "Sam", "email": "sam@example.com"}
-	var reply map[string]any
-	if code := staffCall(t, http.MethodPost, base+"/api/v1/services/fly-tipping/submissions", "", answers, &reply); code != http.StatusCreated {
-		t.Fatalf("submit with the upload: %d %v", code, reply)
-	}
-}
-
-func TestSubmitRefusesAnUploadThatDoesNotExist(t *testing.T) {
-	base, _ := startLarder(t, wastesim.New(wastesim.Options{}))
-	answers := map[string]any{"location": "Mill Lane", "seen_on": "2026-03-07", "items": "bags", "amount": "bag",
-		"witnessed": "no", "photo": "upload:00000000000000000000000000000000", "name": "Sam", "email": "sam@example.com"}
-	var reply map[string]any
-	if code := staffCall(t, http.MethodPost, base+"/api/v1/services/fly-tipping/submissions", "", answers, &reply); code != http.StatusUnprocessableEntity {
-		t.Fatalf("a made-up upload: %d %v, want 422", code, reply)
 	}
 }

@@ -1,0 +1,31 @@
+package staff_test
+
+import (
+	"net/http"
+	"slices"
+	"testing"
+
+	"github.com/larder-council/larder/workflows"
+)
+
+// TestCancelStopsTheCaseAndUndoesItsCalls cancels a case whose booking
+// went through: the case closes cancelled and the booking is cancelled in
+// the line-of-business system.
+func TestCancelStopsTheCaseAndUndoesItsCalls(t *testing.T) {
+	e := start(t)
+	ref, _ := booked(t, e)
+	var reply map[string]any
+	if code := e.post(t, ref, "/cancel", nil, &reply); code != http.StatusAccepted || reply["reference"] != ref {
+		t.Fatalf("cancel: %d %v, want 202", code, reply)
+	}
+	d := e.closed(t, ref)
+	if d.Status != workflows.StatusCancelled {
+		t.Errorf("case ended %s %q, want cancelled", d.Status, d.Outcome)
+	}
+	if got := e.lob.cancellations(); !slices.Equal(got, []string{"BKG-1"}) {
+		t.Errorf("bookings cancelled in the line-of-business system: %v, want BKG-1", got)
+	}
+	if task := d.Tasks[0]; task.Completion != nil {
+		t.Errorf("the cancelled case's task was completed: %+v", task.Completion)
+	}
+}
