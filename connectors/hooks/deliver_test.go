@@ -111,3 +111,17 @@ func waitListed(t *testing.T, query string, n int) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// TestHookByReferenceReachesOnlyItsOwnService: a system allowed to post to
+// one service's hook cannot move another service's case on by naming its
+// reference.
+func TestHookByReferenceReachesOnlyItsOwnService(t *testing.T) {
+	e := start(t)
+	ref := e.submit(t, "bulky", map[string]any{"items": "Sofa"})
+	if code := post(t, e.base+"/hooks/garden/collected", token, message(ref), nil); code != http.StatusNotFound {
+		t.Errorf("a garden hook naming a bulky case: %d, want 404", code)
+	}
+	if d := e.waitFor(t, ref, func(workflows.CaseDetail) bool { return true }); d.Status != workflows.StatusRunning {
+		t.Errorf("the bulky case moved on to %s %q", d.Status, d.Outcome)
+	}
+}

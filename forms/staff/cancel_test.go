@@ -29,3 +29,18 @@ func TestCancelStopsTheCaseAndUndoesItsCalls(t *testing.T) {
 		t.Errorf("the cancelled case's task was completed: %+v", task.Completion)
 	}
 }
+
+// TestCancellingAClosedCaseIsRefused: staff are never told a finished case
+// is being cancelled.
+func TestCancellingAClosedCaseIsRefused(t *testing.T) {
+	e := start(t)
+	ref, _ := booked(t, e)
+	if code := e.post(t, ref, "/cancel", nil, nil); code != http.StatusAccepted {
+		t.Fatalf("first cancel: %d, want 202", code)
+	}
+	e.closed(t, ref)
+	var problem map[string]any
+	if code := e.post(t, ref, "/cancel", nil, &problem); code != http.StatusConflict || problem["title"] != "This case has already closed" {
+		t.Errorf("cancelling the closed case: %d %v, want 409 saying it has closed", code, problem)
+	}
+}

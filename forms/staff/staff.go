@@ -134,7 +134,11 @@ func (h *Handler) updated(c *gin.Context, ref, result string, err error) {
 
 func (h *Handler) cancel(c *gin.Context) {
 	ref := c.Param("reference")
-	if err := h.Cases.Cancel(c, ref); err != nil {
+	var refused *cases.RefusedError
+	if err := h.Cases.Cancel(c, ref); errors.As(err, &refused) {
+		web.Problem(c, http.StatusConflict, refused.Reason, nil)
+		return
+	} else if err != nil {
 		h.caseProblem(c, err)
 		return
 	}

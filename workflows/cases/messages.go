@@ -52,6 +52,10 @@ func (c *Client) Deliver(ctx context.Context, service string, msg workflows.Mess
 // none and are included; they keep a message no wait of theirs takes.
 func (c *Client) FindByKey(ctx context.Context, service, key string) ([]string, error) {
 	if ValidReference(key) {
+		// A reference reaches its own service's case only.
+		if r := c.recipeByPrefix(key); r == nil || r.ID != service {
+			return nil, nil
+		}
 		return []string{key}, nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)

@@ -73,6 +73,15 @@ func (c *Client) Cancel(ctx context.Context, ref string) error {
 	if !ValidReference(ref) {
 		return ErrNoCase
 	}
+	// Temporal takes a cancellation of a closed case without complaint;
+	// staff must not be told a finished case is being cancelled.
+	d, err := c.Temporal.DescribeWorkflowExecution(ctx, ref, "")
+	if err != nil {
+		return notFound(err)
+	}
+	if d.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		return &RefusedError{Reason: "This case has already closed"}
+	}
 	if err := c.Temporal.CancelWorkflow(ctx, ref, ""); err != nil {
 		return notFound(err)
 	}
