@@ -25,7 +25,8 @@ import (
 // recorded history that takes its old branch: a case that ran before the
 // change and reached the code it changed.
 var oldBranches = map[string]string{
-	// a set step that cannot use the answer fails the case
+	// a set step that cannot use the answer fails the case (the
+	// step-incident scenario, recorded at eb7eb3c through larder serve)
 	"step-incidents": "step-incident.v0.json",
 	// the wait for the crew's message, by booking number, keeps the key
 	"forget-correlation-keys": "bulky-waste.json",
