@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -59,13 +60,25 @@ func (l *RateLimit) Guard(name string, perMinute int) gin.HandlerFunc {
 			return
 		}
 		c.Header("Retry-After", strconv.FormatInt(60-now.Unix()%60, 10))
-		if l.Pages == nil || c.GetHeader("Accept") == "application/json" || c.ContentType() == "application/json" {
+		if l.Pages == nil || !wantsPage(c) {
 			Problem(c, http.StatusTooManyRequests, "Too many requests; try again in a minute", nil)
 			return
 		}
 		l.Pages.Problem(c, http.StatusTooManyRequests, "Sorry, you have sent too many forms",
 			"Wait a minute, then try again. Your answers have been saved.")
 	}
+}
+
+// wantsPage reports whether the request should be answered with a page:
+// one from a browser, or from a client that states no preference. A JSON
+// body, or an Accept naming JSON and not HTML (such as "application/json,
+// text/plain, */*"), marks an API client, which gets problem+json.
+func wantsPage(c *gin.Context) bool {
+	if c.ContentType() == "application/json" {
+		return false
+	}
+	accept := c.GetHeader("Accept")
+	return strings.Contains(accept, "text/html") || !strings.Contains(accept, "json")
 }
 
 func (l *RateLimit) log() *slog.Logger {

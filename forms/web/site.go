@@ -44,8 +44,16 @@ func NewSite(b Branding, log *slog.Logger) (*Site, error) {
 // Brand is the council's look, defaults filled in.
 func (s *Site) Brand() Branding { return s.assets.brand }
 
-// ServeAsset serves GET /assets/*file.
+// ServeAsset serves GET and HEAD /assets/*file.
 func (s *Site) ServeAsset(c *gin.Context) { s.assets.serve(c) }
+
+// Routes serves the assets under /assets/ to GET and HEAD. A HEAD (curl -I,
+// a proxy or CDN checking its copy) must see the headers a GET gets, not
+// the not-found page, which is never cached.
+func (s *Site) Routes(r gin.IRoutes) {
+	r.GET("/assets/*file", s.ServeAsset)
+	r.HEAD("/assets/*file", s.ServeAsset)
+}
 
 // Pages is one audience's set of pages, each parsed with the shared
 // layout; "problem" is always among them.
