@@ -134,7 +134,7 @@ func (c *caseRun) finish(ctx workflow.Context, err error) (CaseResult, error) {
 		return result(), err
 	}
 	c.status = StatusFailed
-	c.record(dctx, "", "failed", err.Error())
+	c.recordProblem(dctx, "", "failed", "Closed: the case could not be finished", c.redact(err.Error()))
 	return result(), err
 }
 
@@ -231,6 +231,12 @@ func (c *caseRun) env() recipe.Env {
 
 func (c *caseRun) record(ctx workflow.Context, step, kind, note string) {
 	c.timeline = append(c.timeline, Event{At: workflow.Now(ctx), Step: step, Kind: kind, Note: note})
+}
+
+// recordProblem adds a note residents may read and, beside it for staff
+// only, the error behind it.
+func (c *caseRun) recordProblem(ctx workflow.Context, step, kind, note, detail string) {
+	c.timeline = append(c.timeline, Event{At: workflow.Now(ctx), Step: step, Kind: kind, Note: note, Detail: detail})
 }
 
 // instance names the n-th visit of a step, so a step visited again in a

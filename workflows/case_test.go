@@ -191,8 +191,13 @@ func TestCaseRefusalEmailsTheReason(t *testing.T) {
 	if got := kinds(view); got != "submitted call call email end" {
 		t.Errorf("timeline kinds = %q", got)
 	}
-	if note := view.Timeline[2].Note; !strings.HasSuffix(note, ": not due") {
-		t.Errorf("timeline note for the refused call = %q, want the reason", note)
+	// The system's own words reach the resident only through the email
+	// the designer wrote; the timeline gives them to staff.
+	if e := view.Timeline[2]; e.Note != "Not accepted" || e.Detail != "" {
+		t.Errorf("resident's timeline note for the refused call = %+v, want Not accepted without the system's words", e)
+	}
+	if d := query[workflows.CaseDetail](t, ct.env, workflows.DetailQuery); d.Timeline[2].Detail != "not due" {
+		t.Errorf("staff's timeline detail for the refused call = %q, want the reason", d.Timeline[2].Detail)
 	}
 	ct.env.AssertExpectations(t)
 }

@@ -202,8 +202,20 @@ func TestEscalationEmailThatFailsLeavesTaskOpen(t *testing.T) {
 	}
 	got := events(sc.view(t), "escalated")
 	if len(got) != 2 || got[0] != "review@24h0m0s: Escalated: not done within 24h0m0s" ||
-		!strings.HasPrefix(got[1], "review@") || !strings.Contains(got[1], ": Escalation email not sent: smtp: 451 try again later") {
-		t.Errorf("escalation events %q, want the escalation and the email not sent, with the relay's answer", got)
+		!strings.HasPrefix(got[1], "review@") || !strings.HasSuffix(got[1], ": Escalation email not sent") {
+		t.Errorf("escalation events %q, want the escalation and the email not sent", got)
+	}
+	for _, e := range sc.view(t).Timeline {
+		if e.Detail != "" || strings.Contains(e.Note, "451") {
+			t.Errorf("the resident's timeline shows the relay's error: %+v", e)
+		}
+	}
+	var detail []string
+	for _, e := range sc.detail(t).Timeline {
+		detail = append(detail, e.Detail)
+	}
+	if !strings.Contains(strings.Join(detail, "\n"), "smtp: 451 try again later") {
+		t.Errorf("staff's timeline %q lacks the relay's answer", detail)
 	}
 	if strings.Contains(strings.Join(got, "\n"), "scheduledEventID") {
 		t.Errorf("the timeline quotes Temporal's bookkeeping: %q", got)

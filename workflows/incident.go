@@ -50,11 +50,8 @@ func (c *caseRun) raiseIncident(ctx workflow.Context, s recipe.Step, lob connect
 		Error: lob.Message, Code: lob.Code, RaisedAt: workflow.Now(ctx),
 	}
 	c.incidents = append(c.incidents, inc)
-	note := "Paused for staff: " + lob.Message
-	if lob.Code == codeStepFailed {
-		note = "Paused for staff to check this step" // the error is for staff, not the resident's timeline
-	}
-	c.record(ctx, s.ID, "incident", note)
+	// The error is for staff, never the resident's timeline.
+	c.recordProblem(ctx, s.ID, "incident", "Paused for staff to check this step", c.redact(lob.Message))
 	if err := workflow.Await(ctx, func() bool { return inc.Resolution != nil }); err != nil {
 		return Resolution{}, err
 	}

@@ -60,7 +60,7 @@ func (c *caseRun) call(ctx workflow.Context, s recipe.Step) (string, error) {
 		lob, refused := lobError(err)
 		c.steps[s.ID] = map[string]any{"error": map[string]any{"status": lob.Status, "code": lob.Code, "message": lob.Message}}
 		if cs.OnError != "" && refused {
-			c.record(ctx, s.ID, "call", "Not accepted: "+lob.Message)
+			c.recordProblem(ctx, s.ID, "call", "Not accepted", c.redact(lob.Message))
 			return cs.OnError, nil
 		}
 		res, err := c.raiseIncident(ctx, s, lob)

@@ -87,7 +87,7 @@ func (c *caseRun) escalate(ctx workflow.Context, s recipe.Step, t *Task, e *reci
 	c.record(ctx, s.ID, "escalated", "Escalated: not done within "+e.After.String())
 	if e.Email != nil {
 		if err := c.sendEmail(ctx, t.ID+"/escalation", e.Email); err != nil {
-			c.record(ctx, s.ID, "escalated", "Escalation email not sent: "+c.redact(stepErrorMessage(err)))
+			c.recordProblem(ctx, s.ID, "escalated", "Escalation email not sent", c.redact(stepErrorMessage(err)))
 		}
 	}
 }

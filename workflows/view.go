@@ -41,6 +41,9 @@ type Event struct {
 	Step string    `json:"step"`
 	Kind string    `json:"kind"`
 	Note string    `json:"note"`
+	// Detail is the error behind the note, for staff: the case detail
+	// carries it, a resident's view of the case never does.
+	Detail string `json:"detail,omitempty"`
 }
 
 // Redacted replaces a sensitive answer in staff views.
@@ -54,8 +57,18 @@ func (c *caseRun) view() CaseView {
 		Status:        c.status,
 		Outcome:       c.outcome,
 		CurrentSteps:  c.currentSteps(),
-		Timeline:      c.timeline,
+		Timeline:      residentTimeline(c.timeline),
 	}
+}
+
+// residentTimeline is the timeline without staff details.
+func residentTimeline(events []Event) []Event {
+	out := make([]Event, len(events))
+	for i, e := range events {
+		e.Detail = ""
+		out[i] = e
+	}
+	return out
 }
 
 func (c *caseRun) detail() CaseDetail {
@@ -71,8 +84,10 @@ func (c *caseRun) detail() CaseDetail {
 		}
 		form[k] = v
 	}
+	view := c.view()
+	view.Timeline = c.timeline
 	return CaseDetail{
-		CaseView: c.view(), Reason: c.reason, Form: form, Vars: c.vars, Steps: c.steps,
+		CaseView: view, Reason: c.reason, Form: form, Vars: c.vars, Steps: c.steps,
 		Tasks: nonNil(c.tasks), Incidents: nonNil(c.incidents), Waiting: nonNil(c.waiting),
 	}
 }
