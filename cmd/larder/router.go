@@ -56,7 +56,7 @@ func newRouter(p webParts) (http.Handler, error) {
 		return nil, fmt.Errorf("http.trusted_proxies: %w", err)
 	}
 	r.Use(gin.Recovery(), web.Observe(p.Log), web.LimitBody, web.SecurityHeaders(site.Brand()))
-	r.GET("/assets/*file", site.ServeAsset)
+	site.Routes(r)
 
 	validator := forms.New()
 	residents := &resident.Handler{
