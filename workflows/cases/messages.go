@@ -51,11 +51,9 @@ func (c *Client) Deliver(ctx context.Context, service string, msg workflows.Mess
 // before cases carried their service, and subrecipes' child cases, have
 // none and are included; they keep a message no wait of theirs takes.
 func (c *Client) FindByKey(ctx context.Context, service, key string) ([]string, error) {
-	if ValidReference(key) {
-		// A reference reaches its own service's case only.
-		if r := c.recipeByPrefix(key); r == nil || r.ID != service {
-			return nil, nil
-		}
+	// A reference reaches its own service's case only; a key shaped like
+	// another service's reference is looked up as a business key.
+	if r := c.recipeByPrefix(key); r != nil && r.ID == service && ValidReference(key) {
 		return []string{key}, nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
