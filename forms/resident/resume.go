@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/redis/go-redis/v9"
@@ -15,9 +16,17 @@ import (
 	"github.com/larder-council/larder/workflows/recipe"
 )
 
+// london is the time zone residents read times in, whatever the server's
+// own; UTC if the system has no zone data.
+var london = func() *time.Location {
+	if loc, err := time.LoadLocation("Europe/London"); err == nil {
+		return loc
+	}
+	return time.UTC
+}()
+
 // emailQuestion is the one question of the "save and come back later" page.
 var emailQuestion = recipe.Field{ID: "email", Type: "email", Label: "Email address", Validate: "required,email,max=254"}
-
 
 // saveForLater shows the page asking where to send the link.
 func (h *Handler) saveForLater(c *gin.Context) {
@@ -51,20 +60,20 @@ func (h *Handler) sendResumeLink(c *gin.Context) {
 		h.pages.Unavailable(c, err)
 		return
 	}
-	expires := h.now().Add(h.draftTTL())
+	expires := h.now().Add(h.draftTTL()).In(london).Format("3:04pm on 2 January 2006")
 	link := strings.TrimRight(h.PublicURL, "/") + "/services/" + r.ID + "/resume/" + token
 	err := h.Mail.Send(c, mail.Message{
 		Key: "resume/" + token, To: email, Subject: "Your saved form: " + r.Title,
 		Text: fmt.Sprintf("You saved your answers to %q.\n\nTo carry on, open this link before %s:\n\n%s\n\n"+
 			"The link works once. If you did not ask for this email, you can ignore it.\n\n%s\n",
-			r.Title, expires.Format("3:04pm on 2 January 2006"), link, h.Site.Brand().CouncilName),
+			r.Title, expires, link, h.Site.Brand().CouncilName),
 	})
 	if err != nil {
 		h.pages.Unavailable(c, err)
 		return
 	}
 	h.pages.Render(c, http.StatusOK, "saved", "Your answers have been saved", false, gin.H{
-		"Recipe": r, "Email": email, "Expires": expires.Format("3:04pm on 2 January 2006"),
+		"Recipe": r, "Email": email, "Expires": expires,
 	})
 }
 

@@ -82,7 +82,6 @@ func (h *Handler) checkCSRF(c *gin.Context, sid string) bool {
 	return false
 }
 
-
 // draftsCookie lists the services this browser has saved answers for, so
 // a first visit to a service's form needs no trip to Redis.
 const draftsCookie = "larder_drafts"

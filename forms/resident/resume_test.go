@@ -1,0 +1,123 @@
+package resident
+
+import (
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+var resumeLink = regexp.MustCompile(`http://\S+/resume/[A-Za-z0-9_-]+`)
+
+// resumeLinks are the links in the "come back later" emails sent so far.
+func resumeLinks(t *testing.T, l *larder) []string {
+	t.Helper()
+	paths, _ := filepath.Glob(filepath.Join(l.Outbox, "resume_*.eml"))
+	var links []string
+	for _, p := range paths {
+		eml, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if link := resumeLink.FindString(strings.ReplaceAll(string(eml), "=\r\n", "")); link != "" {
+			links = append(links, strings.TrimPrefix(link, l.URL))
+		}
+	}
+	return links
+}
+
+// saveForLater answers the postcode, presses "Save and come back later"
+// and asks for the link by email.
+func saveForLater(t *testing.T, r *resident) reply {
+	t.Helper()
+	if got := r.post("/services/missed-bin/pages/postcode", url.Values{"postcode": {"LR1 1AA"}, "save": {"1"}}); got.Path != "/services/missed-bin/save" {
+		t.Fatalf("save landed on %s", got.Path)
+	}
+	return r.post("/services/missed-bin/save", url.Values{"email": {"sam@example.com"}})
+}
+
+func TestSaveAndComeBackLater(t *testing.T) {
+	// 12:05 UTC on 1 July is 1:05pm in Larchester.
+	now := time.Date(2026, 7, 1, 12, 5, 0, 0, time.UTC)
+	l := serve(t, &Handler{Now: func() time.Time { return now }}, 0, nil)
+	r := newResident(t, l.URL)
+	r.post("/services/missed-bin/pages/postcode", url.Values{"postcode": {"LR1 1AA"}, "save": {"1"}})
+	bad := r.post("/services/missed-bin/save", url.Values{"email": {"nope"}})
+	if bad.Status != http.StatusUnprocessableEntity {
+		t.Errorf("a bad email address: %d, want 422", bad.Status)
+	}
+	mustSay(t, "a bad email address", bad, "<title>Error: ", "Enter an email address in the correct format", `value="nope"`)
+
+	expires := "1:05pm on 8 July 2026"
+	if _, err := time.LoadLocation("Europe/London"); err != nil {
+		expires = "12:05pm on 8 July 2026" // no zone data: times are told in UTC
+	}
+	saved := saveForLater(t, r)
+	mustSay(t, "saved", saved, "Your answers have been saved", "<strong>sam@example.com</strong>", "before "+expires)
+	links := resumeLinks(t, l)
+	if len(links) != 1 {
+		t.Fatalf("%d emails with a link, want 1", len(links))
+	}
+	eml, _ := os.ReadFile(filepath.Join(l.Outbox, "resume_"+links[0][strings.LastIndex(links[0], "/")+1:]+".eml"))
+	if body := strings.ReplaceAll(string(eml), "=\r\n", ""); !strings.Contains(body, "before "+expires) || !strings.Contains(body, "Report a missed bin collection") {
+		t.Errorf("the email does not say which form or until when:\n%s", body)
+	}
+
+	// Another browser opens the link and carries on from the address page,
+	// with the postcode it was given.
+	other := newResident(t, l.URL)
+	resumed := other.get(links[0])
+	if resumed.Path != "/services/missed-bin/pages/address" {
+		t.Fatalf("resumed on %s, want the first unanswered page", resumed.Path)
+	}
+	mustSay(t, "resumed", resumed, "3 Orchard Way, Larchester, LR1 1AA")
+
+	used := newResident(t, l.URL).get(links[0])
+	if used.Status != http.StatusNotFound {
+		t.Errorf("the link opened a second time: %d, want 404", used.Status)
+	}
+	mustSay(t, "the link opened a second time", used, "This link has expired or has been used", "Start the form again")
+}
+
+func TestResumeLinkExpiresAfterDraftTTL(t *testing.T) {
+	l := serve(t, &Handler{DraftTTL: time.Second}, 0, nil)
+	if !l.Redis.Real {
+		t.Skip("miniredis does not count TTLs down by itself; start redis-server to run this test")
+	}
+	r := newResident(t, l.URL)
+	saveForLater(t, r)
+	r.post("/services/missed-bin/save", url.Values{"email": {"sam@example.com"}})
+	links := resumeLinks(t, l)
+	if len(links) != 2 {
+		t.Fatalf("%d emails with a link, want 2", len(links))
+	}
+	if got := newResident(t, l.URL).get(links[0]); got.Path != "/services/missed-bin/pages/address" {
+		t.Fatalf("a fresh link resumed on %s (%d), want the address page", got.Path, got.Status)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	late := newResident(t, l.URL).get(links[1])
+	if late.Status != http.StatusNotFound {
+		t.Errorf("a link opened after the draft TTL: %d, want 404", late.Status)
+	}
+	mustSay(t, "a link opened after the draft TTL", late, "<title>This link has expired", "This link has expired or has been used")
+}
+
+func TestResumeLinkForAnUnknownServiceIsNotFound(t *testing.T) {
+	l := serve(t, &Handler{}, 0, nil)
+	r := newResident(t, l.URL)
+	saveForLater(t, r)
+	link := resumeLinks(t, l)[0]
+	got := r.get(strings.Replace(link, "/missed-bin/", "/no-such-service/", 1))
+	if got.Status != http.StatusNotFound {
+		t.Fatalf("a link to no service: %d, want 404", got.Status)
+	}
+	mustSay(t, "a link to no service", got, "Page not found")
+	// The link itself is still good.
+	if got := r.get(link); got.Path != "/services/missed-bin/pages/address" {
+		t.Errorf("the link, after a mistyped one, resumed on %s", got.Path)
+	}
+}
