@@ -220,34 +220,3 @@ func missedBinRecipes(t testing.TB, url string) (string, *recipe.Recipe) {
 	}
 	return dir, r
 }
-
-// drive plays staff and the back office for a case until it closes:
-// every open task is completed with its first outcome, and every awaited
-// message is posted to the hook. (serve_test.go drives fly-tipping with it.)
-func drive(t *testing.T, base, service, ref string) workflows.CaseDetail {
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		var d workflows.CaseDetail
-		if staffCall(t, http.MethodGet, base+"/api/v1/cases/"+ref+"/detail", staffToken, nil, &d) != http.StatusOK {
-			time.Sleep(100 * time.Millisecond)
-			continue
-		}
-		if d.Status != workflows.StatusRunning {
-			return d
-		}
-		if task := openTask(d); task != nil {
-			staffCall(t, http.MethodPost, base+"/api/v1/cases/"+ref+"/tasks/"+strings.TrimPrefix(task.ID, ref+"/")+"/complete",
-				staffToken, map[string]any{"outcome": task.Outcomes[0].ID, "by": "pat", "values": map[string]any{}}, nil)
-		}
-		for _, w := range d.Waiting {
-			if w.Message != "" {
-				staffCall(t, http.MethodPost, base+"/hooks/"+service+"/"+w.Message, hooksToken,
-					map[string]any{"correlation": w.Correlation, "data": map[string]any{"crew": "C7"}}, nil)
-			}
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	t.Fatalf("case %s did not close within 60s", ref)
-	return workflows.CaseDetail{}
-}

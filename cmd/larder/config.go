@@ -78,6 +78,9 @@ type Config struct {
 		// URL of a Redis server (redis://, rediss:// or unix://); empty runs
 		// an embedded one.
 		URL string
+		// KeyPrefix starts every key Larder writes, so several Larders
+		// (or a test run) may share one Redis.
+		KeyPrefix string
 	}
 	// SMTP sends email.
 	SMTP struct {
@@ -103,7 +106,7 @@ type rawConfig struct {
 	Branding                          struct{ LogoURL, HeaderColour, LinkColour string }
 	SecretKey, StaffToken, HooksToken string
 	Temporal                          struct{ Address, Namespace, TaskQueue string }
-	Redis                             struct{ URL string }
+	Redis                             struct{ URL, KeyPrefix string }
 	SMTP                              struct{ URL, From string }
 	Log                               struct{ Level string }
 }
@@ -115,6 +118,7 @@ func defaults() rawConfig {
 	c.HTTP.PublicURL = "http://localhost:8080"
 	c.Forms.DraftTTL = "168h"
 	c.Forms.SubmissionsPerMinute = "10"
+	c.Redis.KeyPrefix = "larder:"
 	c.DataDir = "data"
 	c.RecipesDir = "recipes"
 	c.CouncilName = "Larchester Council"
@@ -193,6 +197,9 @@ var settings = []setting{
 	{"redis.url", "LARDER_REDIS_URL", "redis-url", "Redis URL; empty runs an embedded server", true,
 		func(r *rawConfig) *string { return &r.Redis.URL },
 		asString(func(c *Config) *string { return &c.Redis.URL }, optional(redisURL))},
+	{"redis.key_prefix", "LARDER_REDIS_KEY_PREFIX", "redis-key-prefix", "start of every Redis key Larder writes", false,
+		func(r *rawConfig) *string { return &r.Redis.KeyPrefix },
+		asString(func(c *Config) *string { return &c.Redis.KeyPrefix }, required("larder:"))},
 	{"smtp.url", "LARDER_SMTP_URL", "smtp-url", "SMTP relay URL; empty writes emails to the outbox folder", true,
 		func(r *rawConfig) *string { return &r.SMTP.URL },
 		asString(func(c *Config) *string { return &c.SMTP.URL }, optional(smtpURL))},

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"flag"
 	"io"
 	"log/slog"
@@ -225,14 +224,4 @@ func fmtAll(kv []any) string {
 		b.WriteString(v.(string))
 	}
 	return b.String()
-}
-
-// run is how the end-to-end tests start Larder: from settings built in
-// code with defaults(), parsed as a command would parse them.
-func run(ctx context.Context, raw rawConfig, r roles, logger *slog.Logger, started func(*app)) error {
-	cfg, err := raw.parse(nil)
-	if err != nil {
-		return err
-	}
-	return runApp(ctx, cfg, r, logger, started)
 }

@@ -74,7 +74,7 @@ func TestSavedDraftSurvivesSIGKILL(t *testing.T) {
 	defer ws.Close()
 	bin := buildLarder(t)
 	dataDir := filepath.Join(t.TempDir(), "data")
-	p := startProcess(t, bin, dataDir, ws.URL, "LARDER_REDIS_URL=") // the embedded Redis
+	p := startProcess(t, bin, dataDir, ws.URL, "LARDER_REDIS_URL=", "LARDER_REDIS_KEY_PREFIX=larder:") // the embedded Redis
 
 	resident := newBrowser(t, p.base)
 	page := "/services/missed-bin/pages/postcode"
@@ -93,7 +93,7 @@ func TestSavedDraftSurvivesSIGKILL(t *testing.T) {
 	}
 	_ = p.cmd.Wait()
 
-	p = startProcess(t, bin, dataDir, ws.URL, "LARDER_REDIS_URL=")
+	p = startProcess(t, bin, dataDir, ws.URL, "LARDER_REDIS_URL=", "LARDER_REDIS_KEY_PREFIX=larder:")
 	later := newBrowser(t, p.base) // another browser: only the link carries the draft
 	u, err := url.Parse(link)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/larder-council/larder/internal/redistest"
 	"github.com/larder-council/larder/internal/wastesim"
 )
 
@@ -48,7 +49,8 @@ func startProcess(t *testing.T, bin, dataDir, wasteURL string, env ...string) *l
 	t.Helper()
 	addr := freeAddress(t)
 	cmd := exec.Command(bin, "serve", "--data-dir", dataDir, "--recipes-dir", recipesDir, "--http-address", addr, "--log-level", "warn")
-	cmd.Env = append(os.Environ(), "WASTE_URL="+wasteURL, "LARDER_REDIS_URL="+os.Getenv("LARDER_TEST_REDIS_URL"), "LARDER_SUBMISSIONS_PER_MINUTE=10000")
+	db := redistest.New(t)
+	cmd.Env = append(os.Environ(), "WASTE_URL="+wasteURL, "LARDER_REDIS_URL="+db.URL, "LARDER_REDIS_KEY_PREFIX="+db.Prefix, "LARDER_SUBMISSIONS_PER_MINUTE=10000")
 	cmd.Env = append(cmd.Env, env...)
 	logFile, err := os.OpenFile(filepath.Join(dataDir, "..", "larder.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 	if err != nil {
@@ -98,7 +100,7 @@ func TestKilledMidCaseLosesNothingAndSendsNothingTwice(t *testing.T) {
 
 	p := startProcess(t, bin, dataDir, ws.URL)
 	second := exec.Command(bin, "serve", "--data-dir", dataDir, "--recipes-dir", recipesDir, "--http-address", freeAddress(t))
-	second.Env = append(os.Environ(), "WASTE_URL="+ws.URL, "LARDER_REDIS_URL="+os.Getenv("LARDER_TEST_REDIS_URL"))
+	second.Env = append(os.Environ(), "WASTE_URL="+ws.URL)
 	if out, err := second.CombinedOutput(); err == nil || !strings.Contains(string(out), "in use by another larder process") {
 		t.Fatalf("a second larder on the same data folder: %v\n%s", err, out)
 	}

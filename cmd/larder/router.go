@@ -28,6 +28,7 @@ type webParts struct {
 	Recipes              []*recipe.Recipe
 	Cases                *cases.Client
 	Redis                redis.UniversalClient
+	KeyPrefix            string
 	Connectors           *connectors.Registry
 	Uploads              *forms.Uploads
 	Mail                 mail.Sender
@@ -60,13 +61,13 @@ func newRouter(p webParts) (http.Handler, error) {
 
 	validator := forms.New()
 	residents := &resident.Handler{
-		Recipes: p.Recipes, Cases: p.Cases, Site: site, Redis: p.Redis, Connectors: p.Connectors,
+		Recipes: p.Recipes, Cases: p.Cases, Site: site, Redis: p.Redis, KeyPrefix: p.KeyPrefix, Connectors: p.Connectors,
 		Validator: validator, Uploads: p.Uploads, Secret: p.Secret, DraftTTL: p.DraftTTL,
 		Mail: p.Mail, PublicURL: p.PublicURL, Log: p.Log,
 		// Served over HTTPS, cookies never travel in the clear.
 		SecureCookies: strings.HasPrefix(p.PublicURL, "https://"),
 	}
-	limits := &web.RateLimit{Redis: p.Redis, Log: p.Log}
+	limits := &web.RateLimit{Redis: p.Redis, KeyPrefix: p.KeyPrefix, Log: p.Log}
 	limit := limits.Guard("submit", p.SubmissionsPerMinute)
 	if err := residents.Routes(r, limit); err != nil {
 		return nil, err

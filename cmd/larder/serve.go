@@ -195,7 +195,7 @@ func (a *app) startWeb(conns *connectors.Registry) error {
 	}
 	a.cases.Recipes, a.cases.Secret = recipes, secret
 	h, err := newRouter(webParts{
-		Recipes: recipes, Cases: a.cases, Redis: a.redis, Connectors: conns,
+		Recipes: recipes, Cases: a.cases, Redis: a.redis, KeyPrefix: a.cfg.Redis.KeyPrefix, Connectors: conns,
 		Uploads: &forms.Uploads{Dir: filepath.Join(a.cfg.DataDir, "uploads")}, Mail: a.mail, Secret: secret,
 		Branding: web.Branding{
 			CouncilName: a.cfg.CouncilName, LogoURL: a.cfg.Branding.LogoURL,
