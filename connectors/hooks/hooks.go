@@ -80,14 +80,7 @@ func (h *Handler) deliver(c *gin.Context) {
 	}
 }
 
-func (h *Handler) recipe(id string) *recipe.Recipe {
-	for _, r := range h.Recipes {
-		if r.ID == id {
-			return r
-		}
-	}
-	return nil
-}
+func (h *Handler) recipe(id string) *recipe.Recipe { return recipe.Find(h.Recipes, id) }
 
 // listensFor reports whether any wait step of the recipe takes the message.
 func listensFor(r *recipe.Recipe, name string) bool {

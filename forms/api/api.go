@@ -54,14 +54,7 @@ func (h *Handler) Routes(r gin.IRoutes, limit gin.HandlerFunc) {
 	r.GET("/cases/:reference", h.caseView)
 }
 
-func (h *Handler) recipe(id string) *recipe.Recipe {
-	for _, r := range h.Recipes {
-		if r.ID == id {
-			return r
-		}
-	}
-	return nil
-}
+func (h *Handler) recipe(id string) *recipe.Recipe { return recipe.Find(h.Recipes, id) }
 
 // serviceSummary is one entry of GET /api/v1/services.
 type serviceSummary struct {

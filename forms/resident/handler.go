@@ -102,14 +102,7 @@ func (h *Handler) NotFound(c *gin.Context) { h.pages.NotFound(c) }
 // limit shows its "too many" page with them.
 func (h *Handler) Pages() *web.Pages { return h.pages }
 
-func (h *Handler) recipe(id string) *recipe.Recipe {
-	for _, r := range h.Recipes {
-		if r.ID == id {
-			return r
-		}
-	}
-	return nil
-}
+func (h *Handler) recipe(id string) *recipe.Recipe { return recipe.Find(h.Recipes, id) }
 
 func (h *Handler) now() time.Time {
 	if h.Now != nil {

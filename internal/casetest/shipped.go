@@ -69,11 +69,9 @@ func Shipped(t testing.TB, opts wastesim.Options) *Env {
 // Recipe is the shipped recipe with the id, or fails the test.
 func (e *Env) Recipe(t testing.TB, id string) *recipe.Recipe {
 	t.Helper()
-	for _, r := range e.Recipes {
-		if r.ID == id {
-			return r
-		}
+	r := recipe.Find(e.Recipes, id)
+	if r == nil {
+		t.Fatalf("no shipped recipe %q", id)
 	}
-	t.Fatalf("no shipped recipe %q", id)
-	return nil
+	return r
 }

@@ -422,3 +422,13 @@ func (r *Recipe) Fields() []Field {
 	}
 	return out
 }
+
+// Find is the recipe of the service with the id, or nil.
+func Find(recipes []*Recipe, id string) *Recipe {
+	for _, r := range recipes {
+		if r.ID == id {
+			return r
+		}
+	}
+	return nil
+}

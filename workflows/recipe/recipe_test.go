@@ -78,3 +78,13 @@ func TestFieldRequired(t *testing.T) {
 		}
 	}
 }
+
+func TestFindNamesAServiceByID(t *testing.T) {
+	bins, tips := &recipe.Recipe{ID: "missed-bin"}, &recipe.Recipe{ID: "fly-tipping"}
+	if got := recipe.Find([]*recipe.Recipe{bins, tips}, "fly-tipping"); got != tips {
+		t.Errorf("Find(fly-tipping) = %v", got)
+	}
+	if got := recipe.Find([]*recipe.Recipe{bins}, "no-such-service"); got != nil {
+		t.Errorf("Find of an unknown service = %v, want nil", got)
+	}
+}
