@@ -117,3 +117,46 @@ func TestOutboxRefusesBadAddress(t *testing.T) {
 		t.Errorf("a refused message left %v in the outbox", got)
 	}
 }
+
+func TestOutboxKeepsTheHTMLBesideTheText(t *testing.T) {
+	dir := t.TempDir()
+	o := &mail.Outbox{Dir: dir, From: "noreply@larchester.example"}
+	m := confirm
+	m.HTML = "<p>Your reference is <strong>MB-7K4Q-2PXD</strong>.</p>"
+	if err := o.Send(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "MB-7K4Q-2PXD_confirm.eml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eml := string(data)
+	for _, want := range []string{"multipart/alternative", "Content-Type: text/plain", "Content-Type: text/html", "Your reference is MB-7K4Q-2PXD.", "<strong>MB-7K4Q-2PXD</strong>"} {
+		if !strings.Contains(eml, want) {
+			t.Errorf("message with HTML does not contain %q:\n%s", want, eml)
+		}
+	}
+}
+
+func TestOutboxRefusesBadSender(t *testing.T) {
+	dir := t.TempDir()
+	o := &mail.Outbox{Dir: dir, From: "Larchester Council"}
+	err := o.Send(context.Background(), confirm)
+	if err == nil || !strings.Contains(err.Error(), `email from "Larchester Council"`) {
+		t.Errorf("Send from a malformed sender = %v, want an error naming the sender", err)
+	}
+	if got := emlFiles(t, dir); len(got) != 0 {
+		t.Errorf("a refused message left %v in the outbox", got)
+	}
+}
+
+func TestOutboxFolderThatCannotBeMadeIsAnError(t *testing.T) {
+	blocker := filepath.Join(t.TempDir(), "outbox")
+	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	o := &mail.Outbox{Dir: filepath.Join(blocker, "mail"), From: "noreply@larchester.example"}
+	if err := o.Send(context.Background(), confirm); err == nil || !strings.HasPrefix(err.Error(), "outbox: ") {
+		t.Errorf("Send into a folder under a file = %v, want an outbox error so the activity retries", err)
+	}
+}

@@ -198,3 +198,27 @@ func TestSMTPOverlappingAttemptDoesNotSend(t *testing.T) {
 		t.Errorf("relay received %d messages while another attempt was sending", n)
 	}
 }
+
+// TestSMTPSNeverSendsInTheClear: an smtps:// relay that does not speak TLS
+// gets nothing, and the message is not marked as sent.
+func TestSMTPSNeverSendsInTheClear(t *testing.T) {
+	r := newRelay(t)
+	mr := miniredis.RunT(t)
+	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+	t.Cleanup(func() { _ = rdb.Close() })
+	s, err := mail.NewSMTP("smtps://"+r.addr, "noreply@larchester.example", rdb)
+	if err != nil {
+		t.Fatalf("NewSMTP(smtps://...): %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.Send(ctx, confirm); err == nil {
+		t.Error("Send over smtps to a relay without TLS succeeded")
+	}
+	if n := len(r.deliveries()); n != 0 {
+		t.Errorf("relay received %d messages without TLS", n)
+	}
+	if mr.Exists("larder:email:sent:" + confirm.Key) {
+		t.Error("a message that was not sent is marked as sent")
+	}
+}

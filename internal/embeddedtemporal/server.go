@@ -152,21 +152,23 @@ func (s *Server) HostPort() string { return s.hostPort }
 // Namespace is the namespace the server was created with.
 func (s *Server) Namespace() string { return s.cfg.Namespace }
 
+// prepareSchema creates the tables in a new database file. An in-memory
+// database needs nothing: Temporal's SQLite plugin creates its tables as it
+// first connects, and setting them up again fails on the existing tables.
 func prepareSchema(sqlCfg *config.SQL, file string) error {
-	if file != "" {
-		if _, err := os.Stat(file); err == nil {
-			return nil
-		} else if !errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("embedded temporal: %w", err)
-		}
-		if err := os.MkdirAll(filepath.Dir(file), 0o750); err != nil {
-			return fmt.Errorf("embedded temporal: create data folder: %w", err)
-		}
+	if file == "" {
+		return nil
+	}
+	if _, err := os.Stat(file); err == nil {
+		return nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("embedded temporal: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(file), 0o750); err != nil {
+		return fmt.Errorf("embedded temporal: create data folder: %w", err)
 	}
 	if err := sqlite.SetupSchema(sqlCfg); err != nil {
-		if file != "" {
-			_ = os.Remove(file) // a half-made schema would be skipped next start
-		}
+		_ = os.Remove(file) // a half-made schema would be skipped next start
 		return fmt.Errorf("embedded temporal: set up schema: %w", err)
 	}
 	return nil
@@ -230,21 +232,29 @@ func splitAddress(addr string) (string, int, error) {
 }
 
 // freePorts returns n ports on host: the first is want when want is not 0.
+// A wanted port that is taken is an error here: the server itself would end
+// the whole process when it failed to listen on it.
 func freePorts(host string, want, n int) ([]int, error) {
 	ports := make([]int, 0, n)
-	if want != 0 {
-		ports = append(ports, want)
-	}
 	var held []net.Listener
 	defer func() {
 		for _, l := range held {
 			_ = l.Close()
 		}
 	}()
+	if want != 0 {
+		addr := net.JoinHostPort(host, strconv.Itoa(want))
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			return nil, fmt.Errorf("embedded temporal: cannot listen on %s (is another program using it?): %w", addr, err)
+		}
+		held = append(held, l)
+		ports = append(ports, want)
+	}
 	for len(ports) < n {
 		l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
 		if err != nil {
-			return nil, fmt.Errorf("embedded temporal: find a free port: %w", err)
+			return nil, fmt.Errorf("embedded temporal: find a free port on %s: %w", host, err)
 		}
 		held = append(held, l)
 		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
