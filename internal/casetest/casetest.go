@@ -1,7 +1,7 @@
 // Package casetest runs cases for tests on a real Temporal server: the
-// embedded one Larder ships, started once per test binary on a database in
-// a temporary folder (see databaseFile), with a case worker per test on a
-// task queue of its own, so tests never see each other's cases or activities.
+// embedded one Larder ships, started once per test binary in memory, with a
+// case worker per test on a task queue of its own, so tests never see each
+// other's cases or activities.
 package casetest
 
 import (
@@ -10,11 +10,9 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -50,14 +48,9 @@ func Log() *slog.Logger {
 func Client(t testing.TB) client.Client {
 	t.Helper()
 	once.Do(func() {
-		file, err := databaseFile()
-		if err != nil {
-			srvErr = err
-			return
-		}
 		srv, err := embeddedtemporal.New(embeddedtemporal.Config{
 			Address: "127.0.0.1:0", Namespace: "default", LogLevel: "error",
-			SearchAttributes: workflows.SearchAttributes, DatabaseFile: file,
+			SearchAttributes: workflows.SearchAttributes,
 		})
 		if err != nil {
 			srvErr = err
@@ -101,31 +94,4 @@ func Worker(t testing.TB, acts *activities.Activities) string {
 	}
 	t.Cleanup(w.Stop)
 	return queue
-}
-
-// databaseFile is where the test binary's server keeps its cases: a folder
-// of its own under the system's temporary folder. The server's in-memory
-// mode cannot be used: Temporal's SQLite plugin sets up an in-memory
-// database as it connects, so embeddedtemporal's own schema set-up finds
-// the tables there and fails. Folders that earlier test binaries left are
-// removed once no process holds their database's lock (and they are a
-// minute old, so a binary starting at the same moment keeps its own).
-func databaseFile() (string, error) {
-	old, _ := filepath.Glob(filepath.Join(os.TempDir(), "larder-casetest-*"))
-	for _, dir := range old {
-		if info, err := os.Stat(dir); err != nil || time.Since(info.ModTime()) < time.Minute {
-			continue
-		}
-		if lock, err := os.OpenFile(filepath.Join(dir, "temporal.db.lock"), os.O_RDWR, 0); err == nil {
-			if syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
-				_ = os.RemoveAll(dir)
-			}
-			lock.Close()
-		}
-	}
-	dir, err := os.MkdirTemp("", "larder-casetest-")
-	if err != nil {
-		return "", fmt.Errorf("casetest: %w", err)
-	}
-	return filepath.Join(dir, "temporal.db"), nil
 }
