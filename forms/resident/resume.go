@@ -6,24 +6,15 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/larder-council/larder/connectors/mail"
 	"github.com/larder-council/larder/forms"
+	"github.com/larder-council/larder/forms/web"
 	"github.com/larder-council/larder/workflows/recipe"
 )
-
-// london is the time zone residents read times in, whatever the server's
-// own; UTC if the system has no zone data.
-var london = func() *time.Location {
-	if loc, err := time.LoadLocation("Europe/London"); err == nil {
-		return loc
-	}
-	return time.UTC
-}()
 
 // emailQuestion is the one question of the "save and come back later" page.
 var emailQuestion = recipe.Field{ID: "email", Type: "email", Label: "Email address", Validate: "required,email,max=254"}
@@ -60,7 +51,7 @@ func (h *Handler) sendResumeLink(c *gin.Context) {
 		h.pages.Unavailable(c, err)
 		return
 	}
-	expires := h.now().Add(h.draftTTL()).In(london).Format("3:04pm on 2 January 2006")
+	expires := web.UKTime(h.now().Add(h.draftTTL())).Format("3:04pm on 2 January 2006")
 	link := strings.TrimRight(h.PublicURL, "/") + "/services/" + r.ID + "/resume/" + token
 	err := h.Mail.Send(c, mail.Message{
 		Key: "resume/" + token, To: email, Subject: "Your saved form: " + r.Title,

@@ -223,10 +223,8 @@ func TestCheckDoneTrackPages(t *testing.T) {
 		`<dd class="govuk-summary-list__value">Bin collected</dd>`,
 		`<h3 class="larder-timeline__title">Missed collection reported</h3>`,
 		`<time datetime="2026-07-01T13:05:00Z">`,
+		"1 July 2026 at 2:05pm", // British Summer Time, whatever the server's zone
 	)
-	if london != time.UTC {
-		mustContain(t, track, "1 July 2026 at 2:05pm") // British Summer Time
-	}
 }
 
 func TestSaveForLaterPages(t *testing.T) {

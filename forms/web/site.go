@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	_ "time/tzdata" // Europe/London on machines without zone data
 
 	"github.com/gin-gonic/gin"
 )
@@ -104,7 +105,7 @@ var pageFuncs = template.FuncMap{
 		return id + "-" + strconv.Itoa(i+1)
 	},
 	"paragraphs": paragraphs,
-	"ukTime":     ukTime,
+	"ukTime":     UKTime,
 	"dict":       dict,
 }
 
@@ -136,16 +137,19 @@ func paragraphs(text string) []string {
 	return out
 }
 
-// london is the time zone residents read times in; UTC if the system has
-// no zone data.
+// london is the time zone residents and staff read times in, whatever the
+// server's own; the zone data is built into the binary (time/tzdata), so
+// a container without it still tells summer time.
 var london = func() *time.Location {
-	if loc, err := time.LoadLocation("Europe/London"); err == nil {
-		return loc
+	loc, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		panic("time/tzdata lacks Europe/London: " + err.Error())
 	}
-	return time.UTC
+	return loc
 }()
 
-func ukTime(t time.Time) time.Time { return t.In(london) }
+// UKTime is t as a clock in the UK reads it.
+func UKTime(t time.Time) time.Time { return t.In(london) }
 
 // view is the data every page gets; the layout uses all but Data, which
 // goes to the page's own "content" (and optional "before") template.
