@@ -32,6 +32,12 @@ func main() {
 // larder runs the command args name and returns the exit code: 2 when it
 // refuses to start (bad arguments or configuration), 1 when it fails later.
 func larder(args []string, stdout, stderr io.Writer) int {
+	return larderUntil(context.Background(), args, stdout, stderr)
+}
+
+// larderUntil is larder, with serve, web and worker also stopping when ctx
+// ends as they do on SIGINT or SIGTERM.
+func larderUntil(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
@@ -39,11 +45,11 @@ func larder(args []string, stdout, stderr io.Writer) int {
 	cmd, args := args[0], args[1:]
 	switch cmd {
 	case "serve", "web", "worker":
-		return serveCommand(cmd, args, stderr)
+		return serveCommand(ctx, cmd, args, stderr)
 	case "validate":
 		return validateCommand(args, stdout)
 	case "bench":
-		return benchCommand(args, stdout)
+		return benchCommand(args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -55,7 +61,7 @@ func larder(args []string, stdout, stderr io.Writer) int {
 
 // serveCommand runs serve, web or worker. The configuration is read and
 // checked before anything starts, so a bad value stops it at once.
-func serveCommand(cmd string, args []string, stderr io.Writer) int {
+func serveCommand(ctx context.Context, cmd string, args []string, stderr io.Writer) int {
 	name := "larder " + cmd
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -78,7 +84,7 @@ func serveCommand(cmd string, args []string, stderr io.Writer) int {
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.Log.Level}))
 	logger.Info("configuration", cfg.effective()...)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	r := roles{web: cmd != "worker", worker: cmd != "web"}
 	if err := runApp(ctx, cfg, r, logger, nil); err != nil {

@@ -7,6 +7,10 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+
 	"github.com/larder-council/larder/connectors"
 	"github.com/larder-council/larder/connectors/registry"
 	"github.com/larder-council/larder/forms"
@@ -66,8 +70,8 @@ func validateCommand(args []string, out io.Writer) int {
 			bad++
 			continue
 		}
-		for _, fe := range exampleProblems(v, r) {
-			fmt.Fprintf(out, "%s: %s\n", f, fe)
+		for _, p := range exampleProblems(v, r, f) {
+			fmt.Fprintln(out, p.Error())
 			bad++
 		}
 	}
@@ -78,16 +82,44 @@ func validateCommand(args []string, out io.Writer) int {
 	return 0
 }
 
-// exampleProblems reports example answers that fail their own question's rules.
-func exampleProblems(v *forms.Validator, r *recipe.Recipe) []string {
-	var out []string
-	for _, f := range r.Fields() {
-		if f.Example == "" {
-			continue
-		}
-		if msg := v.Field(f, forms.Clean(f, f.Example)); msg != "" {
-			out = append(out, fmt.Sprintf("form field %s: example %q fails its rules: %s", f.ID, f.Example, msg))
+// exampleProblems reports example answers that fail their own question's
+// rules, each at the example in file.
+func exampleProblems(v *forms.Validator, r *recipe.Recipe, file string) recipe.Problems {
+	var tree *ast.File
+	if data, err := os.ReadFile(file); err == nil {
+		tree, _ = parser.ParseBytes(data, 0)
+	}
+	var out recipe.Problems
+	for i, p := range r.Form.Pages {
+		for j, f := range p.Fields {
+			if f.Example == "" {
+				continue
+			}
+			if msg := v.Field(f, forms.Clean(f, f.Example)); msg != "" {
+				line, col := positionOf(tree, fmt.Sprintf("$.form.pages[%d].fields[%d].example", i, j))
+				out = append(out, recipe.Problem{
+					File: file, Line: line, Col: col,
+					Path:    fmt.Sprintf("form.pages.%s.fields.%s.example", p.ID, f.ID),
+					Message: fmt.Sprintf("example %q fails its rules: %s", f.Example, msg),
+				})
+			}
 		}
 	}
 	return out
+}
+
+// positionOf is the line and column of a YAML path in tree, or 1:1.
+func positionOf(tree *ast.File, path string) (int, int) {
+	if tree == nil {
+		return 1, 1
+	}
+	p, err := yaml.PathString(path)
+	if err != nil {
+		return 1, 1
+	}
+	n, err := p.FilterFile(tree)
+	if err != nil || n == nil || n.GetToken() == nil || n.GetToken().Position == nil {
+		return 1, 1
+	}
+	return n.GetToken().Position.Line, n.GetToken().Position.Column
 }
