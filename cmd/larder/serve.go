@@ -170,7 +170,12 @@ func (a *app) sender() (mail.Sender, error) {
 	if a.cfg.SMTP.URL == "" {
 		return &mail.Outbox{Dir: filepath.Join(a.cfg.DataDir, "outbox"), From: a.cfg.SMTP.From}, nil
 	}
-	return mail.NewSMTP(a.cfg.SMTP.URL, a.cfg.SMTP.From, a.redis)
+	s, err := mail.NewSMTP(a.cfg.SMTP.URL, a.cfg.SMTP.From, a.redis)
+	if err != nil {
+		return nil, err
+	}
+	s.KeyPrefix = a.cfg.Redis.KeyPrefix
+	return s, nil
 }
 
 func (a *app) startWorker(conns *connectors.Registry) error {

@@ -15,6 +15,10 @@ import (
 // SMTP sends through a mail relay. Sent keys are remembered in Redis so a
 // retried activity does not send again.
 type SMTP struct {
+	// KeyPrefix starts the Redis keys that mark emails sent, so Larders
+	// sharing a Redis keep their own marks; default "larder:".
+	KeyPrefix string
+
 	client *gomail.Client
 	from   string
 	sent   redis.UniversalClient
@@ -68,7 +72,11 @@ func NewSMTP(rawURL, from string, sent redis.UniversalClient) (*SMTP, error) {
 // reserved before sending, so two overlapping attempts cannot both send; a
 // reservation left by a crashed attempt lapses after sendingFor.
 func (s *SMTP) Send(ctx context.Context, m Message) error {
-	key := "larder:email:sent:" + m.Key
+	prefix := s.KeyPrefix
+	if prefix == "" {
+		prefix = "larder:"
+	}
+	key := prefix + "email:sent:" + m.Key
 	reserved, err := s.sent.SetNX(ctx, key, "sending", sendingFor).Result()
 	if err != nil {
 		return fmt.Errorf("smtp: reserve: %w", err)

@@ -121,6 +121,27 @@ func TestSMTPSendsOncePerKey(t *testing.T) {
 	}
 }
 
+// TestSMTPKeepsItsMarksUnderItsPrefix: two Larders sharing one Redis each
+// send their own email, even for the same key; one Larder sends it once.
+func TestSMTPKeepsItsMarksUnderItsPrefix(t *testing.T) {
+	r := newRelay(t)
+	mr := miniredis.RunT(t)
+	first, second := newSMTP(t, r, mr), newSMTP(t, r, mr)
+	first.KeyPrefix, second.KeyPrefix = "larder-north:", "larder-south:"
+	ctx := context.Background()
+	for _, s := range []*mail.SMTP{first, second, first} {
+		if err := s.Send(ctx, confirm); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(r.deliveries()); n != 2 {
+		t.Errorf("relay received %d messages, want one per Larder", n)
+	}
+	if !mr.Exists("larder-north:email:sent:"+confirm.Key) || !mr.Exists("larder-south:email:sent:"+confirm.Key) {
+		t.Errorf("sent marks not under each Larder's prefix: %v", mr.Keys())
+	}
+}
+
 func TestSMTPDifferentKeysBothSend(t *testing.T) {
 	r := newRelay(t)
 	s := newSMTP(t, r, miniredis.RunT(t))
