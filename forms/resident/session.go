@@ -20,7 +20,7 @@ import (
 const (
 	sessionCookie = "larder_session"
 	// defaultDraftTTL is how long an unfinished form is kept after its last
-	// change when Server.DraftTTL is not set.
+	// change when Handler.DraftTTL is not set.
 	defaultDraftTTL = 7 * 24 * time.Hour
 )
 
