@@ -1,6 +1,7 @@
 // Package connectortest is the shared kit for connector tests: a recording
-// httptest server, the retry table every HTTP connector should honour, and
-// an assertion that no secret leaks into an error message.
+// httptest server, an in-process SMTP relay, the retry table every HTTP
+// connector should honour, and an assertion that no secret leaks into an
+// error message.
 package connectortest
 
 import (

@@ -2,88 +2,23 @@ package mail_test
 
 import (
 	"context"
-	"io"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
-	"github.com/emersion/go-smtp"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/larder-council/larder/connectors/connectortest"
 	"github.com/larder-council/larder/connectors/mail"
 )
 
-// relay is an in-process SMTP server that keeps what it receives.
-type relay struct {
-	addr string
-	mu   sync.Mutex
-	got  []delivery
-}
-
-type delivery struct {
-	from string
-	to   []string
-	data string
-}
-
-func newRelay(t *testing.T) *relay {
-	t.Helper()
-	r := &relay{}
-	s := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &session{relay: r}, nil }))
-	s.Domain = "localhost"
-	s.ReadTimeout, s.WriteTimeout = 5*time.Second, 5*time.Second
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.addr = l.Addr().String()
-	go func() { _ = s.Serve(l) }()
-	t.Cleanup(func() { _ = s.Close() })
-	return r
-}
-
-func (r *relay) deliveries() []delivery {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]delivery(nil), r.got...)
-}
-
-type session struct {
-	relay *relay
-	cur   delivery
-}
-
-func (s *session) Reset()        { s.cur = delivery{} }
-func (s *session) Logout() error { return nil }
-func (s *session) Mail(from string, _ *smtp.MailOptions) error {
-	s.cur.from = from
-	return nil
-}
-func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
-	s.cur.to = append(s.cur.to, to)
-	return nil
-}
-func (s *session) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	s.cur.data = string(b)
-	s.relay.mu.Lock()
-	defer s.relay.mu.Unlock()
-	s.relay.got = append(s.relay.got, s.cur)
-	return nil
-}
-
-func newSMTP(t *testing.T, r *relay, mr *miniredis.Miniredis) *mail.SMTP {
+func newSMTP(t *testing.T, r *connectortest.SMTPRelay, mr *miniredis.Miniredis) *mail.SMTP {
 	t.Helper()
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr(), MaxRetries: -1, DialerRetries: 1, DialerRetryTimeout: time.Millisecond})
 	t.Cleanup(func() { _ = rdb.Close() })
-	s, err := mail.NewSMTP("smtp://"+r.addr, "noreply@larchester.example", rdb)
+	s, err := mail.NewSMTP("smtp://"+r.Addr, "noreply@larchester.example", rdb)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +26,7 @@ func newSMTP(t *testing.T, r *relay, mr *miniredis.Miniredis) *mail.SMTP {
 }
 
 func TestSMTPSendsOncePerKey(t *testing.T) {
-	r := newRelay(t)
+	r := connectortest.NewSMTPRelay(t)
 	mr := miniredis.RunT(t)
 	s := newSMTP(t, r, mr)
 	ctx := context.Background()
@@ -101,16 +36,16 @@ func TestSMTPSendsOncePerKey(t *testing.T) {
 			t.Fatalf("Send %d: %v", i+1, err)
 		}
 	}
-	got := r.deliveries()
+	got := r.Received()
 	if len(got) != 1 {
 		t.Fatalf("relay received %d messages, want 1", len(got))
 	}
 	d := got[0]
-	if d.from != "noreply@larchester.example" || len(d.to) != 1 || d.to[0] != "sam@example.com" {
-		t.Errorf("envelope from %q to %v", d.from, d.to)
+	if d.From != "noreply@larchester.example" || len(d.To) != 1 || d.To[0] != "sam@example.com" {
+		t.Errorf("envelope from %q to %v", d.From, d.To)
 	}
-	if !strings.Contains(d.data, "Subject: Missed bin reported: MB-7K4Q-2PXD") || !messageID.MatchString(d.data) {
-		t.Errorf("message lacks its subject or Message-ID:\n%s", d.data)
+	if !strings.Contains(d.Data, "Subject: Missed bin reported: MB-7K4Q-2PXD") || !messageID.MatchString(d.Data) {
+		t.Errorf("message lacks its subject or Message-ID:\n%s", d.Data)
 	}
 	key := "larder:email:sent:" + confirm.Key
 	if !mr.Exists(key) {
@@ -124,7 +59,7 @@ func TestSMTPSendsOncePerKey(t *testing.T) {
 // TestSMTPKeepsItsMarksUnderItsPrefix: two Larders sharing one Redis each
 // send their own email, even for the same key; one Larder sends it once.
 func TestSMTPKeepsItsMarksUnderItsPrefix(t *testing.T) {
-	r := newRelay(t)
+	r := connectortest.NewSMTPRelay(t)
 	mr := miniredis.RunT(t)
 	first, second := newSMTP(t, r, mr), newSMTP(t, r, mr)
 	first.KeyPrefix, second.KeyPrefix = "larder-north:", "larder-south:"
@@ -134,7 +69,7 @@ func TestSMTPKeepsItsMarksUnderItsPrefix(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n := len(r.deliveries()); n != 2 {
+	if n := len(r.Received()); n != 2 {
 		t.Errorf("relay received %d messages, want one per Larder", n)
 	}
 	if !mr.Exists("larder-north:email:sent:"+confirm.Key) || !mr.Exists("larder-south:email:sent:"+confirm.Key) {
@@ -143,7 +78,7 @@ func TestSMTPKeepsItsMarksUnderItsPrefix(t *testing.T) {
 }
 
 func TestSMTPDifferentKeysBothSend(t *testing.T) {
-	r := newRelay(t)
+	r := connectortest.NewSMTPRelay(t)
 	s := newSMTP(t, r, miniredis.RunT(t))
 	refused := confirm
 	refused.Key = "MB-7K4Q-2PXD/refused"
@@ -152,13 +87,13 @@ func TestSMTPDifferentKeysBothSend(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n := len(r.deliveries()); n != 2 {
+	if n := len(r.Received()); n != 2 {
 		t.Errorf("relay received %d messages, want 2", n)
 	}
 }
 
 func TestSMTPWithoutRedisSendsNothing(t *testing.T) {
-	r := newRelay(t)
+	r := connectortest.NewSMTPRelay(t)
 	mr := miniredis.RunT(t)
 	s := newSMTP(t, r, mr)
 	mr.Close()
@@ -166,7 +101,7 @@ func TestSMTPWithoutRedisSendsNothing(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "reserve") {
 		t.Errorf("Send with Redis down = %v, want a reserve error", err)
 	}
-	if n := len(r.deliveries()); n != 0 {
+	if n := len(r.Received()); n != 0 {
 		t.Errorf("relay received %d messages although the sent marker could not be checked", n)
 	}
 }
@@ -179,7 +114,7 @@ func TestSMTPRelayDownIsAnError(t *testing.T) {
 	addr := l.Addr().String()
 	_ = l.Close()
 	mr := miniredis.RunT(t)
-	s := newSMTP(t, &relay{addr: addr}, mr)
+	s := newSMTP(t, &connectortest.SMTPRelay{Addr: addr}, mr)
 	if err := s.Send(context.Background(), confirm); err == nil {
 		t.Fatal("Send with the relay down: want an error so the activity retries")
 	}
@@ -205,7 +140,7 @@ func TestNewSMTPRefusesBadURLs(t *testing.T) {
 }
 
 func TestSMTPOverlappingAttemptDoesNotSend(t *testing.T) {
-	r := newRelay(t)
+	r := connectortest.NewSMTPRelay(t)
 	mr := miniredis.RunT(t)
 	s := newSMTP(t, r, mr)
 	// Another attempt holds the reservation and has not finished.
@@ -215,7 +150,7 @@ func TestSMTPOverlappingAttemptDoesNotSend(t *testing.T) {
 	if err := s.Send(context.Background(), confirm); err == nil {
 		t.Error("an overlapping attempt should fail so Temporal retries it later")
 	}
-	if n := len(r.deliveries()); n != 0 {
+	if n := len(r.Received()); n != 0 {
 		t.Errorf("relay received %d messages while another attempt was sending", n)
 	}
 }
@@ -223,11 +158,11 @@ func TestSMTPOverlappingAttemptDoesNotSend(t *testing.T) {
 // TestSMTPSNeverSendsInTheClear: an smtps:// relay that does not speak TLS
 // gets nothing, and the message is not marked as sent.
 func TestSMTPSNeverSendsInTheClear(t *testing.T) {
-	r := newRelay(t)
+	r := connectortest.NewSMTPRelay(t)
 	mr := miniredis.RunT(t)
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	t.Cleanup(func() { _ = rdb.Close() })
-	s, err := mail.NewSMTP("smtps://"+r.addr, "noreply@larchester.example", rdb)
+	s, err := mail.NewSMTP("smtps://"+r.Addr, "noreply@larchester.example", rdb)
 	if err != nil {
 		t.Fatalf("NewSMTP(smtps://...): %v", err)
 	}
@@ -236,7 +171,7 @@ func TestSMTPSNeverSendsInTheClear(t *testing.T) {
 	if err := s.Send(ctx, confirm); err == nil {
 		t.Error("Send over smtps to a relay without TLS succeeded")
 	}
-	if n := len(r.deliveries()); n != 0 {
+	if n := len(r.Received()); n != 0 {
 		t.Errorf("relay received %d messages without TLS", n)
 	}
 	if mr.Exists("larder:email:sent:" + confirm.Key) {

@@ -65,13 +65,3 @@ func Shipped(t testing.TB, opts wastesim.Options) *Env {
 		Recipes: recipes, Connectors: conns, Waste: waste, WasteURL: ws.URL, Outbox: outbox,
 	}
 }
-
-// Recipe is the shipped recipe with the id, or fails the test.
-func (e *Env) Recipe(t testing.TB, id string) *recipe.Recipe {
-	t.Helper()
-	r := recipe.Find(e.Recipes, id)
-	if r == nil {
-		t.Fatalf("no shipped recipe %q", id)
-	}
-	return r
-}

@@ -1,0 +1,91 @@
+package connectortest
+
+import (
+	"io"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+)
+
+// SMTPRelay is an in-process SMTP server that keeps what it receives,
+// stopped when the test ends.
+type SMTPRelay struct {
+	// Addr is where it listens, host:port.
+	Addr string
+	mu   sync.Mutex
+	got  []Mail
+}
+
+// Mail is one message as the relay received it.
+type Mail struct {
+	From string
+	To   []string
+	Data string
+}
+
+// NewSMTPRelay starts a relay on a free loopback port.
+func NewSMTPRelay(t testing.TB) *SMTPRelay {
+	t.Helper()
+	r := &SMTPRelay{}
+	s := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &smtpSession{relay: r}, nil }))
+	s.Domain = "localhost"
+	s.ReadTimeout, s.WriteTimeout = 5*time.Second, 5*time.Second
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Addr = l.Addr().String()
+	go func() { _ = s.Serve(l) }()
+	t.Cleanup(func() { _ = s.Close() })
+	return r
+}
+
+// Received is every message so far, oldest first.
+func (r *SMTPRelay) Received() []Mail {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]Mail(nil), r.got...)
+}
+
+// To is the messages received for the address.
+func (r *SMTPRelay) To(addr string) []Mail {
+	var out []Mail
+	for _, m := range r.Received() {
+		for _, to := range m.To {
+			if to == addr {
+				out = append(out, m)
+			}
+		}
+	}
+	return out
+}
+
+type smtpSession struct {
+	relay *SMTPRelay
+	cur   Mail
+}
+
+func (s *smtpSession) Reset()        { s.cur = Mail{} }
+func (s *smtpSession) Logout() error { return nil }
+func (s *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
+	s.cur.From = from
+	return nil
+}
+func (s *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.cur.To = append(s.cur.To, to)
+	return nil
+}
+func (s *smtpSession) Data(r io.Reader) error {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	s.cur.Data = string(b)
+	s.relay.mu.Lock()
+	defer s.relay.mu.Unlock()
+	s.relay.got = append(s.relay.got, s.cur)
+	return nil
+}
