@@ -23,6 +23,8 @@ const (
 	DetailQuery     = "case-detail"
 	CompleteTask    = "complete-task"
 	ResolveIncident = "resolve-incident"
+	AssignTask      = "assign-task"
+	AddNote         = "add-note"
 	MessageSignal   = "message"
 )
 

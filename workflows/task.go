@@ -23,6 +23,40 @@ type Task struct {
 	DueAt        *time.Time       `json:"due_at,omitempty"`
 	Escalated    bool             `json:"escalated"`
 	Completion   *Completion      `json:"completion,omitempty"`
+	// Assignee is the username of whoever has claimed the task, or empty.
+	Assignee string `json:"assignee,omitempty"`
+	// Notes are what staff wrote on the task, oldest first.
+	Notes []Note `json:"notes,omitempty"`
+	// Seq counts the task's changes (opened, claimed, moved, closed), so
+	// the inbox index can ignore a write older than the one it holds.
+	Seq int `json:"seq,omitempty"`
+}
+
+// Note is a line staff add to a task.
+type Note struct {
+	By   string    `json:"by"`
+	At   time.Time `json:"at"`
+	Text string    `json:"text"`
+}
+
+// Assignment claims, releases or reassigns a task, sent as the
+// assign-task update. From is who the caller saw holding the task (empty
+// for nobody): if someone else claimed it meanwhile, the case refuses.
+type Assignment struct {
+	TaskID string `json:"task_id"`
+	// From is the assignee the caller expects; To the new one, empty to
+	// release the task.
+	From string `json:"from"`
+	To   string `json:"to"`
+	// By is who is asking.
+	By string `json:"by"`
+}
+
+// TaskNote adds a note to a task, sent as the add-note update.
+type TaskNote struct {
+	TaskID string `json:"task_id"`
+	Text   string `json:"text"`
+	By     string `json:"by"`
 }
 
 // Completion is staff finishing a task, sent as the complete-task update.

@@ -76,7 +76,7 @@ func newRouter(p webParts) (http.Handler, error) {
 
 	v1 := r.Group("/api/v1")
 	(&api.Handler{Recipes: p.Recipes, Cases: p.Cases, Validator: validator, Uploads: p.Uploads, Log: p.Log}).Routes(v1, limit)
-	(&staff.Handler{Cases: p.Cases, Validator: validator, Token: p.StaffToken, Log: p.Log}).Routes(v1)
+	(&staff.API{Cases: p.Cases, Validator: validator, Token: p.StaffToken, Log: p.Log}).Routes(v1)
 	(&hooks.Handler{Recipes: p.Recipes, Cases: p.Cases, Token: p.HooksToken, Log: p.Log}).Routes(r)
 	(&ops.Handler{Temporal: p.Cases, Redis: p.Redis}).Routes(r)
 	r.NoRoute(residents.NotFound)

@@ -50,7 +50,7 @@ var routes = [][2]string{
 
 func TestStaffAPIIsOffWithoutAToken(t *testing.T) {
 	cases := &brokenCases{}
-	base := serve(t, &staff.Handler{Cases: cases, Validator: forms.New(), Log: casetest.Log()})
+	base := serve(t, &staff.API{Cases: cases, Validator: forms.New(), Log: casetest.Log()})
 	for _, r := range routes {
 		var p problem
 		if code := call(t, r[0], base+r[1], "", `{}`, &p); code != http.StatusServiceUnavailable || !strings.Contains(p.Title, "turned off") {
@@ -68,7 +68,7 @@ func TestStaffAPIIsOffWithoutAToken(t *testing.T) {
 
 func TestStaffAPIRefusesAWrongToken(t *testing.T) {
 	cases := &brokenCases{}
-	base := serve(t, &staff.Handler{Cases: cases, Validator: forms.New(), Token: token, Log: casetest.Log()})
+	base := serve(t, &staff.API{Cases: cases, Validator: forms.New(), Token: token, Log: casetest.Log()})
 	for _, r := range routes {
 		for _, bearer := range []string{"", "wrong-token", token + "x"} {
 			if code := call(t, r[0], base+r[1], bearer, `{}`, nil); code != http.StatusUnauthorized {
@@ -82,7 +82,7 @@ func TestStaffAPIRefusesAWrongToken(t *testing.T) {
 }
 
 func TestCasesUnavailableIs503WithoutDetail(t *testing.T) {
-	base := serve(t, &staff.Handler{Cases: &brokenCases{}, Validator: forms.New(), Token: token, Log: casetest.Log()})
+	base := serve(t, &staff.API{Cases: &brokenCases{}, Validator: forms.New(), Token: token, Log: casetest.Log()})
 	bodies := []string{``, `{"outcome":"ok","by":"pat"}`, `{"action":"retry","by":"pat"}`, ``}
 	for i, r := range routes {
 		var p problem
@@ -109,7 +109,7 @@ func TestUnknownReferenceIs404(t *testing.T) {
 
 func TestBodiesThatAreNotJSONAre400(t *testing.T) {
 	cases := &brokenCases{}
-	base := serve(t, &staff.Handler{Cases: cases, Validator: forms.New(), Token: token, Log: casetest.Log()})
+	base := serve(t, &staff.API{Cases: cases, Validator: forms.New(), Token: token, Log: casetest.Log()})
 	for _, r := range routes[1:3] {
 		var p problem
 		if code := call(t, r[0], base+r[1], token, `outcome=ok`, &p); code != http.StatusBadRequest || !strings.Contains(p.Title, "JSON") {

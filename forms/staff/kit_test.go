@@ -98,12 +98,12 @@ func start(t *testing.T) *env {
 	queue := casetest.Worker(t, &activities.Activities{Connectors: conns})
 	c := &cases.Client{Temporal: casetest.Client(t), Namespace: "default", TaskQueue: queue,
 		Secret: []byte("staff test " + queue), Recipes: recipes, Log: casetest.Log()}
-	return &env{base: serve(t, &staff.Handler{Cases: c, Validator: forms.New(), Token: token, Log: casetest.Log()}),
+	return &env{base: serve(t, &staff.API{Cases: c, Validator: forms.New(), Token: token, Log: casetest.Log()}),
 		cases: c, recipes: recipes, lob: lob}
 }
 
 // serve serves only the staff API, under /api/v1 behind the body limit.
-func serve(t *testing.T, h *staff.Handler) string {
+func serve(t *testing.T, h *staff.API) string {
 	t.Helper()
 	gin.SetMode(gin.TestMode)
 	r := gin.New()
