@@ -9,6 +9,9 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // Role is what a user may do beyond working their queues' tasks.
@@ -71,3 +74,24 @@ var (
 	ErrBadCredentials = errors.New("enter a correct username and password")
 	ErrLockedOut      = errors.New("too many failed attempts; try again in 15 minutes")
 )
+
+// Sessions keeps signed-in staff in Redis, each session with its CSRF
+// token; construct it with its fields set.
+type Sessions struct {
+	// Redis holds the sessions.
+	Redis redis.UniversalClient
+	// Prefix starts every key.
+	Prefix string
+	// TTL is how long an idle session lasts; default 8 hours.
+	TTL time.Duration
+}
+
+// Session is one signed-in user.
+type Session struct {
+	// ID is the cookie's value.
+	ID string `json:"-"`
+	// CSRF is the token every form of the session carries.
+	CSRF string `json:"csrf"`
+	// User is who signed in.
+	User User `json:"user"`
+}
