@@ -22,7 +22,10 @@ commands:
   web        run only the web server
   worker     run only a worker
   validate   check recipes: larder validate [files or folders]
-  bench      measure a running Larder's question page beside gin's bare handler
+  reindex    rebuild the staff inbox index in Redis from Temporal
+  staff      manage staff sign-in: larder staff password (bcrypt hash of a password read from stdin)
+  bench      measure a running Larder's question page beside gin's bare handler;
+             larder bench inbox measures the staff inbox with 10,000 open tasks
 `
 
 func main() {
@@ -48,7 +51,14 @@ func larderUntil(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return serveCommand(ctx, cmd, args, stderr)
 	case "validate":
 		return validateCommand(args, stdout)
+	case "reindex":
+		return reindexCommand(ctx, args, stdout, stderr)
+	case "staff":
+		return staffCommand(args, os.Stdin, stdout, stderr)
 	case "bench":
+		if len(args) > 0 && args[0] == "inbox" {
+			return benchInboxCommand(ctx, args[1:], stdout, stderr)
+		}
 		return benchCommand(args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
