@@ -7,6 +7,7 @@
 package inbox
 
 import (
+	"log/slog"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -68,6 +69,9 @@ type Index struct {
 	Redis redis.UniversalClient
 	// Prefix starts every key, so Larders (and test runs) can share a Redis.
 	Prefix string
+	// Log receives what the metrics collector could not read; nil logs to
+	// slog's default logger.
+	Log *slog.Logger
 }
 
 // Filter picks the tasks an inbox page shows.
