@@ -3,6 +3,23 @@
 // lockout, sessions in Redis with a CSRF token each, and API clients with
 // bearer tokens naming their queues. Sign-in goes through Identity, the
 // seam single sign-on (OIDC) will fill later.
+//
+// The Directory is read from staff.yaml (LoadFile): it is today's
+// Identity, checking bcrypt password hashes and locking a username out
+// after repeated failures, and it names colleagues and API clients.
+// Sessions do not depend on it: a session holds the User it was created
+// for, whoever vouched for them.
+//
+// Single sign-on plugs in beside the Directory. The password sign-in is
+// Identity.SignIn, then Sessions.Create with the User it returns. An OIDC
+// sign-in ends the same way: the sign-in page redirects to the council's
+// identity provider, and its callback exchanges the code, verifies the ID
+// token, maps the claims (a username, and groups naming the role and
+// queues) to a User, and calls Sessions.Create with it. Sessions, CSRF
+// tokens, roles and sign-out stay as they are, and nothing here changes;
+// the Directory would still name colleagues for reassigning (the People
+// interface of forms/staff), unless the provider's directory takes its
+// place there.
 package access
 
 import (
