@@ -86,8 +86,8 @@ func (c *caseRun) task(ctx workflow.Context, s recipe.Step) (string, error) {
 		ID: c.in.Reference + "/" + c.instance(s.ID), Step: s.ID, Queue: ts.Queue, Title: title,
 		Instructions: instructions, Outcomes: ts.Outcomes, Fields: ts.Fields, OpenedAt: now,
 	}
-	if ts.Due > 0 {
-		due := now.Add(ts.Due)
+	if ts.Due.Duration > 0 {
+		due := now.Add(ts.Due.Duration)
 		t.DueAt = &due
 	}
 	c.tasks = append(c.tasks, t)
@@ -111,7 +111,7 @@ func (c *caseRun) task(ctx workflow.Context, s recipe.Step) (string, error) {
 // escalate waits for the escalation timer; if the task is still open it
 // moves the task and sends the email, leaving the task open.
 func (c *caseRun) escalate(ctx workflow.Context, s recipe.Step, t *Task, e *recipe.Escalation) {
-	if err := workflow.NewTimer(ctx, e.After).Get(ctx, nil); err != nil || t.Completion != nil {
+	if err := workflow.NewTimer(ctx, e.After.Duration).Get(ctx, nil); err != nil || t.Completion != nil {
 		return
 	}
 	t.Escalated = true

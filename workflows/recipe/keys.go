@@ -33,7 +33,10 @@ func shapeProblems(file string, tree *ast.File, model any, what string) Problems
 	return out
 }
 
-var durationType = reflect.TypeOf(time.Duration(0))
+var (
+	durationType = reflect.TypeOf(time.Duration(0))
+	periodType   = reflect.TypeOf(Period{})
+)
 
 func walkKeys(n ast.Node, t reflect.Type, path string, report func(path string, n ast.Node, message string)) {
 	for t.Kind() == reflect.Pointer {
@@ -103,6 +106,14 @@ func wrongShape(n ast.Node, t reflect.Type) string {
 		}
 		if _, err := time.ParseDuration(s.Value); err != nil {
 			return fmt.Sprintf("%q is not a duration: write it like 90s, 15m or 48h", s.Value)
+		}
+	case t == periodType:
+		s, ok := n.(*ast.StringNode)
+		if !ok {
+			return "must be a duration with a unit, like 48h, or working days, like 3 working days"
+		}
+		if _, err := ParsePeriod(s.Value); err != nil {
+			return err.Error()
 		}
 	case t.Kind() == reflect.String:
 		if collection {

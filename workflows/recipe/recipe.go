@@ -269,8 +269,9 @@ type TaskStep struct {
 	Fields []Field `yaml:"fields,omitempty" json:"fields,omitempty"`
 	// Outcomes are the choices staff complete the task with; each routes on.
 	Outcomes []Outcome `yaml:"outcomes" json:"outcomes"`
-	// Due is how long staff have; shown in the inbox.
-	Due time.Duration `yaml:"due,omitempty" json:"due,omitempty"`
+	// Due is how long staff have, like 72h or 3 working days; shown in the
+	// inbox, where an open task past it is overdue.
+	Due Period `yaml:"due,omitempty" json:"due,omitzero"`
 	// Escalate runs once, while the task stays open, if it is not done in
 	// time (a non-interrupting BPMN timer boundary event).
 	Escalate *Escalation `yaml:"escalate,omitempty" json:"escalate,omitempty"`
@@ -288,8 +289,8 @@ type Outcome struct {
 
 // Escalation is what happens when a task is open too long.
 type Escalation struct {
-	// After is how long after the task opens.
-	After time.Duration `yaml:"after" json:"after"`
+	// After is how long after the task opens, like 48h or 2 working days.
+	After Period `yaml:"after" json:"after"`
 	// Queue, when set, moves the task to another team.
 	Queue string `yaml:"queue,omitempty" json:"queue,omitempty"`
 	// Email, when set, is sent.

@@ -157,8 +157,10 @@ func TestSchemaRejectsMistakes(t *testing.T) {
 		{"recipes/bad_reference_prefix.yaml", "/reference_prefix", "'bw1' does not match pattern"},
 		{"schema/field_type_typo.yaml", "/form/pages/0/fields/0/type", "value must be one of 'text', 'textarea', 'email'"},
 		{"schema/wait_for_soon.yaml", "/steps/0/wait/for", "'soon' does not match pattern"},
+		{"schema/due_work_days.yaml", "/steps/0/task/due", "'5 work days' does not match pattern"},
+		{"schema/due_work_days.yaml", "/steps/0/task/escalate/after", "'0 working days' does not match pattern"},
 	} {
-		t.Run(tc.file, func(t *testing.T) {
+		t.Run(tc.file+tc.at, func(t *testing.T) {
 			err := validateFile(t, sch, filepath.Join("testdata", filepath.FromSlash(tc.file)))
 			var ve *jsonschema.ValidationError
 			if !errors.As(err, &ve) {

@@ -290,9 +290,15 @@ func (v *validator) checkTask(node, shown string, t *TaskStep, route func(key, t
 		fields[f.ID] = true
 		v.checkQuestion(node+"."+key, shown+".fields."+nameOr(f.ID, j), f)
 	}
+	if t.Due.Duration < 0 {
+		v.add(node+".due", shown+".due", "must not be negative")
+	}
 	if e := t.Escalate; e != nil {
-		if e.After <= 0 {
-			v.add(node+".escalate", shown+".escalate.after", "is required: how long before escalating, like 48h")
+		switch {
+		case e.After.IsZero():
+			v.add(node+".escalate", shown+".escalate.after", "is required: how long before escalating, like 48h or 2 working days")
+		case e.After.Duration < 0:
+			v.add(node+".escalate.after", shown+".escalate.after", "must not be negative")
 		}
 		if e.Queue != "" && !idPattern.MatchString(e.Queue) {
 			v.add(node+".escalate.queue", shown+".escalate.queue", "must be a team name of lower-case letters, digits and dashes, like waste-managers")
