@@ -10,12 +10,16 @@ import (
 
 	"github.com/larder-council/larder/connectors"
 	"github.com/larder-council/larder/connectors/mail"
+	"github.com/larder-council/larder/workflows/calendar"
 )
 
 // Activities are the case's side effects; their fields are their clients.
 type Activities struct {
 	Connectors *connectors.Registry
 	Mail       mail.Sender
+	// Calendar counts working days for due dates; nil is England and Wales
+	// without closure days.
+	Calendar *calendar.Calendar
 }
 
 // CallRequest is one connector call made by a call step.
