@@ -95,6 +95,22 @@ type Config struct {
 		// Level is the least severe message logged.
 		Level slog.Level
 	}
+	// StaffFile is staff.yaml: the users who sign in to the staff pages,
+	// and the staff API's clients. A missing file means no users, unless
+	// staff.file was set (see staffFileSet).
+	StaffFile string
+	// Dev is development mode: the demo staff accounts sign in, with
+	// passwords printed at start.
+	Dev bool
+	// CalendarRegion is whose bank holidays are not working days:
+	// england-and-wales, scotland or northern-ireland.
+	CalendarRegion string
+	// CalendarClosures are the other days the council is closed, each
+	// midnight UTC of the date.
+	CalendarClosures []time.Time
+	// staffFileSet is true when staff.file was set, in the file, the
+	// environment or a flag, so that a missing file is an error.
+	staffFileSet bool
 }
 
 // rawConfig is the configuration as written, before it is checked: each
@@ -109,6 +125,8 @@ type rawConfig struct {
 	Redis                             struct{ URL, KeyPrefix string }
 	SMTP                              struct{ URL, From string }
 	Log                               struct{ Level string }
+	StaffFile, Dev                    string
+	CalendarRegion, CalendarClosures  string
 }
 
 // defaults is the configuration before any file, environment or flag.
@@ -128,6 +146,9 @@ func defaults() rawConfig {
 	c.Temporal.TaskQueue = "larder-cases"
 	c.SMTP.From = "Larchester Council <no-reply@larchester.example>"
 	c.Log.Level = "info"
+	c.StaffFile = "staff.yaml"
+	c.Dev = "false"
+	c.CalendarRegion = "england-and-wales"
 	return c
 }
 
@@ -209,7 +230,22 @@ var settings = []setting{
 	{"log.level", "LARDER_LOG_LEVEL", "log-level", "debug, info, warn or error", false,
 		func(r *rawConfig) *string { return &r.Log.Level },
 		asLevel(func(c *Config) *slog.Level { return &c.Log.Level })},
+	{"staff.file", "LARDER_STAFF_FILE", "staff-file", "staff.yaml: staff users and API clients; a missing default file means none", false,
+		func(r *rawConfig) *string { return &r.StaffFile },
+		asString(func(c *Config) *string { return &c.StaffFile }, required("/etc/larder/staff.yaml"))},
+	{"dev", "LARDER_DEV", "dev", "development mode: demo staff accounts, passwords printed at start", false,
+		func(r *rawConfig) *string { return &r.Dev },
+		asBool(func(c *Config) *bool { return &c.Dev })},
+	{"calendar.region", "LARDER_CALENDAR_REGION", "calendar-region", "whose bank holidays are not working days: " + strings.Join(calendarRegions, ", "), false,
+		func(r *rawConfig) *string { return &r.CalendarRegion },
+		asString(func(c *Config) *string { return &c.CalendarRegion }, oneOf("region", calendarRegions...))},
+	{"calendar.closures", "LARDER_CALENDAR_CLOSURES", "calendar-closures", "comma-separated dates the council is closed besides bank holidays, like 2026-12-29", false,
+		func(r *rawConfig) *string { return &r.CalendarClosures },
+		asDates(func(c *Config) *[]time.Time { return &c.CalendarClosures })},
 }
+
+// calendarRegions are the regions whose bank holidays Larder ships.
+var calendarRegions = []string{"england-and-wales", "scotland", "northern-ireland"}
 
 // sources says where each key's value came from: "larder.yaml line 3",
 // "LARDER_DRAFT_TTL" or "--draft-ttl"; a key not in it has its default.
@@ -230,7 +266,12 @@ func loadConfig(fs *flag.FlagSet, args []string) (Config, error) {
 	path := fs.String("config", "larder.yaml", "configuration file")
 	shown := defaults()
 	for _, s := range settings {
-		if s.flag != "" {
+		switch {
+		case s.flag == "":
+		case s.kind.boolean:
+			// --dev alone turns it on, as a switch does.
+			fs.Bool(s.flag, *s.raw(&shown) == "true", s.help+" ("+s.env+")")
+		default:
 			// The default is in the help; a flag counts only when it is given.
 			fs.String(s.flag, *s.raw(&shown), s.help+" ("+s.env+")")
 		}
@@ -255,6 +296,7 @@ func loadConfig(fs *flag.FlagSet, args []string) (Config, error) {
 		}
 	})
 	cfg, err := raw.parse(from)
+	_, cfg.staffFileSet = from["staff.file"]
 	return cfg, errors.Join(fileErr, err)
 }
 

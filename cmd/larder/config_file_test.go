@@ -64,6 +64,12 @@ func TestConfigFileTakesYAMLAsOperatorsWriteIt(t *testing.T) {
 					t.Errorf("submissions_per_minute %d, council %q", cfg.Forms.SubmissionsPerMinute, cfg.CouncilName)
 				}
 			}},
+		{"closures quoted or not, and dev as YAML writes true", "dev: True\ncalendar: {closures: [\"2026-12-29\", 2026-12-30]}\n",
+			func(t *testing.T, cfg Config, _ func(string) string) {
+				if !cfg.Dev || len(cfg.CalendarClosures) != 2 || cfg.CalendarClosures[1].Day() != 30 {
+					t.Errorf("dev %v, closures %v; want development mode and two closures", cfg.Dev, cfg.CalendarClosures)
+				}
+			}},
 		{"an empty file keeps the defaults", "# nothing set yet\n",
 			func(t *testing.T, cfg Config, _ func(string) string) {
 				if cfg.HTTP.Address != "127.0.0.1:8080" || cfg.Forms.DraftTTL != 168*time.Hour {

@@ -210,7 +210,7 @@ func TestFlagHelpListsSettingsAndDefaults(t *testing.T) {
 	if code := larder([]string{"web", "-h"}, &stdout, &stderr); code != 0 {
 		t.Errorf("larder web -h exited %d", code)
 	}
-	for _, want := range []string{"-draft-ttl", "LARDER_DRAFT_TTL", `(default "168h")`} {
+	for _, want := range []string{"-draft-ttl", "LARDER_DRAFT_TTL", `(default "168h")`, "-dev\n", "LARDER_DEV", "-staff-file", `(default "staff.yaml")`} {
 		if !strings.Contains(stderr.String(), want) {
 			t.Errorf("help should mention %s:\n%s", want, stderr.String())
 		}
@@ -224,4 +224,78 @@ func fmtAll(kv []any) string {
 		b.WriteString(v.(string))
 	}
 	return b.String()
+}
+
+func TestConfigStaffDevAndCalendarDefaults(t *testing.T) {
+	clearEnv(t)
+	cfg, err := loadArgs(t, "--config", writeConfig(t, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.StaffFile != "staff.yaml" || cfg.staffFileSet || cfg.Dev || cfg.CalendarRegion != "england-and-wales" || len(cfg.CalendarClosures) != 0 {
+		t.Errorf("defaults: staff file %q (set %v), dev %v, region %q, closures %v", cfg.StaffFile, cfg.staffFileSet, cfg.Dev, cfg.CalendarRegion, cfg.CalendarClosures)
+	}
+	logged := fmtAll(cfg.effective()) + " "
+	for _, want := range []string{"staff.file staff.yaml ", "dev false ", "calendar.region england-and-wales ", "calendar.closures  "} {
+		if !strings.Contains(logged, want) {
+			t.Errorf("start-up log should hold %q: %s", want, logged)
+		}
+	}
+}
+
+func TestConfigStaffDevAndCalendarFromEachLayer(t *testing.T) {
+	clearEnv(t)
+	file := writeConfig(t, "staff:\n  file: /etc/larder/staff.yaml\ndev: true\ncalendar:\n  region: scotland\n  closures:\n    - 2026-12-29\n    - 2026-12-30\n")
+	cfg, err := loadArgs(t, "--config", file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := func(s string) time.Time { d, _ := time.Parse(time.DateOnly, s); return d }
+	if cfg.StaffFile != "/etc/larder/staff.yaml" || !cfg.staffFileSet || !cfg.Dev || cfg.CalendarRegion != "scotland" {
+		t.Errorf("from the file: staff file %q (set %v), dev %v, region %q", cfg.StaffFile, cfg.staffFileSet, cfg.Dev, cfg.CalendarRegion)
+	}
+	if len(cfg.CalendarClosures) != 2 || !cfg.CalendarClosures[0].Equal(day("2026-12-29")) || !cfg.CalendarClosures[1].Equal(day("2026-12-30")) {
+		t.Errorf("closures %v; want 29 and 30 December 2026", cfg.CalendarClosures)
+	}
+	if !strings.Contains(fmtAll(cfg.effective())+" ", "calendar.closures 2026-12-29,2026-12-30 ") {
+		t.Errorf("start-up log should list the closures as dates: %s", fmtAll(cfg.effective()))
+	}
+
+	t.Setenv("LARDER_DEV", "false")
+	t.Setenv("LARDER_CALENDAR_REGION", "northern-ireland")
+	t.Setenv("LARDER_CALENDAR_CLOSURES", "2027-01-04")
+	t.Setenv("LARDER_STAFF_FILE", "from-env.yaml")
+	if cfg, err = loadArgs(t, "--config", file); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Dev || cfg.CalendarRegion != "northern-ireland" || len(cfg.CalendarClosures) != 1 || cfg.StaffFile != "from-env.yaml" {
+		t.Errorf("the environment should override the file: dev %v, region %q, closures %v, staff file %q", cfg.Dev, cfg.CalendarRegion, cfg.CalendarClosures, cfg.StaffFile)
+	}
+	if cfg, err = loadArgs(t, "--config", file, "--dev", "--staff-file", "from-flag.yaml", "--calendar-closures", ""); err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.Dev || cfg.StaffFile != "from-flag.yaml" || len(cfg.CalendarClosures) != 0 {
+		t.Errorf("--dev alone should turn development mode on over LARDER_DEV=false, flags win: dev %v, staff file %q, closures %v", cfg.Dev, cfg.StaffFile, cfg.CalendarClosures)
+	}
+	if cfg, err = loadArgs(t, "--dev=false"); err != nil || cfg.Dev {
+		t.Errorf("--dev=false: dev %v, %v", cfg.Dev, err)
+	}
+	clearEnv(t)
+	if cfg, err = loadArgs(t, "--staff-file", "staff.yaml"); err != nil || !cfg.staffFileSet {
+		t.Errorf("a staff file named on the command line, even the default, must exist: set %v, %v", cfg.staffFileSet, err)
+	}
+}
+
+func TestConfigRefusesBadStaffDevAndCalendarValues(t *testing.T) {
+	clearEnv(t)
+	file := writeConfig(t, "dev: yes\ncalendar:\n  region: wales\n  closures: [2026-12-29, 29/12/2026]\n")
+	_, err := loadArgs(t, "--config", file)
+	wantProblem(t, err, `dev: "yes" from `+file+` line 1 is not true or false`)
+	wantProblem(t, err, `calendar.region: "wales" from `+file+` line 3 is not a region Larder knows (use england-and-wales, scotland or northern-ireland)`)
+	wantProblem(t, err, `calendar.closures: "2026-12-29,29/12/2026" from `+file+` line 4 holds "29/12/2026", which is not a date (use 2026-12-29)`)
+	t.Setenv("LARDER_STAFF_FILE", "")
+	t.Setenv("LARDER_DEV", "on")
+	_, err = loadArgs(t)
+	wantProblem(t, err, `staff.file: "" from LARDER_STAFF_FILE is empty (use /etc/larder/staff.yaml)`)
+	wantProblem(t, err, `dev: "on" from LARDER_DEV is not true or false`)
 }

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -42,6 +43,8 @@ type kind struct {
 	show  func(c *Config) string
 	// list kinds also take a YAML list.
 	list bool
+	// boolean kinds are a switch on the command line: --dev, not --dev true.
+	boolean bool
 }
 
 // asString keeps text that check (if any) accepts.
@@ -79,6 +82,55 @@ func asList(field func(*Config) *[]string, check func(string) string) kind {
 		},
 		show: func(c *Config) string { return strings.Join(*field(c), ",") },
 		list: true,
+	}
+}
+
+// asDates splits text at commas into dates written 2026-12-29, each
+// midnight UTC.
+func asDates(field func(*Config) *[]time.Time) kind {
+	return kind{
+		parse: func(c *Config, text string) string {
+			var dates []time.Time
+			for _, item := range strings.Split(text, ",") {
+				if item = strings.TrimSpace(item); item == "" {
+					continue
+				}
+				d, err := time.Parse(time.DateOnly, item)
+				if err != nil {
+					return fmt.Sprintf("holds %q, which is not a date (use 2026-12-29)", item)
+				}
+				dates = append(dates, d)
+			}
+			*field(c) = dates
+			return ""
+		},
+		show: func(c *Config) string {
+			days := make([]string, len(*field(c)))
+			for i, d := range *field(c) {
+				days[i] = d.Format(time.DateOnly)
+			}
+			return strings.Join(days, ",")
+		},
+		list: true,
+	}
+}
+
+// asBool takes true or false, in any case; empty is false.
+func asBool(field func(*Config) *bool) kind {
+	return kind{
+		parse: func(c *Config, text string) string {
+			switch strings.ToLower(text) {
+			case "true":
+				*field(c) = true
+			case "false", "":
+				*field(c) = false
+			default:
+				return "is not true or false"
+			}
+			return ""
+		},
+		show:    func(c *Config) string { return strconv.FormatBool(*field(c)) },
+		boolean: true,
 	}
 }
 
@@ -157,6 +209,17 @@ func optional(check func(string) string) func(string) string {
 			return ""
 		}
 		return check(v)
+	}
+}
+
+// oneOf accepts one of choices, each a what.
+func oneOf(what string, choices ...string) func(string) string {
+	return func(v string) string {
+		if slices.Contains(choices, v) {
+			return ""
+		}
+		last := len(choices) - 1
+		return "is not a " + what + " Larder knows (use " + strings.Join(choices[:last], ", ") + " or " + choices[last] + ")"
 	}
 }
 
