@@ -117,3 +117,19 @@ func timedReindex(ctx context.Context, c reindexer, ix *inbox.Index) (int, time.
 func seconds(d time.Duration) string {
 	return fmt.Sprintf("%.1fs", d.Seconds())
 }
+
+// reindexIfEmpty rebuilds the inbox index when Redis has lost it (a new
+// Larder, a flushed or lost Redis), as `larder serve` does at start; an
+// index that needs no rebuild is left alone.
+func reindexIfEmpty(ctx context.Context, c reindexer, ix *inbox.Index, logger *slog.Logger) error {
+	empty, err := ix.Empty(ctx)
+	if err != nil || !empty {
+		return err
+	}
+	n, took, err := timedReindex(ctx, c, ix)
+	if err != nil {
+		return err
+	}
+	logger.Info("inbox index rebuilt from temporal", "entries", n, "took", took.Round(time.Millisecond))
+	return nil
+}
