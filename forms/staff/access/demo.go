@@ -1,6 +1,10 @@
 package access
 
-import "slices"
+import (
+	"slices"
+
+	"golang.org/x/crypto/bcrypt"
+)
 
 // DemoAccount is one account of development mode, with its password.
 type DemoAccount struct {
@@ -49,15 +53,20 @@ func Demo() *Directory {
 	return d
 }
 
-// DemoPasswordUsers lists, by username, the users whose password hash is
-// a development account's, which must not sign in outside development
-// mode.
+// DemoPasswordUsers lists, by username, the users who sign in with a
+// development account's password, published in the README: those whose
+// hash is a development account's, and those with a development
+// account's username and its password. They must not sign in outside
+// development mode.
 func (d *Directory) DemoPasswordUsers() []string {
 	var out []string
 	for _, u := range d.Users() {
-		hash := string(d.accounts[u.Username].hash)
-		if slices.ContainsFunc(demoAccounts, func(a DemoAccount) bool { return a.hash == hash }) {
-			out = append(out, u.Username)
+		hash := d.accounts[u.Username].hash
+		for _, a := range demoAccounts {
+			if string(hash) == a.hash || (u.Username == a.User.Username && bcrypt.CompareHashAndPassword(hash, []byte(a.Password)) == nil) {
+				out = append(out, u.Username)
+				break
+			}
 		}
 	}
 	return out

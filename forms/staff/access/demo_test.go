@@ -75,3 +75,17 @@ func TestMergeAddsDemoAccountsAndFindsTheirPasswords(t *testing.T) {
 		t.Errorf("merging the demo accounts twice: %v", err)
 	}
 }
+
+// TestDemoPasswordUsersFindsAPublishedPasswordRehashed checks a user
+// named like a demo account with its password, hashed afresh, is found.
+func TestDemoPasswordUsersFindsAPublishedPasswordRehashed(t *testing.T) {
+	file := "users:\n  - {username: sam, name: Sam, role: admin, password_hash: \"" + hash(t, "sam-demo-password") + "\"}\n" +
+		"  - {username: robin, name: Robin, role: admin, password_hash: \"" + hash(t, "pat-demo-password") + "\"}\n"
+	d, err := access.Parse("staff.yaml", []byte(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(d.DemoPasswordUsers(), " "); got != "sam" {
+		t.Errorf("DemoPasswordUsers = %q; want sam, with sam's demo password (robin has another's, which only the hash would give away)", got)
+	}
+}

@@ -15,8 +15,9 @@ import (
 
 // Directory is the council's staff as staff.yaml lists them, with their
 // password hashes, and the API clients allowed to call the staff API. It
-// is the password Identity: construct it with LoadFile, Parse or Demo,
-// then set Redis and Prefix, where failed sign-ins are counted.
+// is the password Identity: construct it with LoadFile, Parse or Demo
+// (the zero Directory has no one), then set Redis and Prefix, where
+// failed sign-ins are counted.
 type Directory struct {
 	// Redis counts failed sign-ins, so a username is locked out across
 	// every web server.
