@@ -2,6 +2,7 @@ package access_test
 
 import (
 	"errors"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -87,5 +88,20 @@ func TestDemoPasswordUsersFindsAPublishedPasswordRehashed(t *testing.T) {
 	}
 	if got := strings.Join(d.DemoPasswordUsers(), " "); got != "sam" {
 		t.Errorf("DemoPasswordUsers = %q; want sam, with sam's demo password (robin has another's, which only the hash would give away)", got)
+	}
+}
+
+// TestREADMEListsTheDemoAccounts checks the README's table gives each demo
+// account's password and role as they are.
+func TestREADMEListsTheDemoAccounts(t *testing.T) {
+	readme, err := os.ReadFile("../../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range access.DemoAccounts() {
+		row := "| `" + a.User.Username + "` | `" + a.Password + "` | " + string(a.User.Role) + " |"
+		if !strings.Contains(string(readme), row) {
+			t.Errorf("README.md should list %s as\n  %s", a.User.Username, row)
+		}
 	}
 }
