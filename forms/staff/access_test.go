@@ -10,8 +10,10 @@ import (
 
 	"github.com/larder-council/larder/forms"
 	"github.com/larder-council/larder/forms/staff"
+	"github.com/larder-council/larder/forms/staff/access"
 	"github.com/larder-council/larder/internal/casetest"
 	"github.com/larder-council/larder/workflows"
+	"github.com/larder-council/larder/workflows/cases"
 )
 
 // brokenCases is a case client whose Temporal is unreachable; it counts
@@ -40,68 +42,126 @@ func (b *brokenCases) Cancel(context.Context, string) error {
 	return errInternal
 }
 
-// routes is every staff API route, as method and path under /api/v1.
-var routes = [][2]string{
-	{http.MethodGet, "/cases/BK-2345-6789/detail"},
-	{http.MethodPost, "/cases/BK-2345-6789/tasks/check/complete"},
-	{http.MethodPost, "/cases/BK-2345-6789/incidents/book-1/resolve"},
-	{http.MethodPost, "/cases/BK-2345-6789/cancel"},
+func (b *brokenCases) AssignTask(context.Context, string, workflows.Assignment) error {
+	b.asked.Add(1)
+	return errInternal
 }
 
-func TestStaffAPIIsOffWithoutAToken(t *testing.T) {
-	cases := &brokenCases{}
-	base := serve(t, &staff.API{Cases: cases, Validator: forms.New(), Log: casetest.Log()})
-	for _, r := range routes {
-		var p problem
-		if code := call(t, r[0], base+r[1], "", `{}`, &p); code != http.StatusServiceUnavailable || !strings.Contains(p.Title, "turned off") {
-			t.Errorf("%s %s with no token configured: %d %+v, want 503 turned off", r[0], r[1], code, p)
-		}
-		// Not even an empty bearer opens routes with no token configured.
-		if code := call(t, r[0], base+r[1], " ", `{}`, nil); code != http.StatusServiceUnavailable {
-			t.Errorf("%s %s with an empty bearer: %d, want 503", r[0], r[1], code)
-		}
+func (b *brokenCases) AddNote(context.Context, string, workflows.TaskNote) error {
+	b.asked.Add(1)
+	return errInternal
+}
+
+func (b *brokenCases) Search(context.Context, cases.SearchQuery) ([]cases.CaseSummary, error) {
+	b.asked.Add(1)
+	return nil, errInternal
+}
+
+// routes is every staff API route, as method and path under /api/v1, with
+// a body it takes.
+var routes = []struct{ method, path, body string }{
+	{http.MethodGet, "/tasks", ``},
+	{http.MethodPost, "/tasks/BK-2345-6789/check/claim", `{"by":"pat"}`},
+	{http.MethodPost, "/tasks/BK-2345-6789/check/unclaim", `{"by":"pat"}`},
+	{http.MethodPost, "/tasks/BK-2345-6789/check/complete", `{"outcome":"ok","by":"pat","values":{"crew":"C7"}}`},
+	{http.MethodGet, "/incidents", ``},
+	{http.MethodPost, "/incidents/BK-2345-6789/book-1/resolve", `{"action":"retry","by":"pat"}`},
+	{http.MethodGet, "/cases?q=sam@example.com", ``},
+	{http.MethodGet, "/cases/BK-2345-6789/detail", ``},
+	{http.MethodPost, "/cases/BK-2345-6789/tasks/check/complete", `{"outcome":"ok","by":"pat","values":{"crew":"C7"}}`},
+	{http.MethodPost, "/cases/BK-2345-6789/incidents/book-1/resolve", `{"action":"retry","by":"pat"}`},
+	{http.MethodPost, "/cases/BK-2345-6789/cancel", ``},
+}
+
+// apiClients are the test's API clients: crm (waste-crew) and, with
+// token, staff_token's client of every queue.
+func apiClients(t *testing.T) *access.Clients {
+	t.Helper()
+	t.Setenv("STAFF_TEST_CRM_TOKEN", crmToken)
+	dir, err := access.Parse("staff.yaml", []byte(apiClientsYAML))
+	if err != nil {
+		t.Fatal(err)
 	}
-	if n := cases.asked.Load(); n != 0 {
-		t.Errorf("cases were asked %d times with the staff API off", n)
+	clients, err := dir.Clients(token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return clients
+}
+
+func TestStaffAPIIsOffWithoutClients(t *testing.T) {
+	none, err := (&access.Directory{}).Clients("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, api := range map[string]*staff.API{
+		"no clients":     {},
+		"an empty list":  {Clients: none},
+		"an empty token": {Token: ""},
+	} {
+		cases := &brokenCases{}
+		api.Cases, api.Validator, api.Log = cases, forms.New(), casetest.Log()
+		base := serve(t, api)
+		for _, r := range routes {
+			var p problem
+			if code := call(t, r.method, base+r.path, "", r.body, &p); code != http.StatusServiceUnavailable || !strings.Contains(p.Title, "turned off") {
+				t.Errorf("%s: %s %s: %d %+v, want 503 turned off", name, r.method, r.path, code, p)
+			}
+			// Not even an empty bearer opens routes with no client configured.
+			if code := call(t, r.method, base+r.path, " ", r.body, nil); code != http.StatusServiceUnavailable {
+				t.Errorf("%s: %s %s with an empty bearer: %d, want 503", name, r.method, r.path, code)
+			}
+		}
+		if n := cases.asked.Load(); n != 0 {
+			t.Errorf("%s: cases were asked %d times with the staff API off", name, n)
+		}
 	}
 }
 
 func TestStaffAPIRefusesAWrongToken(t *testing.T) {
-	cases := &brokenCases{}
-	base := serve(t, &staff.API{Cases: cases, Validator: forms.New(), Token: token, Log: casetest.Log()})
-	for _, r := range routes {
-		for _, bearer := range []string{"", "wrong-token", token + "x"} {
-			if code := call(t, r[0], base+r[1], bearer, `{}`, nil); code != http.StatusUnauthorized {
-				t.Errorf("%s %s with bearer %q: %d, want 401", r[0], r[1], bearer, code)
+	for name, api := range map[string]*staff.API{
+		"clients":        {Clients: apiClients(t)},
+		"a single token": {Token: token},
+	} {
+		cases := &brokenCases{}
+		api.Cases, api.Validator, api.Log = cases, forms.New(), casetest.Log()
+		base := serve(t, api)
+		for _, r := range routes {
+			for _, bearer := range []string{"", "wrong-token", token + "x", crmToken[1:]} {
+				var p problem
+				if code := call(t, r.method, base+r.path, bearer, r.body, &p); code != http.StatusUnauthorized || p.Title != "A valid bearer token is required" {
+					t.Errorf("%s: %s %s with bearer %q: %d %+v, want 401", name, r.method, r.path, bearer, code, p)
+				}
 			}
 		}
-	}
-	if n := cases.asked.Load(); n != 0 {
-		t.Errorf("cases were asked %d times without the right token", n)
+		if n := cases.asked.Load(); n != 0 {
+			t.Errorf("%s: cases were asked %d times without the right token", name, n)
+		}
 	}
 }
 
 func TestCasesUnavailableIs503WithoutDetail(t *testing.T) {
-	base := serve(t, &staff.API{Cases: &brokenCases{}, Validator: forms.New(), Token: token, Log: casetest.Log()})
-	bodies := []string{``, `{"outcome":"ok","by":"pat"}`, `{"action":"retry","by":"pat"}`, ``}
-	for i, r := range routes {
+	base := serve(t, &staff.API{Cases: &brokenCases{}, Validator: forms.New(), Clients: apiClients(t), Log: casetest.Log()})
+	for _, r := range routes {
 		var p problem
-		code := call(t, r[0], base+r[1], token, bodies[i], &p)
+		code := call(t, r.method, base+r.path, token, r.body, &p)
 		if code != http.StatusServiceUnavailable || !strings.Contains(p.Title, "try again") || strings.Contains(p.Title, "10.9.8.7") {
-			t.Errorf("%s %s with Temporal down: %d %+v, want 503 asking to try again, without the internal error", r[0], r[1], code, p)
+			t.Errorf("%s %s with Temporal down: %d %+v, want 503 asking to try again, without the internal error", r.method, r.path, code, p)
 		}
 	}
 }
 
 func TestUnknownReferenceIs404(t *testing.T) {
 	e := start(t)
-	bodies := []string{``, `{"outcome":"ok","by":"pat","values":{"crew":"C7"}}`, `{"action":"retry","by":"pat"}`, ``}
 	for _, ref := range []string{"BK-2345-6789", "not-a-reference"} {
-		for i, r := range routes {
-			path := strings.Replace(r[1], "BK-2345-6789", ref, 1)
+		for _, r := range routes {
+			if !strings.Contains(r.path, "BK-2345-6789") {
+				continue
+			}
+			path := strings.Replace(r.path, "BK-2345-6789", ref, 1)
 			var p problem
-			if code := call(t, r[0], e.base+path, token, bodies[i], &p); code != http.StatusNotFound || p.Title != "No case has that reference" {
-				t.Errorf("%s %s: %d %+v, want 404", r[0], path, code, p)
+			if code := call(t, r.method, e.base+path, token, r.body, &p); code != http.StatusNotFound || p.Title != "No case has that reference" {
+				t.Errorf("%s %s: %d %+v, want 404", r.method, path, code, p)
 			}
 		}
 	}
@@ -109,11 +169,14 @@ func TestUnknownReferenceIs404(t *testing.T) {
 
 func TestBodiesThatAreNotJSONAre400(t *testing.T) {
 	cases := &brokenCases{}
-	base := serve(t, &staff.API{Cases: cases, Validator: forms.New(), Token: token, Log: casetest.Log()})
-	for _, r := range routes[1:3] {
+	base := serve(t, &staff.API{Cases: cases, Validator: forms.New(), Clients: apiClients(t), Log: casetest.Log()})
+	for _, r := range routes {
+		if r.body == "" {
+			continue
+		}
 		var p problem
-		if code := call(t, r[0], base+r[1], token, `outcome=ok`, &p); code != http.StatusBadRequest || !strings.Contains(p.Title, "JSON") {
-			t.Errorf("%s %s with a form body: %d %+v, want 400 asking for JSON", r[0], r[1], code, p)
+		if code := call(t, r.method, base+r.path, token, `outcome=ok`, &p); code != http.StatusBadRequest || !strings.Contains(p.Title, "JSON") {
+			t.Errorf("%s %s with a form body: %d %+v, want 400 asking for JSON", r.method, r.path, code, p)
 		}
 	}
 	if n := cases.asked.Load(); n != 0 {

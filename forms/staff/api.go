@@ -2,14 +2,19 @@ package staff
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
+	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/larder-council/larder/forms"
+	"github.com/larder-council/larder/forms/staff/access"
 	"github.com/larder-council/larder/forms/web"
 	"github.com/larder-council/larder/workflows"
 	"github.com/larder-council/larder/workflows/cases"
@@ -24,76 +29,158 @@ type Cases interface {
 	Cancel(ctx context.Context, ref string) error
 }
 
-// API serves the staff JSON API; construct it with its fields set.
+// Clients knows the staff API's clients by their bearer tokens
+// (*access.Clients, from staff.yaml and staff_token).
+type Clients interface {
+	Authenticate(token string) (access.Client, bool)
+}
+
+// API serves the staff JSON API to other council systems; construct it
+// with its fields set.
+//
+// Each client has a bearer token of its own and names the queues it may
+// touch. A client lists, claims and completes the tasks of its queues
+// only, and reads or cancels only cases with a task in one of them. A
+// client with every queue (All: the client of staff_token) is the API's
+// administrator: it alone lists and resolves incidents and searches cases.
 type API struct {
 	// Cases reads and works cases.
-	Cases Cases
+	Cases Work
+	// Inbox lists open tasks and incidents.
+	Inbox Inbox
+	// Recipes are the services, for the queues a client with every queue
+	// lists.
+	Recipes []*recipe.Recipe
 	// Validator checks a task's outcome fields like resident answers.
 	Validator *forms.Validator
-	// Token is the staff API's bearer token; empty turns the API off.
+	// Clients are who may call; none turns the API off.
+	Clients Clients
+	// Token, when Clients is nil, is the one client's token, with every
+	// queue (the staff_token of before per-client tokens).
 	Token string
+	// Now is the clock "overdue" and "due today" are told by; default time.Now.
+	Now func() time.Time
 	// Log receives what callers are not shown.
 	Log *slog.Logger
 }
+
+// clientKey holds the request's client in the gin context.
+const clientKey = "larder.staff.client"
 
 // Routes adds the staff API under r (mounted at /api/v1).
 func (h *API) Routes(r gin.IRouter) {
 	if h.Log == nil {
 		h.Log = slog.Default()
 	}
-	g := r.Group("/cases/:reference", web.Bearer(h.Token, "Staff APIs"))
-	g.GET("/detail", h.detail)
-	g.POST("/tasks/:task/complete", h.completeTask)
-	g.POST("/incidents/:incident/resolve", h.resolveIncident)
-	g.POST("/cancel", h.cancel)
+	g := r.Group("", h.authenticate)
+	g.GET("/tasks", h.listTasks)
+	g.POST("/tasks/:reference/:task/claim", h.claim)
+	g.POST("/tasks/:reference/:task/unclaim", h.unclaim)
+	g.POST("/tasks/:reference/:task/complete", h.completeTask)
+	g.GET("/incidents", h.listIncidents)
+	g.POST("/incidents/:reference/:incident/resolve", h.resolveIncident)
+	g.GET("/cases", h.searchCases)
+	g.GET("/cases/:reference/detail", h.detail)
+	g.POST("/cases/:reference/tasks/:task/complete", h.completeTask)
+	g.POST("/cases/:reference/incidents/:incident/resolve", h.resolveIncident)
+	g.POST("/cases/:reference/cancel", h.cancel)
 }
 
-func (h *API) detail(c *gin.Context) {
-	d, err := h.Cases.Detail(c, c.Param("reference"))
-	if err != nil {
-		h.caseProblem(c, err)
+// authenticate lets a request through with a client's bearer token. With
+// no client configured the routes are closed, never open.
+func (h *API) authenticate(c *gin.Context) {
+	clients := h.clients()
+	if clients == nil {
+		web.Problem(c, http.StatusServiceUnavailable, "Staff APIs are turned off: set a token to use them", nil)
 		return
 	}
-	c.JSON(http.StatusOK, d)
-}
-
-// completeBody is POST .../tasks/{task}/complete.
-type completeBody struct {
-	Outcome string         `json:"outcome"`
-	Values  map[string]any `json:"values"`
-	By      string         `json:"by"`
-}
-
-func (h *API) completeTask(c *gin.Context) {
-	ref := c.Param("reference")
-	var body completeBody
-	if err := json.NewDecoder(c.Request.Body).Decode(&body); err != nil {
-		web.Problem(c, http.StatusBadRequest, "The body must be JSON with outcome, values and by", nil)
+	token, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+	client, known := clients.Authenticate(token)
+	if !ok || !known {
+		c.Header("WWW-Authenticate", `Bearer realm="larder"`)
+		web.Problem(c, http.StatusUnauthorized, "A valid bearer token is required", nil)
 		return
 	}
+	c.Set(clientKey, client)
+	c.Next()
+}
+
+// clients are the API's clients; nil when there are none.
+func (h *API) clients() Clients {
+	if h.Clients != nil {
+		if n, ok := h.Clients.(interface{ Len() int }); ok && n.Len() == 0 {
+			return nil
+		}
+		return h.Clients
+	}
+	if h.Token != "" {
+		return tokenClient(h.Token)
+	}
+	return nil
+}
+
+// tokenClient is the one client of API.Token, with every queue.
+type tokenClient string
+
+func (t tokenClient) Authenticate(token string) (access.Client, bool) {
+	if t == "" || subtle.ConstantTimeCompare([]byte(token), []byte(t)) != 1 {
+		return access.Client{}, false
+	}
+	return access.Client{Name: access.StaffTokenClient, All: true}, true
+}
+
+// client is the request's client.
+func client(c *gin.Context) access.Client {
+	v, _ := c.Get(clientKey)
+	cl, _ := v.(access.Client)
+	return cl
+}
+
+// mayTouch reports whether the client may read or cancel the case: one
+// with every queue, or one of whose queues has a task of the case.
+func mayTouch(cl access.Client, d workflows.CaseDetail) bool {
+	return cl.All || slices.ContainsFunc(d.Tasks, func(t *workflows.Task) bool { return cl.MayWork(t.Queue) })
+}
+
+// forbidden answers 403 for a client that may not do what it asked.
+func forbidden(c *gin.Context, why string) {
+	web.Problem(c, http.StatusForbidden, why, nil)
+}
+
+// caseFor reads the case for the client; on false it has answered.
+func (h *API) caseFor(c *gin.Context, ref string) (workflows.CaseDetail, bool) {
 	d, err := h.Cases.Detail(c, ref)
 	if err != nil {
 		h.caseProblem(c, err)
+		return d, false
+	}
+	if !mayTouch(client(c), d) {
+		forbidden(c, "This client may not touch this case: it has no task in the client's queues")
+		return d, false
+	}
+	return d, true
+}
+
+func (h *API) detail(c *gin.Context) {
+	if d, ok := h.caseFor(c, c.Param("reference")); ok {
+		c.JSON(http.StatusOK, d)
+	}
+}
+
+func (h *API) cancel(c *gin.Context) {
+	ref := c.Param("reference")
+	if _, ok := h.caseFor(c, ref); !ok {
 		return
 	}
-	taskID := ref + "/" + c.Param("task")
-	var task *workflows.Task
-	for _, t := range d.Tasks {
-		if t.ID == taskID {
-			task = t
-		}
-	}
-	if task == nil {
-		web.Problem(c, http.StatusNotFound, "This case has no such task", nil)
+	var refused *cases.RefusedError
+	if err := h.Cases.Cancel(c, ref); errors.As(err, &refused) {
+		web.Problem(c, http.StatusConflict, refused.Reason, nil)
+		return
+	} else if err != nil {
+		h.caseProblem(c, err)
 		return
 	}
-	values, errs := h.Validator.Form(&recipe.Recipe{Form: recipe.Form{Pages: []recipe.Page{{Fields: task.Fields}}}}, orEmpty(body.Values))
-	if len(errs) > 0 {
-		web.Problem(c, http.StatusUnprocessableEntity, "Some answers need fixing", errs)
-		return
-	}
-	result, err := h.Cases.CompleteTask(c, ref, workflows.Completion{TaskID: taskID, Outcome: body.Outcome, Values: values, By: body.By})
-	h.updated(c, ref, result, err)
+	c.JSON(http.StatusAccepted, gin.H{"reference": ref, "status": "cancelling"})
 }
 
 // resolveBody is POST .../incidents/{incident}/resolve.
@@ -103,7 +190,13 @@ type resolveBody struct {
 	By     string         `json:"by"`
 }
 
+// resolveIncident retries, skips or cancels at an incident; only a
+// client with every queue may.
 func (h *API) resolveIncident(c *gin.Context) {
+	if !client(c).All {
+		forbidden(c, "Only a client with every queue may resolve incidents")
+		return
+	}
 	var body resolveBody
 	if err := json.NewDecoder(c.Request.Body).Decode(&body); err != nil {
 		web.Problem(c, http.StatusBadRequest, "The body must be JSON with action (retry, skip or cancel), value and by", nil)
@@ -128,25 +221,18 @@ func (h *API) updated(c *gin.Context, ref, result string, err error) {
 	}
 }
 
-func (h *API) cancel(c *gin.Context) {
-	ref := c.Param("reference")
-	var refused *cases.RefusedError
-	if err := h.Cases.Cancel(c, ref); errors.As(err, &refused) {
-		web.Problem(c, http.StatusConflict, refused.Reason, nil)
-		return
-	} else if err != nil {
-		h.caseProblem(c, err)
-		return
-	}
-	c.JSON(http.StatusAccepted, gin.H{"reference": ref, "status": "cancelling"})
-}
-
 func (h *API) caseProblem(c *gin.Context, err error) {
 	if errors.Is(err, cases.ErrNoCase) {
 		web.Problem(c, http.StatusNotFound, "No case has that reference", nil)
 		return
 	}
-	h.Log.ErrorContext(c, "case unavailable", "err", err)
+	h.unavailable(c, err)
+}
+
+// unavailable logs what failed and asks the caller to try again, without
+// the error.
+func (h *API) unavailable(c *gin.Context, err error) {
+	h.Log.ErrorContext(c, "staff API unavailable", "path", c.Request.URL.Path, "err", err)
 	web.Problem(c, http.StatusServiceUnavailable, "The case is unavailable just now; try again shortly", nil)
 }
 

@@ -1,10 +1,97 @@
 package staff
 
-import "github.com/gin-gonic/gin"
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/larder-council/larder/forms"
+	"github.com/larder-council/larder/workflows/cases"
+)
 
 // casePageNames are the case, search and incident pages' templates.
-var casePageNames = []string{}
+var casePageNames = []string{"case", "case-cancel", "incident", "search", "incidents"}
 
 // caseRoutes adds the case, search and incident pages to the signed-in
 // /staff group.
-func (h *Handler) caseRoutes(g *gin.RouterGroup) {}
+func (h *Handler) caseRoutes(g *gin.RouterGroup) {
+	g.GET("/cases/:reference", h.casePage)
+	g.GET("/cases/:reference/cancel", h.cancelPage)
+	g.POST("/cases/:reference/cancel", h.cancelCase)
+	g.GET("/cases/:reference/incidents/:incident", h.incidentPage)
+	g.POST("/cases/:reference/incidents/:incident/:action", h.resolveIncident)
+	g.GET("/search", h.search)
+	g.GET("/incidents", h.incidents)
+}
+
+// caseFlashes are the notifications the case, search and incident pages
+// ask for after a POST that worked.
+var caseFlashes = map[string]string{
+	"case-cancelled":    "The case is being cancelled. Anything it booked is being undone.",
+	"incident-retried":  "The step is being tried again.",
+	"incident-skipped":  "The step was skipped and the case has moved on.",
+	"incident-cancel":   "The case is being cancelled.",
+	"incident-resolved": "The incident was resolved.",
+}
+
+// localBack is where to send the user after a POST: back, when it is a
+// page of /staff on this site, otherwise fallback.
+func localBack(back, fallback string) string {
+	u, err := url.Parse(back)
+	if err != nil || back == "" || u.Scheme != "" || u.Host != "" || u.User != nil ||
+		strings.ContainsAny(back, "\\\r\n") || strings.HasPrefix(back, "//") ||
+		(u.Path != "/staff" && !strings.HasPrefix(u.Path, "/staff/")) || strings.Contains(u.Path, "/../") {
+		return fallback
+	}
+	return u.RequestURI()
+}
+
+func (h *Handler) cancelPage(c *gin.Context) {
+	d, user, ok := h.openCase(c)
+	if !ok {
+		return
+	}
+	if !user.MayCancelCases() {
+		h.problem(c, http.StatusForbidden, "You cannot cancel cases", "Ask a supervisor to cancel this case.")
+		return
+	}
+	h.render(c, http.StatusOK, "case-cancel", "Cancel case "+d.Reference, map[string]any{
+		"Case": d, "Service": caseServiceTitle(nil, d.Service), "Closed": d.Status != "running",
+	})
+}
+
+// cancelError is the one question on the cancel page.
+const cancelError = "Confirm that you want to cancel this case"
+
+func (h *Handler) cancelCase(c *gin.Context) {
+	d, user, ok := h.openCase(c)
+	if !ok {
+		return
+	}
+	if !user.MayCancelCases() {
+		h.problem(c, http.StatusForbidden, "You cannot cancel cases", "Ask a supervisor to cancel this case.")
+		return
+	}
+	data := map[string]any{"Case": d, "Closed": d.Status != "running"}
+	if c.PostForm("confirm") != "yes" {
+		data["Errors"] = []forms.FieldError{{Field: "confirm", Message: cancelError}}
+		h.render(c, http.StatusUnprocessableEntity, "case-cancel", "Error: Cancel case "+d.Reference, data)
+		return
+	}
+	var refused *cases.RefusedError
+	switch err := h.Cases.Cancel(c, d.Reference); {
+	case errors.As(err, &refused):
+		data["Closed"] = true
+		data["Refused"] = refused.Reason
+		h.render(c, http.StatusConflict, "case-cancel", "Cancel case "+d.Reference, data)
+	case errors.Is(err, cases.ErrNoCase):
+		h.problem(c, http.StatusNotFound, "Case not found", "No case has the reference "+d.Reference+".")
+	case err != nil:
+		h.unavailable(c, err)
+	default:
+		h.done(c, "/staff/cases/"+d.Reference, "case-cancelled")
+	}
+}

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -16,11 +18,15 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/larder-council/larder/activities"
+	"github.com/larder-council/larder/activities/inbox"
+	"github.com/larder-council/larder/connectors/mail"
 	"github.com/larder-council/larder/connectors/registry"
 	"github.com/larder-council/larder/forms"
 	"github.com/larder-council/larder/forms/staff"
+	"github.com/larder-council/larder/forms/staff/access"
 	"github.com/larder-council/larder/forms/web"
 	"github.com/larder-council/larder/internal/casetest"
+	"github.com/larder-council/larder/internal/redistest"
 	"github.com/larder-council/larder/workflows"
 	"github.com/larder-council/larder/workflows/cases"
 	"github.com/larder-council/larder/workflows/recipe"
@@ -71,22 +77,31 @@ func (l *lineOfBusiness) cancellations() []string {
 	return append([]string(nil), l.cancelled...)
 }
 
-// env is a staff API over real cases of the test recipes, run by a worker
-// of the test's own against a line-of-business system of its own.
+// env is the staff pages and API over real cases of the test recipes, run
+// by a worker of the test's own against a line-of-business system of its
+// own, with the inbox index and sessions in the test's own Redis.
 type env struct {
-	base    string
-	cases   *cases.Client
-	recipes []*recipe.Recipe
-	lob     *lineOfBusiness
+	// base is the staff API's address (…/api/v1), web the site's.
+	base, web string
+	cases     *cases.Client
+	recipes   []*recipe.Recipe
+	lob       *lineOfBusiness
+	index     *inbox.Index
+	people    *access.Directory
+	sessions  *access.Sessions
+	// now is the staff API's and pages' clock; zero is the real time.
+	now atomic.Pointer[time.Time]
 }
 
-// start serves the staff API, with token, over testdata/recipes.
+// start serves the staff pages and API, with token as staff_token and
+// crmToken as the crm client's, over testdata/recipes.
 func start(t *testing.T) *env {
 	t.Helper()
 	lob := &lineOfBusiness{}
 	srv := httptest.NewServer(lob)
 	t.Cleanup(srv.Close)
 	t.Setenv("LOB_URL", srv.URL)
+	t.Setenv("STAFF_TEST_CRM_TOKEN", crmToken)
 	conns, err := registry.LoadFile(filepath.Join("testdata", "recipes", "connectors.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -95,11 +110,72 @@ func start(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	queue := casetest.Worker(t, &activities.Activities{Connectors: conns})
-	c := &cases.Client{Temporal: casetest.Client(t), Namespace: "default", TaskQueue: queue,
+	db := redistest.New(t)
+	e := &env{recipes: recipes, lob: lob, index: &inbox.Index{Redis: db.Client, Prefix: db.Prefix},
+		sessions: &access.Sessions{Redis: db.Client, Prefix: db.Prefix}}
+	queue := casetest.Worker(t, &activities.Activities{Connectors: conns, Index: e.index,
+		Mail: &mail.Outbox{Dir: t.TempDir(), From: "Larchester Council <no-reply@larchester.example>"}})
+	e.cases = &cases.Client{Temporal: casetest.Client(t), Namespace: "default", TaskQueue: queue,
 		Secret: []byte("staff test " + queue), Recipes: recipes, Log: casetest.Log()}
-	return &env{base: serve(t, &staff.API{Cases: c, Validator: forms.New(), Token: token, Log: casetest.Log()}),
-		cases: c, recipes: recipes, lob: lob}
+	e.people = directory(t, db, nil)
+	apiClients, err := access.Parse("staff.yaml", []byte(apiClientsYAML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clients, err := apiClients.Clients(token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	site, err := web.NewSite(web.Branding{CouncilName: "Larchester Council"}, casetest.Log())
+	if err != nil {
+		t.Fatal(err)
+	}
+	gin.SetMode(gin.TestMode)
+	r := gin.New()
+	r.Use(web.LimitBody)
+	(&staff.API{Cases: e.cases, Inbox: e.index, Recipes: recipes, Validator: forms.New(), Clients: clients,
+		Now: e.clock, Log: casetest.Log()}).Routes(r.Group("/api/v1"))
+	pages := &staff.Handler{Cases: e.cases, Inbox: e.index, Identity: e.people, People: e.people, Sessions: e.sessions,
+		Recipes: recipes, Site: site, Validator: forms.New(), Now: e.clock, Log: casetest.Log()}
+	if err := pages.Routes(r); err != nil {
+		t.Fatal(err)
+	}
+	both := httptest.NewServer(r)
+	t.Cleanup(both.Close)
+	e.web, e.base = both.URL, both.URL+"/api/v1"
+	return e
+}
+
+// clock is the time the pages and API are told.
+func (e *env) clock() time.Time {
+	if at := e.now.Load(); at != nil {
+		return *at
+	}
+	return time.Now()
+}
+
+// crmToken is the crm client's token: it works the waste-crew queue only.
+const crmToken = "crm-client-token-0123456789"
+
+// apiClientsYAML names the staff API's clients besides staff_token.
+const apiClientsYAML = `api_clients:
+  - {name: crm, token_env: STAFF_TEST_CRM_TOKEN, queues: [waste-crew]}
+`
+
+// signIn is a browser of the test's pages signed in as username of the
+// test's staff.yaml (see directory).
+func (e *env) signIn(t *testing.T, username string) *clerk {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &clerk{t: t, base: e.web, http: &http.Client{Jar: jar}}
+	got := c.post("/staff/sign-in", url.Values{"username": {username}, "password": {username + "-test-password"}})
+	if got.Status != http.StatusOK || got.Path != "/staff/" {
+		t.Fatalf("%s signing in landed on %s (%d):\n%s", username, got.Path, got.Status, got.Body)
+	}
+	return c
 }
 
 // serve serves only the staff API, under /api/v1 behind the body limit.

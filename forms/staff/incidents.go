@@ -1,0 +1,234 @@
+package staff
+
+import (
+	"cmp"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/larder-council/larder/activities/inbox"
+	"github.com/larder-council/larder/forms"
+	"github.com/larder-council/larder/workflows"
+	"github.com/larder-council/larder/workflows/cases"
+	"github.com/larder-council/larder/workflows/recipe"
+)
+
+// incidentsPerPage is how many incidents a page of the list shows.
+const incidentsPerPage = 25
+
+// allowIncidents answers 403 unless the signed-in user may resolve incidents.
+func (h *Handler) allowIncidents(c *gin.Context) bool {
+	if h.session(c).User.MayResolveIncidents() {
+		return true
+	}
+	h.problem(c, http.StatusForbidden, "You cannot see incidents", "Only administrators see and resolve incidents.")
+	return false
+}
+
+// incidents lists every open incident across cases, oldest first.
+func (h *Handler) incidents(c *gin.Context) {
+	if !h.allowIncidents(c) {
+		return
+	}
+	service := c.Query("service")
+	if recipe.Find(h.Recipes, service) == nil {
+		service = ""
+	}
+	page, _ := strconv.Atoi(c.Query("page"))
+	page = max(page, 1)
+	p, err := h.Inbox.Incidents(c, service, page, incidentsPerPage)
+	if err != nil {
+		h.unavailable(c, err)
+		return
+	}
+	rows := make([]listedIncident, 0, len(p.Entries))
+	for _, e := range p.Entries {
+		r := recipe.Find(h.Recipes, e.Service)
+		title := e.ServiceTitle
+		if title == "" {
+			title = caseServiceTitle(r, e.Service)
+		}
+		rows = append(rows, listedIncident{Entry: e, ID: strings.TrimPrefix(e.ID, e.Reference+"/"), Service: title, Step: caseStepTitle(r, e.Step)})
+	}
+	h.render(c, http.StatusOK, "incidents", "Incidents", map[string]any{
+		"Incidents": rows, "Total": p.Total, "Services": h.Recipes, "Service": service,
+		"Pagination": pageNavFor("/staff/incidents", url.Values{"service": {service}}, p.Page, p.Pages),
+		"Back":       c.Request.URL.RequestURI(),
+	})
+}
+
+// listedIncident is one row of the incidents list.
+type listedIncident struct {
+	inbox.Entry
+	// ID is the incident's id within its case.
+	ID string
+	// Service and Step are the service's and the step's titles.
+	Service, Step string
+}
+
+// Link is the incident's own page.
+func (l listedIncident) Link() string { return incidentLink(l.Reference, l.ID) }
+
+// pageNavLink is one link of a GOV.UK pagination.
+type pageNavLink struct {
+	Number  int
+	Href    string
+	Current bool
+}
+
+// pageNav is a GOV.UK pagination: previous, numbered pages and next.
+type pageNav struct {
+	Previous, Next string
+	Pages          []pageNavLink
+}
+
+// pageNavFor links the pages of a listing at path, keeping the query;
+// nil when everything fits on one page.
+func pageNavFor(path string, q url.Values, page, pages int) *pageNav {
+	if pages <= 1 {
+		return nil
+	}
+	href := func(n int) string {
+		v := url.Values{}
+		for k, vals := range q {
+			if len(vals) > 0 && vals[0] != "" {
+				v.Set(k, vals[0])
+			}
+		}
+		if n > 1 {
+			v.Set("page", strconv.Itoa(n))
+		}
+		if len(v) == 0 {
+			return path
+		}
+		return path + "?" + v.Encode()
+	}
+	p := &pageNav{}
+	if page > 1 {
+		p.Previous = href(page - 1)
+	}
+	if page < pages {
+		p.Next = href(page + 1)
+	}
+	for n := 1; n <= pages; n++ {
+		// The first, the last and those next to the current page.
+		if n == 1 || n == pages || (n >= page-1 && n <= page+1) {
+			p.Pages = append(p.Pages, pageNavLink{Number: n, Href: href(n), Current: n == page})
+		} else if len(p.Pages) > 0 && p.Pages[len(p.Pages)-1].Number != 0 {
+			p.Pages = append(p.Pages, pageNavLink{}) // an ellipsis
+		}
+	}
+	return p
+}
+
+// incidentPage shows one incident of a case with its actions.
+func (h *Handler) incidentPage(c *gin.Context) {
+	if !h.allowIncidents(c) {
+		return
+	}
+	d, _, ok := h.openCase(c)
+	if !ok {
+		return
+	}
+	h.showIncident(c, http.StatusOK, d, nil)
+}
+
+// showIncident renders incident.html; extra adds errors or a refusal.
+func (h *Handler) showIncident(c *gin.Context, status int, d workflows.CaseDetail, extra map[string]any) {
+	var inc *workflows.Incident
+	for _, i := range d.Incidents {
+		if i.ID == c.Param("incident") {
+			inc = i
+		}
+	}
+	if inc == nil {
+		h.problem(c, http.StatusNotFound, "Incident not found", "Case "+d.Reference+" has no incident "+c.Param("incident")+".")
+		return
+	}
+	r := recipe.Find(h.Recipes, d.Service)
+	data := map[string]any{
+		"Case": d, "Service": caseServiceTitle(r, d.Service), "Incident": caseIncident{Reference: d.Reference, Incident: inc, Step: caseStepTitle(r, inc.Step)},
+		"Running": d.Status == workflows.StatusRunning,
+		"Back":    localBack(cmp.Or(c.PostForm("back"), c.Query("back")), "/staff/cases/"+d.Reference),
+		"Value":   c.PostForm("value"),
+	}
+	for k, v := range extra {
+		data[k] = v
+	}
+	h.render(c, status, "incident", "Incident at "+caseStepTitle(r, inc.Step)+" in "+d.Reference, data)
+}
+
+// incidentActions map the action in the address to the resolution's, and
+// the notification shown once it worked.
+var incidentActions = map[string]struct{ action, flash string }{
+	"retry":  {workflows.ActionRetry, "incident-retried"},
+	"skip":   {workflows.ActionSkip, "incident-skipped"},
+	"cancel": {workflows.ActionCancel, "incident-cancel"},
+}
+
+// skipValueError asks for a value the case can use.
+const skipValueError = `Enter the value as a JSON object, like {"id": "HW-123"}, or leave it empty`
+
+// resolveIncident retries, skips with a value or cancels at an incident.
+func (h *Handler) resolveIncident(c *gin.Context) {
+	act, known := incidentActions[c.Param("action")]
+	if !known {
+		h.problem(c, http.StatusNotFound, "Page not found", "If you typed the web address, check it is correct.")
+		return
+	}
+	if !h.allowIncidents(c) {
+		return
+	}
+	d, user, ok := h.openCase(c)
+	if !ok {
+		return
+	}
+	res := workflows.Resolution{IncidentID: c.Param("incident"), Action: act.action, By: user.Username}
+	if act.action == workflows.ActionSkip {
+		value, err := skipValue(c.PostForm("value"))
+		if err != nil {
+			h.showIncident(c, http.StatusUnprocessableEntity, d, map[string]any{
+				"Errors": []forms.FieldError{{Field: "value", Message: skipValueError}}, "ValueError": skipValueError,
+			})
+			return
+		}
+		res.Value = value
+	}
+	if act.action == workflows.ActionCancel && c.PostForm("confirm") != "yes" {
+		h.showIncident(c, http.StatusUnprocessableEntity, d, map[string]any{
+			"Errors": []forms.FieldError{{Field: "confirm", Message: cancelError}}, "ConfirmError": cancelError,
+		})
+		return
+	}
+	_, err := h.Cases.ResolveIncident(c, d.Reference, res)
+	var refused *cases.RefusedError
+	switch {
+	case errors.As(err, &refused):
+		h.showIncident(c, http.StatusConflict, d, map[string]any{"Refused": refused.Reason})
+	case errors.Is(err, cases.ErrNoCase):
+		h.problem(c, http.StatusNotFound, "Case not found", "No case has the reference "+d.Reference+".")
+	case err != nil:
+		h.unavailable(c, err)
+	default:
+		h.done(c, localBack(c.PostForm("back"), "/staff/cases/"+d.Reference), act.flash)
+	}
+}
+
+// skipValue reads the value a skipped step stands in with: empty for
+// none, otherwise a JSON object.
+func skipValue(text string) (map[string]any, error) {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return nil, nil
+	}
+	var v map[string]any
+	if err := json.Unmarshal([]byte(text), &v); err != nil || v == nil {
+		return nil, errors.New("not a JSON object")
+	}
+	return v, nil
+}
