@@ -1,5 +1,6 @@
-// Package activities holds the side effects of a case: calling connectors
-// and sending email. Workflows call them through a nil *Activities.
+// Package activities holds the side effects of a case: calling connectors,
+// sending email and writing the inbox index. Workflows call them through a
+// nil *Activities.
 package activities
 
 import (
@@ -8,6 +9,7 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/larder-council/larder/activities/inbox"
 	"github.com/larder-council/larder/connectors"
 	"github.com/larder-council/larder/connectors/mail"
 	"github.com/larder-council/larder/workflows/calendar"
@@ -20,6 +22,9 @@ type Activities struct {
 	// Calendar counts working days for due dates; nil is England and Wales
 	// without closure days.
 	Calendar *calendar.Calendar
+	// Index is the inbox index cases write their open work to; nil writes
+	// nothing (a worker without Redis, or a test).
+	Index *inbox.Index
 }
 
 // CallRequest is one connector call made by a call step.

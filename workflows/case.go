@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/larder-council/larder/activities/inbox"
 	"github.com/larder-council/larder/workflows/recipe"
 )
 
@@ -82,6 +83,11 @@ type caseRun struct {
 	// activityNames counts each name used (see activityID).
 	namedActivities bool
 	activityNames   map[string]int
+	// indexes says the case writes its open work to the inbox index;
+	// work is that open work, queues every queue it has had a task in.
+	indexes bool
+	work    []inbox.Entry
+	queues  []string
 }
 
 // errCaseFailed carries a fail step's outcome up through parallel branches.
@@ -103,6 +109,7 @@ func Case(ctx workflow.Context, in CaseInput) (CaseResult, error) {
 		return CaseResult{}, err
 	}
 	c.namedActivities = namesActivities(ctx)
+	c.indexes = indexesWork(ctx)
 	c.receiveMessages(ctx)
 	c.record(ctx, "", "submitted", "Submitted")
 	_, err := c.runFlow(ctx, in.Recipe.FirstStep())
@@ -115,6 +122,7 @@ func (c *caseRun) finish(ctx workflow.Context, err error) (CaseResult, error) {
 	result := func() CaseResult { return CaseResult{Status: c.status, Outcome: c.outcome, Vars: c.vars} }
 	if err == nil {
 		c.status = StatusCompleted
+		c.closeWork(ctx)
 		res := result()
 		res.Undos = c.undos
 		return res, nil
@@ -126,17 +134,20 @@ func (c *caseRun) finish(ctx workflow.Context, err error) (CaseResult, error) {
 	case errors.As(err, &failed):
 		c.status, c.outcome, c.reason = StatusFailed, failed.outcome, failed.reason
 		c.record(ctx, "", "failed", failed.outcome)
+		c.closeWork(dctx)
 		return result(), temporal.NewNonRetryableApplicationError(failed.outcome, "CaseFailed", nil, result())
 	case errors.Is(err, errCancelled) || temporal.IsCanceledError(err):
 		c.status, c.outcome = StatusCancelled, "Cancelled"
 		c.record(dctx, "", "cancelled", "Cancelled")
+		c.closeWork(dctx)
 		if errors.Is(err, errCancelled) {
 			return result(), temporal.NewNonRetryableApplicationError("case cancelled", "CaseCancelled", nil, result())
 		}
 		return result(), err
 	}
 	c.status = StatusFailed
-	c.recordProblem(dctx, "", "failed", "Closed: the case could not be finished", c.redact(err.Error()))
+	c.recordDetail(dctx, "", "failed", "Closed: the case could not be finished", c.redact(err.Error()))
+	c.closeWork(dctx)
 	return result(), err
 }
 
@@ -235,9 +246,15 @@ func (c *caseRun) record(ctx workflow.Context, step, kind, note string) {
 	c.timeline = append(c.timeline, Event{At: workflow.Now(ctx), Step: step, Kind: kind, Note: note})
 }
 
-// recordProblem adds a note residents may read and, beside it for staff
-// only, the error behind it.
-func (c *caseRun) recordProblem(ctx workflow.Context, step, kind, note, detail string) {
+// recordBy adds a note residents may read of something staff did, with
+// who did it for staff only.
+func (c *caseRun) recordBy(ctx workflow.Context, step, kind, note, by string) {
+	c.timeline = append(c.timeline, Event{At: workflow.Now(ctx), Step: step, Kind: kind, Note: note, By: by})
+}
+
+// recordDetail adds a note residents may read and, beside it for staff
+// only, a detail: the error behind it, or whom an email went to.
+func (c *caseRun) recordDetail(ctx workflow.Context, step, kind, note, detail string) {
 	c.timeline = append(c.timeline, Event{At: workflow.Now(ctx), Step: step, Kind: kind, Note: note, Detail: detail})
 }
 

@@ -39,7 +39,7 @@ func (c *caseRun) compensate(ctx workflow.Context) {
 		opts.ActivityID = c.activityID(u.Request.IdempotencyKey)
 		err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), a.Call, u.Request).Get(ctx, nil)
 		if err != nil {
-			c.recordProblem(ctx, u.Step, "undo", "Could not undo", c.redact(stepErrorMessage(err)))
+			c.recordDetail(ctx, u.Step, "undo", "Could not undo", c.redact(stepErrorMessage(err)))
 			continue
 		}
 		c.record(ctx, u.Step, "undo", "Undone: "+u.Request.Connector+" "+u.Request.Operation)

@@ -76,6 +76,11 @@ func (sc *stepCase) listensOn(keys ...string) {
 		_, set := sa.GetKeywordList(workflows.CorrelationKeys)
 		return !set && sa.Size() == 0 // the key, unset
 	})).Return(nil).Once()
+	// The queues the case has had tasks in are listed too.
+	sc.env.OnUpsertTypedSearchAttributes(mock.MatchedBy(func(sa temporal.SearchAttributes) bool {
+		_, set := sa.GetKeywordList(workflows.QueuesKey)
+		return set && sa.Size() == 1
+	})).Return(nil).Maybe()
 }
 
 // collectionDay is 07:00 on the example collection date.

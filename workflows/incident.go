@@ -29,6 +29,10 @@ type Incident struct {
 	Code       string      `json:"code,omitempty"`
 	RaisedAt   time.Time   `json:"raised_at"`
 	Resolution *Resolution `json:"resolution,omitempty"`
+
+	// stopped marks an incident whose case or branch was stopped before
+	// staff resolved it.
+	stopped bool
 }
 
 // Resolution is staff's answer to an incident.
@@ -51,12 +55,18 @@ func (c *caseRun) raiseIncident(ctx workflow.Context, s recipe.Step, lob connect
 	}
 	c.incidents = append(c.incidents, inc)
 	// The error is for staff, never the resident's timeline.
-	c.recordProblem(ctx, s.ID, "incident", "Paused for staff to check this step", c.redact(lob.Message))
+	c.recordDetail(ctx, s.ID, "incident", "Paused for staff to check this step", c.redact(lob.Message))
+	c.putWork(ctx, c.incidentEntry(inc, false))
 	if err := workflow.Await(ctx, func() bool { return inc.Resolution != nil }); err != nil {
+		inc.stopped = true
+		dctx, _ := workflow.NewDisconnectedContext(ctx)
+		c.putWork(dctx, c.incidentEntry(inc, true))
 		return Resolution{}, err
 	}
 	r := *inc.Resolution
-	c.record(ctx, s.ID, "incident", fmt.Sprintf("Resolved by %s: %s", r.By, r.Action))
+	// Residents read the note; who resolved it is for staff.
+	c.recordBy(ctx, s.ID, "incident", "Resolved: "+r.Action, r.By)
+	c.putWork(ctx, c.incidentEntry(inc, true))
 	return r, nil
 }
 
@@ -152,7 +162,7 @@ func (c *caseRun) canSkip(stepID string) bool {
 
 func (c *caseRun) openIncident(id string) *Incident {
 	for _, inc := range c.incidents {
-		if inc.ID == id && inc.Resolution == nil {
+		if inc.ID == id && inc.Resolution == nil && !inc.stopped {
 			return inc
 		}
 	}

@@ -32,6 +32,8 @@ var oldBranches = map[string]string{
 	"forget-correlation-keys": "bulky-waste.json",
 	// activities numbered in order
 	"step-activity-ids": "step-parallel.json",
+	// a task opened and completed with no inbox index, memo or queues
+	"inbox-index": "step-task.v2.json",
 }
 
 // TestReplayRecordedHistories replays every case history recorded on a real

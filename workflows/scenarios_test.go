@@ -84,6 +84,14 @@ func TestCaseHistories(t *testing.T) {
 		t.Parallel()
 		waitForgetKeyScenario(t)
 	})
+	t.Run("task-assign", func(t *testing.T) {
+		t.Parallel()
+		taskAssignScenario(t, recipes["step-task"])
+	})
+	t.Run("task-cancel", func(t *testing.T) {
+		t.Parallel()
+		taskCancelScenario(t, recipes["step-task"])
+	})
 }
 
 const binSizeRecipe = `id: bin-size

@@ -3,7 +3,9 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
@@ -60,7 +62,7 @@ func (c *caseRun) call(ctx workflow.Context, s recipe.Step) (string, error) {
 		lob, refused := lobError(err)
 		c.steps[s.ID] = map[string]any{"error": map[string]any{"status": lob.Status, "code": lob.Code, "message": lob.Message}}
 		if cs.OnError != "" && refused {
-			c.recordProblem(ctx, s.ID, "call", "Not accepted", c.redact(lob.Message))
+			c.recordDetail(ctx, s.ID, "call", "Not accepted", c.redact(lob.Message))
 			return cs.OnError, nil
 		}
 		res, err := c.raiseIncident(ctx, s, lob)
@@ -125,14 +127,16 @@ func lobError(err error) (connectors.Error, bool) {
 // email renders the templates inline and sends through an activity keyed by
 // case and step, so a retry never sends twice.
 func (c *caseRun) email(ctx workflow.Context, s recipe.Step) (string, error) {
-	if err := c.sendEmail(ctx, c.in.Reference+"/"+c.instance(s.ID), s.Email); err != nil {
+	to, err := c.sendEmail(ctx, c.in.Reference+"/"+c.instance(s.ID), s.Email)
+	if err != nil {
 		return "", err
 	}
-	c.record(ctx, s.ID, "email", titleOr(s, "Email sent"))
+	c.recordDetail(ctx, s.ID, "email", titleOr(s, "Email sent"), "to "+maskAddresses(to))
 	return s.Next, nil
 }
 
-func (c *caseRun) sendEmail(ctx workflow.Context, key string, e *recipe.EmailStep) error {
+// sendEmail renders and sends an email, and returns whom it went to.
+func (c *caseRun) sendEmail(ctx workflow.Context, key string, e *recipe.EmailStep) (string, error) {
 	env := c.env()
 	m := mail.Message{Key: key}
 	for _, f := range []struct {
@@ -141,7 +145,7 @@ func (c *caseRun) sendEmail(ctx workflow.Context, key string, e *recipe.EmailSte
 	}{{&m.To, e.To}, {&m.Subject, e.Subject}, {&m.Text, e.Text}, {&m.HTML, e.HTML}} {
 		v, err := recipe.Render(f.tmpl, env)
 		if err != nil {
-			return err
+			return "", err
 		}
 		*f.dst = v
 	}
@@ -152,7 +156,30 @@ func (c *caseRun) sendEmail(ctx workflow.Context, key string, e *recipe.EmailSte
 		StartToCloseTimeout: emailTimeout,
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Minute, MaximumAttempts: 20},
 	})
-	return workflow.ExecuteActivity(ctx, a.SendEmail, m).Get(ctx, nil)
+	return m.To, workflow.ExecuteActivity(ctx, a.SendEmail, m).Get(ctx, nil)
+}
+
+// maskAddresses shows whom an email went to without the address itself:
+// each address's local part is cut to its first letter (s***@example.com)
+// and a display name is dropped.
+func maskAddresses(to string) string {
+	var out []string
+	for _, addr := range strings.Split(to, ",") {
+		addr = strings.TrimSpace(addr)
+		if l, r := strings.LastIndex(addr, "<"), strings.LastIndex(addr, ">"); l >= 0 && r > l {
+			addr = addr[l+1 : r]
+		}
+		at := strings.LastIndex(addr, "@")
+		if at <= 0 {
+			if addr != "" {
+				out = append(out, "***")
+			}
+			continue
+		}
+		first, _ := utf8.DecodeRuneInString(addr)
+		out = append(out, string(first)+"***"+addr[at:])
+	}
+	return strings.Join(out, ", ")
 }
 
 // decide takes the first branch whose condition holds, else otherwise.

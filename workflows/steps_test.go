@@ -18,6 +18,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/larder-council/larder/activities"
+	"github.com/larder-council/larder/activities/inbox"
 	"github.com/larder-council/larder/connectors"
 	"github.com/larder-council/larder/connectors/mail"
 	"github.com/larder-council/larder/workflows"
@@ -76,6 +77,11 @@ type stepCase struct {
 	at           []time.Time
 	// activityIDs are the ids of the calls' activities, one per attempt.
 	activityIDs []string
+	// index, memos and queues are what the case wrote to the inbox index,
+	// its memo and its queues search attribute (see onIndex).
+	index  []inbox.Entry
+	memos  []map[string]any
+	queues []string
 }
 
 func newStepCase(t *testing.T) *stepCase {

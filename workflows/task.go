@@ -30,6 +30,10 @@ type Task struct {
 	// Seq counts the task's changes (opened, claimed, moved, closed), so
 	// the inbox index can ignore a write older than the one it holds.
 	Seq int `json:"seq,omitempty"`
+
+	// stopped marks a task the case no longer waits for: its branch or
+	// the case was stopped. It takes no assignment, note or completion.
+	stopped bool
 }
 
 // Note is a line staff add to a task.
@@ -92,6 +96,7 @@ func (c *caseRun) task(ctx workflow.Context, s recipe.Step) (string, error) {
 	}
 	c.tasks = append(c.tasks, t)
 	c.record(ctx, s.ID, "task", titleOr(s, "Passed to "+ts.Queue))
+	c.openTask(ctx, t)
 
 	if e := ts.Escalate; e != nil {
 		tctx, cancelTimer := workflow.WithCancel(ctx)
@@ -99,12 +104,14 @@ func (c *caseRun) task(ctx workflow.Context, s recipe.Step) (string, error) {
 		workflow.Go(tctx, func(gctx workflow.Context) { c.escalate(gctx, s, t, e) })
 	}
 	if err := workflow.Await(ctx, func() bool { return t.Completion != nil }); err != nil {
+		c.stopTask(ctx, t)
 		return "", err
 	}
 	done := t.Completion
 	c.steps[s.ID] = map[string]any{"outcome": done.Outcome, "values": done.Values, "by": done.By, "completed_at": done.At}
 	i := slices.IndexFunc(ts.Outcomes, func(o recipe.Outcome) bool { return o.ID == done.Outcome })
-	c.record(ctx, s.ID, "task", "Decided: "+ts.Outcomes[i].Label)
+	c.recordBy(ctx, s.ID, "task", "Decided: "+ts.Outcomes[i].Label, done.By)
+	c.closeTask(ctx, t)
 	return ts.Outcomes[i].Next, nil
 }
 
@@ -118,10 +125,11 @@ func (c *caseRun) escalate(ctx workflow.Context, s recipe.Step, t *Task, e *reci
 	if e.Queue != "" {
 		t.Queue = e.Queue
 	}
+	c.changeTask(ctx, t)
 	c.record(ctx, s.ID, "escalated", "Escalated: not done within "+e.After.String())
 	if e.Email != nil {
-		if err := c.sendEmail(ctx, t.ID+"/escalation", e.Email); err != nil {
-			c.recordProblem(ctx, s.ID, "escalated", "Escalation email not sent", c.redact(stepErrorMessage(err)))
+		if _, err := c.sendEmail(ctx, t.ID+"/escalation", e.Email); err != nil {
+			c.recordDetail(ctx, s.ID, "escalated", "Escalation email not sent", c.redact(stepErrorMessage(err)))
 		}
 	}
 }
@@ -135,6 +143,8 @@ func (c *caseRun) validateCompletion(done Completion) error {
 		return fmt.Errorf("no task %q on this case", done.TaskID)
 	case t.Completion != nil:
 		return fmt.Errorf("task %q was already completed by %s", done.TaskID, t.Completion.By)
+	case t.stopped:
+		return fmt.Errorf("task %q has closed: its case stopped waiting for it", done.TaskID)
 	case !slices.ContainsFunc(t.Outcomes, func(o recipe.Outcome) bool { return o.ID == done.Outcome }):
 		return fmt.Errorf("task %q has no outcome %q", done.TaskID, done.Outcome)
 	case done.By == "":
@@ -152,10 +162,12 @@ func (c *caseRun) completeTask(ctx workflow.Context, done Completion) (string, e
 	return done.Outcome, nil
 }
 
+// taskByID is the newest task with the id: a step retried at an incident
+// opens its task again with the same id.
 func (c *caseRun) taskByID(id string) *Task {
-	for _, t := range c.tasks {
-		if t.ID == id {
-			return t
+	for i := len(c.tasks) - 1; i >= 0; i-- {
+		if c.tasks[i].ID == id {
+			return c.tasks[i]
 		}
 	}
 	return nil

@@ -18,6 +18,7 @@ import (
 //	    correlation key
 //	v1  stepIncidentsChange, forgetKeysChange
 //	v2  stepActivityIDsChange
+//	v3  inboxIndexChange
 //
 // Every change keeps a recorded history of its old branch; the replay
 // test checks that one is named for each change in changes.
@@ -32,10 +33,14 @@ const (
 	// runs it, so replaying a history against a recipe whose steps were
 	// reordered fails instead of handing one step's result to another.
 	stepActivityIDsChange = "step-activity-ids"
+	// inboxIndexChange has the case write its open work to the inbox
+	// index (a local activity per change), to its memo and to the
+	// LarderQueues search attribute.
+	inboxIndexChange = "inbox-index"
 )
 
 // changes lists every change id, oldest first.
-var changes = []string{stepIncidentsChange, forgetKeysChange, stepActivityIDsChange}
+var changes = []string{stepIncidentsChange, forgetKeysChange, stepActivityIDsChange, inboxIndexChange}
 
 // namesActivities asks, once per case at its start, whether the case names
 // its activities for their steps: cases started before the change keep
@@ -60,4 +65,11 @@ func (c *caseRun) activityID(key string) string {
 		return fmt.Sprintf("%s#%d", name, n)
 	}
 	return name
+}
+
+// indexesWork asks, once per case at its start, whether the case writes
+// its open work to the inbox index: cases started before the change never
+// do, so the index never holds half of one.
+func indexesWork(ctx workflow.Context) bool {
+	return workflow.GetVersion(ctx, inboxIndexChange, workflow.DefaultVersion, 1) == 1
 }

@@ -41,9 +41,13 @@ type Event struct {
 	Step string    `json:"step"`
 	Kind string    `json:"kind"`
 	Note string    `json:"note"`
-	// Detail is the error behind the note, for staff: the case detail
-	// carries it, a resident's view of the case never does.
+	// Detail is the error behind the note, or whom an email went to
+	// (masked: s***@example.com), for staff: the case detail carries it,
+	// a resident's view of the case never does.
 	Detail string `json:"detail,omitempty"`
+	// By is the member of staff who did what the note says (completed a
+	// task, resolved an incident), for staff only like Detail.
+	By string `json:"by,omitempty"`
 }
 
 // Redacted replaces a sensitive answer in staff views.
@@ -65,7 +69,7 @@ func (c *caseRun) view() CaseView {
 func residentTimeline(events []Event) []Event {
 	out := make([]Event, len(events))
 	for i, e := range events {
-		e.Detail = ""
+		e.Detail, e.By = "", ""
 		out[i] = e
 	}
 	return out
@@ -109,6 +113,14 @@ func (c *caseRun) register(ctx workflow.Context) error {
 	}
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, CompleteTask, c.completeTask,
 		workflow.UpdateHandlerOptions{Validator: c.validateCompletion}); err != nil {
+		return err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, AssignTask, c.assignTask,
+		workflow.UpdateHandlerOptions{Validator: c.validateAssignment}); err != nil {
+		return err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, AddNote, c.addNote,
+		workflow.UpdateHandlerOptions{Validator: c.validateNote}); err != nil {
 		return err
 	}
 	return workflow.SetUpdateHandlerWithOptions(ctx, ResolveIncident, c.resolveIncident,

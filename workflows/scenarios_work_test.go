@@ -1,0 +1,48 @@
+package workflows_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/larder-council/larder/internal/casetest"
+	"github.com/larder-council/larder/workflows"
+	"github.com/larder-council/larder/workflows/recipe"
+)
+
+// taskAssignScenario has pat claim a task and note it, a supervisor pass
+// it to alex, and alex complete it.
+func taskAssignScenario(t *testing.T, r *recipe.Recipe) {
+	ref := startCase(t, caseWorker(t, &backOffice{}, r), r, nil)
+	d := waitFor(t, ref, "task", func(d workflows.CaseDetail) bool { return len(d.Tasks) == 1 })
+	id := d.Tasks[0].ID
+	sendUpdate(t, ref, workflows.AssignTask, workflows.Assignment{TaskID: id, To: "pat", By: "pat"})
+	sendUpdate(t, ref, workflows.AddNote, workflows.TaskNote{TaskID: id, Text: "Asked the resident about the fridge", By: "pat"})
+	sendUpdate(t, ref, workflows.AssignTask, workflows.Assignment{TaskID: id, From: "pat", To: "alex", By: "sam"})
+	d = waitFor(t, ref, "assignment", func(d workflows.CaseDetail) bool { return d.Tasks[0].Assignee == "alex" })
+	if task := d.Tasks[0]; len(task.Notes) != 1 || task.Notes[0].By != "pat" {
+		t.Fatalf("task %+v, want pat's note on it", task)
+	}
+	sendUpdate(t, ref, workflows.CompleteTask, workflows.Completion{TaskID: id, Outcome: "approve", By: "alex"})
+	if d = waitFor(t, ref, "end", closed); d.Outcome != "Request approved" {
+		t.Fatalf("case ended %s %q, want Request approved", d.Status, d.Outcome)
+	}
+	if recording() {
+		recordHistory(t, casetest.Client(t), ref, "task-assign")
+	}
+}
+
+// taskCancelScenario cancels a case while its task is open: the task
+// leaves the inbox as the case closes.
+func taskCancelScenario(t *testing.T, r *recipe.Recipe) {
+	ref := startCase(t, caseWorker(t, &backOffice{}, r), r, nil)
+	waitFor(t, ref, "task", func(d workflows.CaseDetail) bool { return len(d.Tasks) == 1 })
+	if err := casetest.Client(t).CancelWorkflow(context.Background(), ref, ""); err != nil {
+		t.Fatal(err)
+	}
+	if d := waitFor(t, ref, "end", closed); d.Status != workflows.StatusCancelled {
+		t.Fatalf("case ended %s, want cancelled", d.Status)
+	}
+	if recording() {
+		recordHistory(t, casetest.Client(t), ref, "task-cancel")
+	}
+}
