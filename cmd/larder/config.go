@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/larder-council/larder/forms/web"
+	"github.com/larder-council/larder/workflows/calendar"
 )
 
 // Config is Larder's configuration, read once when a command starts and
@@ -236,16 +237,13 @@ var settings = []setting{
 	{"dev", "LARDER_DEV", "dev", "development mode: demo staff accounts, passwords printed at start", false,
 		func(r *rawConfig) *string { return &r.Dev },
 		asBool(func(c *Config) *bool { return &c.Dev })},
-	{"calendar.region", "LARDER_CALENDAR_REGION", "calendar-region", "whose bank holidays are not working days: " + strings.Join(calendarRegions, ", "), false,
+	{"calendar.region", "LARDER_CALENDAR_REGION", "calendar-region", "whose bank holidays are not working days: " + strings.Join(calendar.Regions, ", "), false,
 		func(r *rawConfig) *string { return &r.CalendarRegion },
-		asString(func(c *Config) *string { return &c.CalendarRegion }, oneOf("region", calendarRegions...))},
+		asString(func(c *Config) *string { return &c.CalendarRegion }, oneOf("region", calendar.Regions...))},
 	{"calendar.closures", "LARDER_CALENDAR_CLOSURES", "calendar-closures", "comma-separated dates the council is closed besides bank holidays, like 2026-12-29", false,
 		func(r *rawConfig) *string { return &r.CalendarClosures },
 		asDates(func(c *Config) *[]time.Time { return &c.CalendarClosures })},
 }
-
-// calendarRegions are the regions whose bank holidays Larder ships.
-var calendarRegions = []string{"england-and-wales", "scotland", "northern-ireland"}
 
 // sources says where each key's value came from: "larder.yaml line 3",
 // "LARDER_DRAFT_TTL" or "--draft-ttl"; a key not in it has its default.
