@@ -158,9 +158,19 @@ func (i caseIncident) Link() string { return incidentLink(i.Reference, i.ID) }
 // incidentLink is the page of a case's incident.
 func incidentLink(ref, id string) string { return "/staff/cases/" + ref + "/incidents/" + id }
 
-// nameOf names the staff who worked a case's tasks, by username.
+// nameOf names the staff who worked on a case, by username: from the
+// directory when it looks users up, otherwise among the colleagues of the
+// case's queues; the username itself when neither knows them.
 func (h *Handler) nameOf(d workflows.CaseDetail) func(string) string {
 	return func(username string) string {
+		if dir, ok := h.People.(interface {
+			User(username string) (access.User, bool)
+		}); ok {
+			if u, found := dir.User(username); found && u.Name != "" {
+				return u.Name
+			}
+			return username
+		}
 		if h.People == nil {
 			return username
 		}

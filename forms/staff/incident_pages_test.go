@@ -1,9 +1,11 @@
 package staff_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -88,6 +90,7 @@ func TestIncidentRetriedFromTheList(t *testing.T) {
 	if r := d.Incidents[0].Resolution; d.Status != workflows.StatusCompleted || r == nil || r.By != "alex" || r.Action != "retry" || e.lob.vehicles.Load() != 3 {
 		t.Errorf("case ended %s, resolution %+v, after %d calls; want completed by alex's retry on the third", d.Status, r, e.lob.vehicles.Load())
 	}
+	says(t, "the case once retried", alex.get("/staff/cases/"+ref), "Incident resolved by Alex Morgan: retry", "Completed")
 	incidentListed(t, e, ref, false)
 	doesNotSay(t, "the incidents once retried", alex.get("/staff/incidents"), ref)
 	got = alex.postFrom(at, at+"/retry", url.Values{})
@@ -148,4 +151,27 @@ func TestIncidentCancelledThroughThePage(t *testing.T) {
 	if d := e.closed(t, ref); d.Status != workflows.StatusCancelled || e.lob.vehicles.Load() != 2 {
 		t.Errorf("case ended %s after %d calls, want cancelled with no more calls", d.Status, e.lob.vehicles.Load())
 	}
+}
+
+func TestIncidentsListPagesOldestFirst(t *testing.T) {
+	e := start(t)
+	opened := time.Date(2026, time.March, 2, 9, 0, 0, 0, time.UTC)
+	ref := func(i int) string { return fmt.Sprintf("AV-AAAA-%04d", i) }
+	for i := 1; i <= 27; i++ {
+		err := e.index.Put(t.Context(), inbox.Entry{ID: ref(i) + "/log-1", Kind: inbox.KindIncident, Reference: ref(i), Service: "notice",
+			Step: "log", Title: "log failed", Error: fmt.Sprintf("outage number %d", i), OpenedAt: opened.Add(time.Duration(i) * time.Minute), Seq: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	alex := e.signIn(t, "alex")
+	got := alex.get("/staff/incidents")
+	says(t, "the first page", got, "27 open incidents", ref(1), ref(25), "outage number 1<", `href="/staff/incidents?page=2"`, `rel="next"`)
+	doesNotSay(t, "the first page", got, ref(26), `rel="prev"`)
+	if strings.Index(got.Body, ref(1)) > strings.Index(got.Body, ref(2)) {
+		t.Error("the first page does not list the oldest incident first")
+	}
+	got = alex.get("/staff/incidents?service=notice&page=2")
+	says(t, "the second page", got, ref(26), ref(27), `href="/staff/incidents?service=notice"`, `rel="prev"`, `aria-current="page"`)
+	doesNotSay(t, "the second page", got, ref(25)+"<", `rel="next"`)
 }

@@ -34,6 +34,8 @@ func caseTimeline(events []workflows.Event, name func(username string) string) [
 			detail = ""
 		case ev.Kind == "task" && strings.HasPrefix(ev.Note, "Decided: ") && ev.By != "":
 			e.Title = "Task completed by " + name(ev.By) + ": " + strings.TrimPrefix(ev.Note, "Decided: ")
+		case ev.Kind == "incident" && strings.HasPrefix(ev.Note, "Resolved: ") && ev.By != "":
+			e.Title = "Incident resolved by " + name(ev.By) + ": " + strings.TrimPrefix(ev.Note, "Resolved: ")
 		case ev.By != "" && !strings.Contains(ev.Note, ev.By):
 			e.Title = ev.Note + " (" + name(ev.By) + ")"
 		}
