@@ -2,8 +2,16 @@ package staff
 
 import (
 	"context"
+	"crypto/subtle"
+	"embed"
+	"errors"
 	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
 	"time"
+
+	"github.com/gin-gonic/gin"
 
 	"github.com/larder-council/larder/activities/inbox"
 	"github.com/larder-council/larder/forms"
@@ -13,6 +21,12 @@ import (
 	"github.com/larder-council/larder/workflows/cases"
 	"github.com/larder-council/larder/workflows/recipe"
 )
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// pageNames are the sign-in, inbox and task pages' templates.
+var pageNames = []string{"signin", "inbox", "task"}
 
 // Work is what staff pages ask of the case client.
 type Work interface {
@@ -60,4 +74,111 @@ type Handler struct {
 	Now func() time.Time
 	// Log receives what staff are not shown.
 	Log *slog.Logger
+
+	pages *web.Pages
+}
+
+// Routes parses the pages and adds the staff pages: sign-in and sign-out,
+// then everything else under /staff for signed-in staff only, every post
+// carrying the session's CSRF token.
+func (h *Handler) Routes(r gin.IRouter) error {
+	pages, err := h.Site.Pages(templateFS, append(append([]string{}, pageNames...), casePageNames...)...)
+	if err != nil {
+		return err
+	}
+	h.pages = pages
+	if h.Log == nil {
+		h.Log = slog.Default()
+	}
+	r.GET("/staff/sign-in", h.signInPage)
+	r.POST("/staff/sign-in", h.signIn)
+	r.POST("/staff/sign-out", h.signOut)
+	g := r.Group("/staff", h.signedIn)
+	g.GET("/", h.inbox)
+	g.GET("/tasks/:reference/:task", h.taskPage)
+	g.POST("/tasks/:reference/:task/claim", h.claim)
+	g.POST("/tasks/:reference/:task/unclaim", h.unclaim)
+	g.POST("/tasks/:reference/:task/assign", h.assign)
+	g.POST("/tasks/:reference/:task/note", h.addNote)
+	g.POST("/tasks/:reference/:task/complete", h.complete)
+	h.caseRoutes(g)
+	return nil
+}
+
+// sessionCookie holds the signed-in session's id.
+const sessionCookie = "larder_staff"
+
+// signedIn lets a request through only with a session: without one a
+// page asks the user to sign in and come back, and a post without the
+// session's CSRF token is refused. Staff pages are never cached.
+func (h *Handler) signedIn(c *gin.Context) {
+	c.Header("Cache-Control", "no-store")
+	sess, ok, err := h.currentSession(c)
+	if err != nil {
+		h.unavailable(c, err)
+		return
+	}
+	if !ok {
+		next := c.Request.URL.Path
+		if c.Request.Method == http.MethodGet && c.Request.URL.RawQuery != "" {
+			next += "?" + c.Request.URL.RawQuery
+		}
+		c.Redirect(http.StatusSeeOther, "/staff/sign-in?next="+url.QueryEscape(safeNext(next)))
+		c.Abort()
+		return
+	}
+	c.Set(sessionKey, sess)
+	if c.Request.Method == http.MethodPost && !access.CheckCSRF(sess, c.PostForm("csrf")) {
+		h.problem(c, http.StatusForbidden, "This form has expired", "Go back, reload the page and try again.")
+		return
+	}
+	c.Next()
+}
+
+// currentSession is the session the request's cookie names, if any.
+func (h *Handler) currentSession(c *gin.Context) (access.Session, bool, error) {
+	id, err := c.Cookie(sessionCookie)
+	if err != nil || id == "" {
+		return access.Session{}, false, nil
+	}
+	sess, err := h.Sessions.Get(c, id)
+	if errors.Is(err, access.ErrNoSession) {
+		return access.Session{}, false, nil
+	}
+	if err != nil {
+		return access.Session{}, false, err
+	}
+	return sess, true, nil
+}
+
+// sameToken compares a posted token with the expected one in constant
+// time; an empty expected token matches nothing.
+func sameToken(got, want string) bool {
+	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+// safeNext is where to go after signing in: a path on this site under
+// /staff/, never another site, else the inbox.
+func safeNext(next string) string {
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || strings.Contains(next, `\`) || strings.Contains(u.Path, "..") ||
+		strings.HasPrefix(next, "//") || !strings.HasPrefix(u.Path, "/staff/") || strings.HasPrefix(u.Path, "/staff/sign-") {
+		return "/staff/"
+	}
+	return u.RequestURI()
+}
+
+func (h *Handler) now() time.Time {
+	if h.Now != nil {
+		return h.Now()
+	}
+	return time.Now()
+}
+
+// log is where what staff are not shown goes.
+func (h *Handler) log() *slog.Logger {
+	if h.Log == nil {
+		return slog.Default()
+	}
+	return h.Log
 }

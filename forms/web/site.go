@@ -64,11 +64,23 @@ type Pages struct {
 }
 
 // Pages parses templates/<name>.html from fsys for each name, each with the
-// shared layout, plus the shared problem page.
+// shared layout, plus the shared problem page. An audience's partials,
+// templates/_*.html in fsys, are parsed with each of its pages and the
+// problem page: templates they share, and the layout's "service
+// navigation" slot (under the header) when they define it.
 func (s *Site) Pages(fsys fs.FS, names ...string) (*Pages, error) {
 	layout, err := template.New("layout.html").Funcs(pageFuncs).ParseFS(templateFS, "templates/layout.html")
 	if err != nil {
 		return nil, err
+	}
+	partials, err := fs.Glob(fsys, "templates/_*.html")
+	if err != nil {
+		return nil, fmt.Errorf("partials: %w", err)
+	}
+	if len(partials) > 0 {
+		if layout, err = layout.ParseFS(fsys, partials...); err != nil {
+			return nil, fmt.Errorf("partials: %w", err)
+		}
 	}
 	ps := &Pages{site: s, byName: map[string]*template.Template{}}
 	parse := func(fsys fs.FS, name string) error {
