@@ -92,6 +92,10 @@ func TestCaseHistories(t *testing.T) {
 		t.Parallel()
 		taskCancelScenario(t, recipes["step-task"])
 	})
+	t.Run("task-working-days", func(t *testing.T) {
+		t.Parallel()
+		taskWorkingDaysScenario(t)
+	})
 }
 
 const binSizeRecipe = `id: bin-size

@@ -3,6 +3,7 @@ package workflows_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/larder-council/larder/internal/casetest"
 	"github.com/larder-council/larder/workflows"
@@ -44,5 +45,27 @@ func taskCancelScenario(t *testing.T, r *recipe.Recipe) {
 	}
 	if recording() {
 		recordHistory(t, casetest.Client(t), ref, "task-cancel")
+	}
+}
+
+// taskWorkingDaysScenario opens a task due in working days, counted on the
+// council calendar, and completes it before it escalates.
+func taskWorkingDaysScenario(t *testing.T) {
+	r, err := recipe.Parse("permit.yaml", []byte(workingDaysPermit), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := startCase(t, caseWorker(t, &backOffice{}), r, nil)
+	d := waitFor(t, ref, "task", func(d workflows.CaseDetail) bool { return len(d.Tasks) == 1 })
+	task := d.Tasks[0]
+	if task.DueAt == nil || task.DueAt.Sub(task.OpenedAt) < 48*time.Hour {
+		t.Fatalf("task due %v, opened %v: want two working days later", task.DueAt, task.OpenedAt)
+	}
+	sendUpdate(t, ref, workflows.CompleteTask, workflows.Completion{TaskID: task.ID, Outcome: "approve", By: "sam"})
+	if d = waitFor(t, ref, "end", closed); d.Outcome != "Approved" {
+		t.Fatalf("case ended %s %q, want Approved", d.Status, d.Outcome)
+	}
+	if recording() {
+		recordHistory(t, casetest.Client(t), ref, "task-working-days")
 	}
 }

@@ -90,8 +90,11 @@ func (c *caseRun) task(ctx workflow.Context, s recipe.Step) (string, error) {
 		ID: c.in.Reference + "/" + c.instance(s.ID), Step: s.ID, Queue: ts.Queue, Title: title,
 		Instructions: instructions, Outcomes: ts.Outcomes, Fields: ts.Fields, OpenedAt: now,
 	}
-	if ts.Due.Duration > 0 {
-		due := now.Add(ts.Due.Duration)
+	if ts.Due.Duration > 0 || ts.Due.WorkingDays > 0 {
+		due, err := c.dueAt(ctx, now, ts.Due)
+		if err != nil {
+			return "", fmt.Errorf("due: %w", err)
+		}
 		t.DueAt = &due
 	}
 	c.tasks = append(c.tasks, t)
@@ -118,7 +121,7 @@ func (c *caseRun) task(ctx workflow.Context, s recipe.Step) (string, error) {
 // escalate waits for the escalation timer; if the task is still open it
 // moves the task and sends the email, leaving the task open.
 func (c *caseRun) escalate(ctx workflow.Context, s recipe.Step, t *Task, e *recipe.Escalation) {
-	if err := workflow.NewTimer(ctx, e.After.Duration).Get(ctx, nil); err != nil || t.Completion != nil {
+	if err := c.sleepUntilEscalation(ctx, s, t, e.After); err != nil || t.Completion != nil {
 		return
 	}
 	t.Escalated = true

@@ -10,14 +10,15 @@ import (
 	"github.com/larder-council/larder/activities/inbox"
 )
 
-// indexTimeout bounds one inbox index write, retries included. The index
-// can be rebuilt from the cases (`larder reindex`), so a write that cannot
-// be made in this time is logged and the case goes on without it.
-const indexTimeout = 30 * time.Second
+// localTimeout bounds a local activity (an inbox index write, a due date
+// on the calendar), retries included. The index can be rebuilt from the
+// cases (`larder reindex`), so a write that cannot be made in this time is
+// logged and the case goes on without it.
+const localTimeout = 30 * time.Second
 
-// indexOptions retry an index write quickly, within indexTimeout.
-var indexOptions = workflow.LocalActivityOptions{
-	ScheduleToCloseTimeout: indexTimeout,
+// localOptions retry a local activity quickly, within localTimeout.
+var localOptions = workflow.LocalActivityOptions{
+	ScheduleToCloseTimeout: localTimeout,
 	RetryPolicy: &temporal.RetryPolicy{
 		InitialInterval: 500 * time.Millisecond, BackoffCoefficient: 2, MaximumInterval: 5 * time.Second,
 	},
@@ -117,7 +118,7 @@ func (c *caseRun) putWork(ctx workflow.Context, e inbox.Entry) {
 	if err := workflow.UpsertMemo(ctx, map[string]any{WorkMemo: slices.Clone(c.work)}); err != nil {
 		log.Warn("open work not kept in the case's memo", "work", e.ID, "error", err)
 	}
-	lctx := workflow.WithLocalActivityOptions(ctx, indexOptions)
+	lctx := workflow.WithLocalActivityOptions(ctx, localOptions)
 	if err := workflow.ExecuteLocalActivity(lctx, a.IndexWork, e).Get(lctx, nil); err != nil {
 		log.Warn("inbox index not written; `larder reindex` rebuilds it", "work", e.ID, "seq", e.Seq, "error", err)
 	}
