@@ -119,9 +119,14 @@ func (h *Handler) signedIn(c *gin.Context) {
 		return
 	}
 	if !ok {
-		next := c.Request.URL.Path
-		if c.Request.Method == http.MethodGet && c.Request.URL.RawQuery != "" {
-			next += "?" + c.Request.URL.RawQuery
+		// After signing in the user sees the page they asked for, or for
+		// a form posted once the session had ended, the page it was on.
+		next := c.Request.URL.RequestURI()
+		if c.Request.Method != http.MethodGet {
+			next = "/staff/"
+			if ref, err := url.Parse(c.GetHeader("Referer")); err == nil && ref.Host == c.Request.Host {
+				next = ref.RequestURI()
+			}
 		}
 		c.Redirect(http.StatusSeeOther, "/staff/sign-in?next="+url.QueryEscape(safeNext(next)))
 		c.Abort()

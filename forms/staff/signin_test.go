@@ -5,6 +5,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/larder-council/larder/forms/staff/access"
+	"github.com/larder-council/larder/internal/redistest"
 )
 
 func TestStaffPagesAskToSignInFirst(t *testing.T) {
@@ -178,5 +181,51 @@ func TestSignInFormFromAnotherSiteIsRefused(t *testing.T) {
 	}
 	if got := v.get("/staff/"); !strings.HasPrefix(got.Path, "/staff/sign-in") {
 		t.Error("a forged sign-in signed the browser in")
+	}
+}
+
+func TestFormPostedAfterTheSessionEndedComesBackToItsPage(t *testing.T) {
+	o := newBackOffice(t)
+	v := o.visitor(t)
+	req, _ := http.NewRequest(http.MethodPost, o.URL+"/staff/tasks/BK-2345-6789/check/note", strings.NewReader("note=hello&csrf=old"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Referer", o.URL+"/staff/tasks/BK-2345-6789/check")
+	got := v.do(req)
+	if want := "/staff/sign-in?next=" + url.QueryEscape("/staff/tasks/BK-2345-6789/check"); got.Path != want {
+		t.Errorf("a note posted after the session ended landed on %s, want %s", got.Path, want)
+	}
+	req, _ = http.NewRequest(http.MethodPost, o.URL+"/staff/tasks/BK-2345-6789/check/note", strings.NewReader("note=hello"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Referer", "https://evil.example/staff/tasks/x/y")
+	if got := v.do(req); got.Path != "/staff/sign-in?next="+url.QueryEscape("/staff/") {
+		t.Errorf("a post from another site's page landed on %s, want the sign-in to the inbox", got.Path)
+	}
+}
+
+func TestSignInWhileRedisIsDownShowsNoError(t *testing.T) {
+	o := newBackOffice(t)
+	pat := o.signIn(t, "pat")
+	dir := directory(t, &redistest.DB{Client: brokenRedis(t), Prefix: "x:"}, nil)
+	o.Handler.Identity = dir
+	o.Handler.Sessions = &access.Sessions{Redis: brokenRedis(t), Prefix: "x:"}
+	pages := map[string]page{
+		"signing in":    o.visitor(t).post("/staff/sign-in", url.Values{"username": {"jo"}, "password": {"jo-test-password"}}),
+		"the inbox":     pat.get("/staff/"),
+		"signing out":   pat.send("/staff/sign-out", url.Values{"csrf": {"x"}}),
+		"the sign-in":   o.visitor(t).get("/staff/sign-in"),
+		"a task's page": pat.get("/staff/tasks/BK-2345-6789/check"),
+	}
+	for what, got := range pages {
+		if what == "the sign-in" {
+			if got.Status != http.StatusOK {
+				t.Errorf("the sign-in form with Redis down: %d, want it shown", got.Status)
+			}
+			continue
+		}
+		if got.Status != http.StatusServiceUnavailable {
+			t.Errorf("%s with Redis down: %d, want 503", what, got.Status)
+		}
+		says(t, what, got, "Sorry, there is a problem with the service")
+		doesNotSay(t, what, got, "127.0.0.1", "dial", "redis", "session")
 	}
 }
