@@ -127,13 +127,19 @@ type env struct {
 // returns a case client starting cases on it, knowing the recipes.
 func newEnv(t *testing.T, recipes ...*recipe.Recipe) *env {
 	t.Helper()
+	return newEnvWith(t, &activities.Activities{}, recipes...)
+}
+
+// newEnvWith is newEnv with the worker's activities given.
+func newEnvWith(t *testing.T, acts *activities.Activities, recipes ...*recipe.Recipe) *env {
+	t.Helper()
 	tc := casetest.Client(t)
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	queue := "cases-" + strings.NewReplacer("/", "-", " ", "-").Replace(t.Name()) + "-" + hex.EncodeToString(b[:])
 	w := worker.New(tc, queue, worker.Options{})
 	w.RegisterWorkflowWithOptions(workflows.Case, workflow.RegisterOptions{Name: workflows.CaseWorkflow})
-	w.RegisterActivity(&activities.Activities{})
+	w.RegisterActivity(acts)
 	if err := w.Start(); err != nil {
 		t.Fatalf("start case worker: %v", err)
 	}

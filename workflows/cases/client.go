@@ -1,9 +1,10 @@
 // Package cases is the case client: the only code that talks to Temporal
 // about cases. It starts a case from a recipe and answers (minting its
 // reference, once per idempotency key), shows its progress to residents
-// and its detail to staff, completes tasks, resolves incidents, cancels,
-// delivers messages from line-of-business systems, finds cases by business
-// key, and registers the search attributes those need. Web handlers call
+// and its detail to staff, completes, assigns and notes tasks, resolves
+// incidents, cancels, delivers messages from line-of-business systems,
+// finds cases by business key and staff search, lists open work for the
+// inbox index, and registers the search attributes those need. Web handlers call
 // it; none holds a Temporal client.
 package cases
 

@@ -2,8 +2,10 @@ package cases
 
 import (
 	"context"
-	"errors"
-	"time"
+	"fmt"
+
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/larder-council/larder/activities/inbox"
 	"github.com/larder-council/larder/workflows"
@@ -12,42 +14,62 @@ import (
 // AssignTask claims, releases or reassigns a task; a refusal (someone else
 // claimed it meanwhile, the task has closed) is a *RefusedError.
 func (c *Client) AssignTask(ctx context.Context, ref string, a workflows.Assignment) error {
-	return errors.New("assign task: not built yet")
+	_, err := c.update(ctx, ref, workflows.AssignTask, a)
+	return err
 }
 
 // AddNote adds a note to a task; a refusal is a *RefusedError.
 func (c *Client) AddNote(ctx context.Context, ref string, n workflows.TaskNote) error {
-	return errors.New("add note: not built yet")
+	_, err := c.update(ctx, ref, workflows.AddNote, n)
+	return err
 }
 
-// SearchQuery finds cases for staff.
-type SearchQuery struct {
-	// Text is a reference, postcode, email address or name.
-	Text string
-	// Queues limits the answer to cases that have had a task in one of
-	// them; nil means every case (an admin's search).
-	Queues []string
-	// Limit caps the answer; 0 means 50.
-	Limit int
-}
-
-// CaseSummary is one case in a search's answer.
-type CaseSummary struct {
-	Reference string
-	Service   string
-	Status    string
-	StartedAt time.Time
-	ClosedAt  *time.Time
-}
-
-// Search finds cases by reference, postcode, email address or name, newest
-// first.
-func (c *Client) Search(ctx context.Context, q SearchQuery) ([]CaseSummary, error) {
-	return nil, errors.New("search: not built yet")
-}
+// openWorkPage is how many cases OpenWork asks visibility for at a time.
+const openWorkPage = 1000
 
 // OpenWork lists every open task and incident of running cases from
-// Temporal's visibility, for rebuilding the inbox index.
+// Temporal's visibility, for rebuilding the inbox index: each case keeps
+// its open work in its memo, so no case is asked a query. Cases started
+// before cases kept it have none.
 func (c *Client) OpenWork(ctx context.Context) ([]inbox.Entry, error) {
-	return nil, errors.New("open work: not built yet")
+	query := fmt.Sprintf("WorkflowType = %s AND ExecutionStatus = 'Running'", quote(workflows.CaseWorkflow))
+	dc := converter.GetDefaultDataConverter()
+	var out []inbox.Entry
+	var token []byte
+	for {
+		resp, err := c.Temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+			Namespace: c.Namespace, PageSize: openWorkPage, NextPageToken: token, Query: query,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("open work: list running cases: %w", err)
+		}
+		for _, e := range resp.GetExecutions() {
+			p := e.GetMemo().GetFields()[workflows.WorkMemo]
+			if p == nil {
+				continue
+			}
+			var work []inbox.Entry
+			if err := dc.FromPayload(p, &work); err != nil {
+				c.log().WarnContext(ctx, "open work of a case unreadable; left out of the inbox", "reference", e.GetExecution().GetWorkflowId(), "err", err)
+				continue
+			}
+			out = append(out, work...)
+		}
+		if token = resp.GetNextPageToken(); len(token) == 0 {
+			return out, nil
+		}
+	}
+}
+
+// Reindex rebuilds the inbox index from the open work of running cases
+// (OpenWork) and returns how many entries it holds now.
+func (c *Client) Reindex(ctx context.Context, ix *inbox.Index) (int, error) {
+	work, err := c.OpenWork(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if err := ix.Replace(ctx, work); err != nil {
+		return 0, fmt.Errorf("reindex: %w", err)
+	}
+	return len(work), nil
 }
