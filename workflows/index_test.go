@@ -212,3 +212,20 @@ func TestMaskAddresses(t *testing.T) {
 		}
 	}
 }
+
+func TestCancelledCaseClosesItsOpenIncident(t *testing.T) {
+	sc := newStepCase(t)
+	sc.onIndex(nil)
+	sc.on("book_collection", nil, outage()).Times(3)
+	sc.env.RegisterDelayedCallback(sc.env.CancelWorkflow, time.Hour)
+
+	sc.run(t, "step-call", nil)
+
+	id := stepRef + "/book-1"
+	if want := []string{"1 " + id + " @", "2 " + id + " closed"}; !slices.Equal(sc.indexed(), want) {
+		t.Errorf("index writes %q, want %q: the incident leaves the inbox with the case", sc.indexed(), want)
+	}
+	if m := sc.lastMemo(t); m[workflows.StatusMemo] != workflows.StatusCancelled || len(m[workflows.WorkMemo].([]inbox.Entry)) != 0 {
+		t.Errorf("the case's last memo is %v, want it cancelled with no open work", m)
+	}
+}
