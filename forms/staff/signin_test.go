@@ -229,3 +229,11 @@ func TestSignInWhileRedisIsDownShowsNoError(t *testing.T) {
 		doesNotSay(t, what, got, "127.0.0.1", "dial", "redis", "session")
 	}
 }
+
+func TestSignInPageOfSomeoneSignedInGoesOn(t *testing.T) {
+	o := newBackOffice(t)
+	pat := o.signIn(t, "pat")
+	if got := pat.get("/staff/sign-in?next=" + url.QueryEscape("/staff/?status=overdue")); got.Path != "/staff/?status=overdue" {
+		t.Errorf("the sign-in page, signed in, landed on %s", got.Path)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/larder-council/larder/workflows"
 	"github.com/larder-council/larder/workflows/cases"
@@ -218,5 +219,52 @@ func TestTaskPagesNeverShowAnInternalError(t *testing.T) {
 	}
 	if !strings.Contains(o.Log.String(), "10.9.8.7:7233") {
 		t.Errorf("the error never reached the log:\n%s", o.Log.String())
+	}
+}
+
+func TestReassignThatCameTooLateSaysTheTaskWasReleased(t *testing.T) {
+	o := newBackOffice(t, withCases)
+	ref, path := bookingTask(t, o)
+	pat, sam := o.signIn(t, "pat"), o.signIn(t, "sam")
+	pat.post(path+"/claim", url.Values{"from": {""}})
+	sam.get(path) // sam sees pat holding it
+	late := url.Values{"from": {"pat"}, "to": {"jo"}, "csrf": {sam.token}}
+	pat.post(path+"/unclaim", url.Values{"from": {"pat"}})
+	got := sam.send(path+"/assign", late)
+	if got.Status != http.StatusConflict {
+		t.Errorf("an assignment that came too late: %d, want 409", got.Status)
+	}
+	says(t, "an assignment that came too late", got, "This task was released a moment ago: nobody holds it now.")
+	if a := taskOf(t, o, ref, "check").Assignee; a != "" {
+		t.Errorf("the late assignment took effect: held by %q", a)
+	}
+}
+
+func TestTaskOfAClosedCaseTakesNothingMore(t *testing.T) {
+	o := newBackOffice(t, withCases)
+	ref, path := bookingTask(t, o)
+	pat := o.signIn(t, "pat")
+	pat.get(path)
+	stale := pat.token
+	if err := o.Cases.Cancel(t.Context(), ref); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); o.detail(t, ref).Status == workflows.StatusRunning; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the case never closed")
+		}
+	}
+	view := pat.get(path)
+	says(t, "a task of a cancelled case", view, "This case has closed, so nothing more can be done on this task.", "Closed</strong>")
+	doesNotSay(t, "a task of a cancelled case", view, "Complete task</button>", "Claim this task", "Add a note")
+	for _, action := range []string{"claim", "note", "complete"} {
+		got := pat.send(path+"/"+action, url.Values{"csrf": {stale}, "from": {""}, "note": {"late"}, "outcome": {"ok"}, "field-crew": {"C7"}})
+		if got.Status != http.StatusConflict {
+			t.Errorf("%s on a closed case: %d, want 409", action, got.Status)
+		}
+		says(t, action+" on a closed case", got, "This case has closed")
+	}
+	if task := taskOf(t, o, ref, "check"); task.Completion != nil || task.Assignee != "" || len(task.Notes) != 0 {
+		t.Errorf("the closed case's task took a post: %+v", task)
 	}
 }
