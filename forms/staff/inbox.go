@@ -57,7 +57,7 @@ type queueRow struct {
 func (h *Handler) inbox(c *gin.Context) {
 	user := h.session(c).User
 	queues := h.queuesOf(user)
-	f := h.readFilters(c, user, queues)
+	f := h.readFilters(c, queues)
 	now, endOfDay := h.today()
 	filter := inbox.Filter{Queues: queues, Service: f.Service, Status: f.Status, Now: now, EndOfDay: endOfDay, Page: f.Page, PerPage: perPage}
 	if f.Queue != "" {
@@ -106,7 +106,7 @@ func (h *Handler) inbox(c *gin.Context) {
 
 // readFilters reads the inbox's filters from the query, dropping any the
 // user may not choose.
-func (h *Handler) readFilters(c *gin.Context, user access.User, queues []string) inboxFilters {
+func (h *Handler) readFilters(c *gin.Context, queues []string) inboxFilters {
 	f := inboxFilters{Assignee: assigneeAnyone, Page: 1}
 	if q := c.Query("queue"); slices.Contains(queues, q) {
 		f.Queue = q
