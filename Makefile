@@ -14,7 +14,7 @@ build: assets
 run: assets build
 	@$(BIN)/wastesim -addr $(WASTESIM) & ws=$$!; \
 	trap 'kill $$ws 2>/dev/null' EXIT INT TERM; \
-	WASTE_URL=http://$(WASTESIM) $(BIN)/larder serve
+	WASTE_URL=http://$(WASTESIM) $(BIN)/larder serve --dev
 
 vet:
 	$(GO) vet ./...

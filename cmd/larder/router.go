@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/larder-council/larder/activities/inbox"
 	"github.com/larder-council/larder/connectors"
 	"github.com/larder-council/larder/connectors/hooks"
 	"github.com/larder-council/larder/connectors/mail"
@@ -18,6 +19,7 @@ import (
 	"github.com/larder-council/larder/forms/ops"
 	"github.com/larder-council/larder/forms/resident"
 	"github.com/larder-council/larder/forms/staff"
+	"github.com/larder-council/larder/forms/staff/access"
 	"github.com/larder-council/larder/forms/web"
 	"github.com/larder-council/larder/workflows/cases"
 	"github.com/larder-council/larder/workflows/recipe"
@@ -40,7 +42,11 @@ type webParts struct {
 	SubmissionsPerMinute int
 	StaffToken           string
 	HooksToken           string
-	Log                  *slog.Logger
+	// Staff are the users and API clients of the back office.
+	Staff *access.Directory
+	// Inbox is the index staff pages list open work from.
+	Inbox *inbox.Index
+	Log   *slog.Logger
 }
 
 // newRouter builds every route: the middleware they all share (recovery,
@@ -76,7 +82,19 @@ func newRouter(p webParts) (http.Handler, error) {
 
 	v1 := r.Group("/api/v1")
 	(&api.Handler{Recipes: p.Recipes, Cases: p.Cases, Validator: validator, Uploads: p.Uploads, Log: p.Log}).Routes(v1, limit)
-	(&staff.API{Cases: p.Cases, Validator: validator, Token: p.StaffToken, Log: p.Log}).Routes(v1)
+	clients, err := p.Staff.Clients(p.StaffToken)
+	if err != nil {
+		return nil, err
+	}
+	(&staff.API{Cases: p.Cases, Inbox: p.Inbox, Recipes: p.Recipes, Validator: validator, Clients: clients, Log: p.Log}).Routes(v1)
+	desk := &staff.Handler{
+		Cases: p.Cases, Inbox: p.Inbox, Identity: p.Staff, People: p.Staff,
+		Sessions: &access.Sessions{Redis: p.Redis, Prefix: p.KeyPrefix},
+		Recipes:  p.Recipes, Site: site, Validator: validator, SecureCookies: strings.HasPrefix(p.PublicURL, "https://"), Log: p.Log,
+	}
+	if err := desk.Routes(r); err != nil {
+		return nil, err
+	}
 	(&hooks.Handler{Recipes: p.Recipes, Cases: p.Cases, Token: p.HooksToken, Log: p.Log}).Routes(r)
 	(&ops.Handler{Temporal: p.Cases, Redis: p.Redis}).Routes(r)
 	r.NoRoute(residents.NotFound)

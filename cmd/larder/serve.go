@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -18,6 +19,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/larder-council/larder/activities"
+	"github.com/larder-council/larder/activities/inbox"
 	"github.com/larder-council/larder/connectors"
 	"github.com/larder-council/larder/connectors/mail"
 	"github.com/larder-council/larder/connectors/registry"
@@ -26,6 +28,7 @@ import (
 	"github.com/larder-council/larder/internal/embeddedredis"
 	"github.com/larder-council/larder/internal/embeddedtemporal"
 	"github.com/larder-council/larder/workflows"
+	"github.com/larder-council/larder/workflows/calendar"
 	"github.com/larder-council/larder/workflows/cases"
 	"github.com/larder-council/larder/workflows/recipe"
 )
@@ -43,8 +46,11 @@ type app struct {
 	mini     *embeddedredis.Server
 	redis    redis.UniversalClient
 	mail     mail.Sender
+	inbox    *inbox.Index
 	worker   worker.Worker
 	http     *http.Server
+	// out is where the demo accounts of development mode are printed.
+	out io.Writer
 	// Addr is where the web server listens once started.
 	Addr string
 }
@@ -52,7 +58,7 @@ type app struct {
 // runApp starts the process with a parsed configuration, calls started
 // once it serves, and blocks until ctx ends.
 func runApp(ctx context.Context, cfg Config, r roles, logger *slog.Logger, started func(*app)) error {
-	a := &app{cfg: cfg, log: logger}
+	a := &app{cfg: cfg, log: logger, out: os.Stdout}
 	defer a.close()
 	if err := a.start(ctx, r); err != nil {
 		return err
@@ -84,12 +90,19 @@ func (a *app) start(ctx context.Context, r roles) error {
 	if a.mail, err = a.sender(); err != nil {
 		return err
 	}
+	a.inbox = &inbox.Index{Redis: a.redis, Prefix: a.cfg.Redis.KeyPrefix}
+	inboxMetrics.watch(a.inbox)
 	if r.worker {
 		if err := a.startWorker(conns); err != nil {
 			return err
 		}
 	}
 	if r.web {
+		// Redis lost the inbox (a new Larder, a flushed Redis): rebuild it
+		// from Temporal before staff look at it.
+		if err := reindexIfEmpty(ctx, a.cases, a.inbox, a.log); err != nil {
+			a.log.Warn("inbox index not rebuilt; run larder reindex", "err", err)
+		}
 		if err := a.startWeb(conns); err != nil {
 			return err
 		}
@@ -179,9 +192,20 @@ func (a *app) sender() (mail.Sender, error) {
 }
 
 func (a *app) startWorker(conns *connectors.Registry) error {
+	closures := make([]string, len(a.cfg.CalendarClosures))
+	for i, d := range a.cfg.CalendarClosures {
+		closures[i] = d.Format(time.DateOnly)
+	}
+	cal, err := calendar.New(a.cfg.CalendarRegion, closures)
+	if err != nil {
+		return fmt.Errorf("calendar: %w", err)
+	}
+	if err := cal.CheckCoverage(time.Now()); err != nil {
+		a.log.Warn("working days may be miscounted: refresh "+calendar.File, "err", err)
+	}
 	w := worker.New(a.tc, a.cfg.Temporal.TaskQueue, worker.Options{})
 	w.RegisterWorkflowWithOptions(workflows.Case, workflow.RegisterOptions{Name: workflows.CaseWorkflow})
-	w.RegisterActivity(&activities.Activities{Connectors: conns, Mail: a.mail})
+	w.RegisterActivity(&activities.Activities{Connectors: conns, Mail: a.mail, Index: a.inbox, Calendar: cal})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
@@ -199,6 +223,10 @@ func (a *app) startWeb(conns *connectors.Registry) error {
 		return err
 	}
 	a.cases.Recipes, a.cases.Secret = recipes, secret
+	staffDir, err := loadStaff(a.cfg, a.redis, a.cfg.Redis.KeyPrefix, a.out)
+	if err != nil {
+		return err
+	}
 	h, err := newRouter(webParts{
 		Recipes: recipes, Cases: a.cases, Redis: a.redis, KeyPrefix: a.cfg.Redis.KeyPrefix, Connectors: conns,
 		Uploads: &forms.Uploads{Dir: filepath.Join(a.cfg.DataDir, "uploads")}, Mail: a.mail, Secret: secret,
@@ -209,6 +237,7 @@ func (a *app) startWeb(conns *connectors.Registry) error {
 		PublicURL: a.cfg.HTTP.PublicURL, TrustedProxies: a.cfg.HTTP.TrustedProxies,
 		DraftTTL: a.cfg.Forms.DraftTTL, SubmissionsPerMinute: a.cfg.Forms.SubmissionsPerMinute,
 		StaffToken: a.cfg.StaffToken, HooksToken: a.cfg.HooksToken, Log: a.log,
+		Staff: staffDir, Inbox: a.inbox,
 	})
 	if err != nil {
 		return err
