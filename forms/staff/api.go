@@ -2,7 +2,6 @@ package staff
 
 import (
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -55,9 +54,6 @@ type API struct {
 	Validator *forms.Validator
 	// Clients are who may call; none turns the API off.
 	Clients Clients
-	// Token, when Clients is nil, is the one client's token, with every
-	// queue (the staff_token of before per-client tokens).
-	Token string
 	// Now is the clock "overdue" and "due today" are told by; default time.Now.
 	Now func() time.Time
 	// Log receives what callers are not shown.
@@ -107,26 +103,13 @@ func (h *API) authenticate(c *gin.Context) {
 
 // clients are the API's clients; nil when there are none.
 func (h *API) clients() Clients {
-	if h.Clients != nil {
-		if n, ok := h.Clients.(interface{ Len() int }); ok && n.Len() == 0 {
-			return nil
-		}
-		return h.Clients
+	if h.Clients == nil {
+		return nil
 	}
-	if h.Token != "" {
-		return tokenClient(h.Token)
+	if n, ok := h.Clients.(interface{ Len() int }); ok && n.Len() == 0 {
+		return nil
 	}
-	return nil
-}
-
-// tokenClient is the one client of API.Token, with every queue.
-type tokenClient string
-
-func (t tokenClient) Authenticate(token string) (access.Client, bool) {
-	if t == "" || subtle.ConstantTimeCompare([]byte(token), []byte(t)) != 1 {
-		return access.Client{}, false
-	}
-	return access.Client{Name: access.StaffTokenClient, All: true}, true
+	return h.Clients
 }
 
 // client is the request's client.
