@@ -19,14 +19,17 @@ import (
 
 // Names Temporal knows Larder's workflow, queries, updates and signals by.
 const (
-	CaseWorkflow    = "larder.case"
-	CaseQuery       = "case"
-	DetailQuery     = "case-detail"
-	CompleteTask    = "complete-task"
-	ResolveIncident = "resolve-incident"
-	AssignTask      = "assign-task"
-	AddNote         = "add-note"
-	MessageSignal   = "message"
+	CaseWorkflow = "larder.case"
+	CaseQuery    = "case"
+	DetailQuery  = "case-detail"
+	// SensitiveDetailQuery is the detail with answers to sensitive
+	// questions, for staff whose role may see them.
+	SensitiveDetailQuery = "case-detail-sensitive"
+	CompleteTask         = "complete-task"
+	ResolveIncident      = "resolve-incident"
+	AssignTask           = "assign-task"
+	AddNote              = "add-note"
+	MessageSignal        = "message"
 )
 
 // maxSteps stops a recipe that routes in circles from running forever.

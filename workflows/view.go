@@ -75,15 +75,17 @@ func residentTimeline(events []Event) []Event {
 	return out
 }
 
-func (c *caseRun) detail() CaseDetail {
+// detail is the case for staff; answers to sensitive questions are
+// redacted unless sensitive asks for them.
+func (c *caseRun) detail(sensitive bool) CaseDetail {
 	form := make(map[string]any, len(c.in.Answers))
-	sensitive := map[string]bool{}
+	hide := map[string]bool{}
 	for _, f := range c.in.Recipe.Fields() {
-		sensitive[f.ID] = f.Sensitive
+		hide[f.ID] = f.Sensitive && !sensitive
 	}
 	for _, k := range recipe.SortedKeys(c.in.Answers) {
 		v := c.in.Answers[k]
-		if sensitive[k] {
+		if hide[k] {
 			v = Redacted
 		}
 		form[k] = v
@@ -108,7 +110,10 @@ func (c *caseRun) register(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandler(ctx, CaseQuery, func() (CaseView, error) { return c.view(), nil }); err != nil {
 		return err
 	}
-	if err := workflow.SetQueryHandler(ctx, DetailQuery, func() (CaseDetail, error) { return c.detail(), nil }); err != nil {
+	if err := workflow.SetQueryHandler(ctx, DetailQuery, func() (CaseDetail, error) { return c.detail(false), nil }); err != nil {
+		return err
+	}
+	if err := workflow.SetQueryHandler(ctx, SensitiveDetailQuery, func() (CaseDetail, error) { return c.detail(true), nil }); err != nil {
 		return err
 	}
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, CompleteTask, c.completeTask,

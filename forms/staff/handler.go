@@ -31,6 +31,7 @@ var pageNames = []string{"signin", "inbox", "task"}
 // Work is what staff pages ask of the case client.
 type Work interface {
 	Cases
+	SensitiveDetail(ctx context.Context, ref string) (workflows.CaseDetail, error)
 	AssignTask(ctx context.Context, ref string, a workflows.Assignment) error
 	AddNote(ctx context.Context, ref string, n workflows.TaskNote) error
 	Search(ctx context.Context, q cases.SearchQuery) ([]cases.CaseSummary, error)

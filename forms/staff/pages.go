@@ -1,6 +1,7 @@
 package staff
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -8,6 +9,7 @@ import (
 
 	"github.com/larder-council/larder/forms"
 	"github.com/larder-council/larder/forms/staff/access"
+	"github.com/larder-council/larder/workflows"
 )
 
 // session is the signed-in session of the request; the /staff group's
@@ -137,4 +139,13 @@ func (h *Handler) unavailable(c *gin.Context, err error) {
 	h.log().ErrorContext(c, "staff page unavailable", "path", c.Request.URL.Path, "err", err)
 	c.Header("Retry-After", "30")
 	h.problem(c, http.StatusServiceUnavailable, "Sorry, there is a problem with the service", "Try again in a few minutes.")
+}
+
+// detailFor reads a case as user may see it: with the answers to sensitive
+// questions only for a role that sees them.
+func (h *Handler) detailFor(ctx context.Context, user access.User, ref string) (workflows.CaseDetail, error) {
+	if user.SeesSensitive() {
+		return h.Cases.SensitiveDetail(ctx, ref)
+	}
+	return h.Cases.Detail(ctx, ref)
 }

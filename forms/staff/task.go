@@ -44,7 +44,7 @@ func (h *Handler) openTask(c *gin.Context) (taskAt, bool) {
 		h.notFound(c)
 		return at, false
 	}
-	d, err := h.Cases.Detail(c, ref)
+	d, err := h.detailFor(c, at.User, ref)
 	switch {
 	case errors.Is(err, cases.ErrNoCase):
 		h.notFound(c)

@@ -186,6 +186,9 @@ type downWork struct{}
 func (downWork) Detail(context.Context, string) (workflows.CaseDetail, error) {
 	return workflows.CaseDetail{}, errTemporalDown
 }
+func (downWork) SensitiveDetail(context.Context, string) (workflows.CaseDetail, error) {
+	return workflows.CaseDetail{}, errTemporalDown
+}
 func (downWork) CompleteTask(context.Context, string, workflows.Completion) (string, error) {
 	return "", errTemporalDown
 }

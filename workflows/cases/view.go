@@ -39,6 +39,13 @@ func (c *Client) Detail(ctx context.Context, ref string) (workflows.CaseDetail, 
 	return d, c.ask(ctx, ref, workflows.DetailQuery, &d)
 }
 
+// SensitiveDetail is Detail with the answers to sensitive questions, for
+// staff whose role may see them.
+func (c *Client) SensitiveDetail(ctx context.Context, ref string) (workflows.CaseDetail, error) {
+	var d workflows.CaseDetail
+	return d, c.ask(ctx, ref, workflows.SensitiveDetailQuery, &d)
+}
+
 // ask runs a query on the case with the reference and decodes its answer.
 func (c *Client) ask(ctx context.Context, ref, query string, out any) error {
 	if !ValidReference(ref) {
