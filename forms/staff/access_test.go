@@ -27,6 +27,11 @@ func (b *brokenCases) Detail(context.Context, string) (workflows.CaseDetail, err
 	return workflows.CaseDetail{}, errInternal
 }
 
+func (b *brokenCases) SensitiveDetail(context.Context, string) (workflows.CaseDetail, error) {
+	b.asked.Add(1)
+	return workflows.CaseDetail{}, errInternal
+}
+
 func (b *brokenCases) CompleteTask(context.Context, string, workflows.Completion) (string, error) {
 	b.asked.Add(1)
 	return "", errInternal

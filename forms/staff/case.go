@@ -48,7 +48,7 @@ func mayOpenCase(u access.User, d workflows.CaseDetail) bool {
 // false it has answered (404, 403 or 503).
 func (h *Handler) openCase(c *gin.Context) (workflows.CaseDetail, access.User, bool) {
 	user := h.session(c).User
-	d, err := h.Cases.Detail(c, c.Param("reference"))
+	d, err := h.detailFor(c, user, c.Param("reference"))
 	switch {
 	case errors.Is(err, cases.ErrNoCase):
 		h.problem(c, http.StatusNotFound, "Case not found", "No case has the reference "+c.Param("reference")+". Check it and search again.")

@@ -29,6 +29,10 @@ func TestCasePageShowsTheCaseToItsQueue(t *testing.T) {
 	if got := e.signIn(t, "robin").get("/staff/cases/" + ref); got.Status != http.StatusForbidden {
 		t.Errorf("robin of the waste crew opening the waste team's case: %d, want 403", got.Status)
 	}
+	// A supervisor sees the answers to sensitive questions.
+	got = e.signIn(t, "sam").get("/staff/cases/" + ref)
+	says(t, "sam's case page", got, "sam@example.com", `href="/staff/cases/`+ref+`/cancel"`)
+	doesNotSay(t, "sam's case page", got, "Hidden")
 	alex := e.signIn(t, "alex")
 	if got := alex.get("/staff/cases/" + ref); got.Status != http.StatusOK {
 		t.Errorf("alex the admin opening the case: %d, want 200", got.Status)

@@ -57,9 +57,17 @@ func (h *Handler) incidents(c *gin.Context) {
 	}
 	h.render(c, http.StatusOK, "incidents", "Incidents", map[string]any{
 		"Incidents": rows, "Total": p.Total, "Services": h.Recipes, "Service": service,
-		"Pagination": pageNavFor("/staff/incidents", url.Values{"service": {service}}, p.Page, p.Pages),
+		"Pagination": pagination(filterOf(service), p.Page, p.Pages),
 		"Back":       c.Request.URL.RequestURI(),
 	})
+}
+
+// filterOf is the incidents list's query for a service; none for all.
+func filterOf(service string) url.Values {
+	if service == "" {
+		return url.Values{}
+	}
+	return url.Values{"service": {service}}
 }
 
 // listedIncident is one row of the incidents list.
@@ -73,58 +81,6 @@ type listedIncident struct {
 
 // Link is the incident's own page.
 func (l listedIncident) Link() string { return incidentLink(l.Reference, l.ID) }
-
-// pageNavLink is one link of a GOV.UK pagination.
-type pageNavLink struct {
-	Number  int
-	Href    string
-	Current bool
-}
-
-// pageNav is a GOV.UK pagination: previous, numbered pages and next.
-type pageNav struct {
-	Previous, Next string
-	Pages          []pageNavLink
-}
-
-// pageNavFor links the pages of a listing at path, keeping the query;
-// nil when everything fits on one page.
-func pageNavFor(path string, q url.Values, page, pages int) *pageNav {
-	if pages <= 1 {
-		return nil
-	}
-	href := func(n int) string {
-		v := url.Values{}
-		for k, vals := range q {
-			if len(vals) > 0 && vals[0] != "" {
-				v.Set(k, vals[0])
-			}
-		}
-		if n > 1 {
-			v.Set("page", strconv.Itoa(n))
-		}
-		if len(v) == 0 {
-			return path
-		}
-		return path + "?" + v.Encode()
-	}
-	p := &pageNav{}
-	if page > 1 {
-		p.Previous = href(page - 1)
-	}
-	if page < pages {
-		p.Next = href(page + 1)
-	}
-	for n := 1; n <= pages; n++ {
-		// The first, the last and those next to the current page.
-		if n == 1 || n == pages || (n >= page-1 && n <= page+1) {
-			p.Pages = append(p.Pages, pageNavLink{Number: n, Href: href(n), Current: n == page})
-		} else if len(p.Pages) > 0 && p.Pages[len(p.Pages)-1].Number != 0 {
-			p.Pages = append(p.Pages, pageNavLink{}) // an ellipsis
-		}
-	}
-	return p
-}
 
 // incidentPage shows one incident of a case with its actions.
 func (h *Handler) incidentPage(c *gin.Context) {
