@@ -51,7 +51,7 @@ func (h *Handler) openCase(c *gin.Context) (workflows.CaseDetail, access.User, b
 	d, err := h.detailFor(c, user, c.Param("reference"))
 	switch {
 	case errors.Is(err, cases.ErrNoCase):
-		h.problem(c, http.StatusNotFound, "Case not found", "No case has the reference "+c.Param("reference")+". Check it and search again.")
+		h.problem(c, http.StatusNotFound, "Case not found", "No case has that reference. Check it and search again.")
 		return d, user, false
 	case err != nil:
 		h.unavailable(c, err)
@@ -63,6 +63,7 @@ func (h *Handler) openCase(c *gin.Context) (workflows.CaseDetail, access.User, b
 	return d, user, true
 }
 
+// casePage shows a case to staff who work one of its queues.
 func (h *Handler) casePage(c *gin.Context) {
 	d, user, ok := h.openCase(c)
 	if !ok {
@@ -74,10 +75,11 @@ func (h *Handler) casePage(c *gin.Context) {
 // caseData is what case.html shows of a case to a user.
 func (h *Handler) caseData(c *gin.Context, d workflows.CaseDetail, user access.User) map[string]any {
 	r := recipe.Find(h.Recipes, d.Service)
+	name := h.nameOf(d)
 	var open []caseTask
 	for _, t := range d.Tasks {
 		if t.Completion == nil {
-			open = append(open, caseTaskOf(d.Reference, t))
+			open = append(open, caseTaskOf(d.Reference, t, holder(user, t.Assignee, name)))
 		}
 	}
 	var incidents []caseIncident
@@ -99,7 +101,7 @@ func (h *Handler) caseData(c *gin.Context, d workflows.CaseDetail, user access.U
 		"Tasks":        open,
 		"Waiting":      caseWaits(r, d.Waiting),
 		"Incidents":    incidents,
-		"Timeline":     caseTimeline(d.Timeline, h.nameOf(d)),
+		"Timeline":     caseTimeline(d.Timeline, name),
 		"MayResolve":   user.MayResolveIncidents(),
 		"MayCancel":    user.MayCancelCases() && d.Status == workflows.StatusRunning,
 		"Back":         c.Request.URL.Path,
@@ -108,21 +110,39 @@ func (h *Handler) caseData(c *gin.Context, d workflows.CaseDetail, user access.U
 
 // caseTask is an open task on the case page.
 type caseTask struct {
-	Title, Queue, Assignee, Link string
+	Title, Queue, Link string
+	// Holder says who holds the task (see holder).
+	Holder string
 	// Due is when the task is due; zero when it has no due date.
 	Due       time.Time
 	Escalated bool
 }
 
-func caseTaskOf(ref string, t *workflows.Task) caseTask {
+// caseTaskOf is an open task of the case ref as the case page lists it.
+func caseTaskOf(ref string, t *workflows.Task, holder string) caseTask {
 	row := caseTask{
-		Title: t.Title, Queue: t.Queue, Assignee: t.Assignee, Escalated: t.Escalated,
+		Title: t.Title, Queue: t.Queue, Holder: holder, Escalated: t.Escalated,
 		Link: "/staff/tasks/" + ref + "/" + strings.TrimPrefix(t.ID, ref+"/"),
 	}
 	if t.DueAt != nil {
 		row.Due = *t.DueAt
 	}
 	return row
+}
+
+// holder says who holds a task as the user may know it: "Nobody", "You",
+// a colleague's name to those who see who holds what, otherwise
+// "Someone else".
+func holder(user access.User, assignee string, name func(string) string) string {
+	switch {
+	case assignee == "":
+		return "Nobody"
+	case assignee == user.Username:
+		return "You"
+	case user.MayReassign():
+		return name(assignee)
+	}
+	return "Someone else"
 }
 
 // caseWait is a wait of the case: for a message, until a time, or both.
@@ -132,6 +152,7 @@ type caseWait struct {
 	Until time.Time
 }
 
+// caseWaits are the case's waits as the case page lists them.
 func caseWaits(r *recipe.Recipe, ws []workflows.Waiting) []caseWait {
 	rows := make([]caseWait, 0, len(ws))
 	for _, w := range ws {
@@ -284,7 +305,7 @@ func caseServiceTitle(r *recipe.Recipe, id string) string {
 // the id alone.
 func caseStepTitle(r *recipe.Recipe, id string) string {
 	if r != nil {
-		for _, s := range r.Steps {
+		for _, s := range r.AllSteps() {
 			if s.ID == id && s.Title != "" {
 				return s.Title + " (" + id + ")"
 			}

@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/larder-council/larder/forms"
+	"github.com/larder-council/larder/workflows"
 	"github.com/larder-council/larder/workflows/cases"
 )
 
@@ -30,11 +31,10 @@ func (h *Handler) caseRoutes(g *gin.RouterGroup) {
 // caseFlashes are the notifications the case, search and incident pages
 // ask for after a POST that worked.
 var caseFlashes = map[string]string{
-	"case-cancelled":    "The case is being cancelled. Anything it booked is being undone.",
-	"incident-retried":  "The step is being tried again.",
-	"incident-skipped":  "The step was skipped and the case has moved on.",
-	"incident-cancel":   "The case is being cancelled.",
-	"incident-resolved": "The incident was resolved.",
+	"case-cancelled":   "The case is being cancelled. Anything it booked is being undone.",
+	"incident-retried": "The step is being tried again.",
+	"incident-skipped": "The step was skipped and the case has moved on.",
+	"incident-cancel":  "The case is being cancelled.",
 }
 
 // localBack is where to send the user after a POST: back, when it is a
@@ -49,6 +49,7 @@ func localBack(back, fallback string) string {
 	return u.RequestURI()
 }
 
+// cancelPage asks a supervisor to confirm cancelling a case.
 func (h *Handler) cancelPage(c *gin.Context) {
 	d, user, ok := h.openCase(c)
 	if !ok {
@@ -59,13 +60,14 @@ func (h *Handler) cancelPage(c *gin.Context) {
 		return
 	}
 	h.render(c, http.StatusOK, "case-cancel", "Cancel case "+d.Reference, map[string]any{
-		"Case": d, "Service": caseServiceTitle(nil, d.Service), "Closed": d.Status != "running",
+		"Case": d, "Closed": d.Status != workflows.StatusRunning,
 	})
 }
 
 // cancelError is the one question on the cancel page.
 const cancelError = "Confirm that you want to cancel this case"
 
+// cancelCase cancels a case once the supervisor has confirmed it.
 func (h *Handler) cancelCase(c *gin.Context) {
 	d, user, ok := h.openCase(c)
 	if !ok {
@@ -75,10 +77,10 @@ func (h *Handler) cancelCase(c *gin.Context) {
 		h.problem(c, http.StatusForbidden, "You cannot cancel cases", "Ask a supervisor to cancel this case.")
 		return
 	}
-	data := map[string]any{"Case": d, "Closed": d.Status != "running"}
+	data := map[string]any{"Case": d, "Closed": d.Status != workflows.StatusRunning}
 	if c.PostForm("confirm") != "yes" {
 		data["Errors"] = []forms.FieldError{{Field: "confirm", Message: cancelError}}
-		h.render(c, http.StatusUnprocessableEntity, "case-cancel", "Error: Cancel case "+d.Reference, data)
+		h.render(c, http.StatusUnprocessableEntity, "case-cancel", "Cancel case "+d.Reference, data)
 		return
 	}
 	var refused *cases.RefusedError
@@ -88,7 +90,7 @@ func (h *Handler) cancelCase(c *gin.Context) {
 		data["Refused"] = refused.Reason
 		h.render(c, http.StatusConflict, "case-cancel", "Cancel case "+d.Reference, data)
 	case errors.Is(err, cases.ErrNoCase):
-		h.problem(c, http.StatusNotFound, "Case not found", "No case has the reference "+d.Reference+".")
+		h.problem(c, http.StatusNotFound, "Case not found", "No case has that reference.")
 	case err != nil:
 		h.unavailable(c, err)
 	default:

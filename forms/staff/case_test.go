@@ -37,6 +37,14 @@ func TestCasePageShowsTheCaseToItsQueue(t *testing.T) {
 	if got := alex.get("/staff/cases/" + ref); got.Status != http.StatusOK {
 		t.Errorf("alex the admin opening the case: %d, want 200", got.Status)
 	}
+	// Who holds the task: its holder and supervisors are told by name.
+	says(t, "nobody holding the task", got, ">Nobody<")
+	if code := call(t, http.MethodPost, e.base+"/tasks/"+ref+"/check/claim", token, map[string]any{"by": "pat"}, nil); code != http.StatusOK {
+		t.Fatalf("pat claiming: %d", code)
+	}
+	for who, want := range map[string]string{"pat": ">You<", "sam": ">Pat Jones<", "jo": ">Someone else<"} {
+		says(t, who+" seeing pat hold the task", e.signIn(t, who).get("/staff/cases/"+ref), want)
+	}
 	for _, missing := range []string{"BK-2345-6789", "not-a-reference"} {
 		got := alex.get("/staff/cases/" + missing)
 		if got.Status != http.StatusNotFound {
@@ -97,7 +105,7 @@ func TestCancelCaseThroughThePages(t *testing.T) {
 	if got.Status != http.StatusUnprocessableEntity {
 		t.Errorf("cancelling without confirming: %d, want 422", got.Status)
 	}
-	says(t, "cancelling without confirming", got, "<title>Error: ", "There is a problem", `href="#confirm"`, "Confirm that you want to cancel this case")
+	says(t, "cancelling without confirming", got, "<title>Error: Cancel case "+ref+" –", "There is a problem", `href="#confirm"`, "Confirm that you want to cancel this case")
 	if d := e.detail(t, ref); d.Status != workflows.StatusRunning {
 		t.Fatalf("an unconfirmed cancel left the case %s", d.Status)
 	}

@@ -103,7 +103,7 @@ func (h *Handler) showIncident(c *gin.Context, status int, d workflows.CaseDetai
 		}
 	}
 	if inc == nil {
-		h.problem(c, http.StatusNotFound, "Incident not found", "Case "+d.Reference+" has no incident "+c.Param("incident")+".")
+		h.problem(c, http.StatusNotFound, "Incident not found", "Case "+d.Reference+" has no such incident.")
 		return
 	}
 	r := recipe.Find(h.Recipes, d.Service)
@@ -167,7 +167,7 @@ func (h *Handler) resolveIncident(c *gin.Context) {
 	case errors.As(err, &refused):
 		h.showIncident(c, http.StatusConflict, d, map[string]any{"Refused": refused.Reason})
 	case errors.Is(err, cases.ErrNoCase):
-		h.problem(c, http.StatusNotFound, "Case not found", "No case has the reference "+d.Reference+".")
+		h.problem(c, http.StatusNotFound, "Case not found", "No case has that reference.")
 	case err != nil:
 		h.unavailable(c, err)
 	default:
