@@ -144,12 +144,15 @@ func (h *API) caseFor(c *gin.Context, ref string) (workflows.CaseDetail, bool) {
 	return d, true
 }
 
+// detail is the case as staff see it, answers to sensitive questions
+// redacted.
 func (h *API) detail(c *gin.Context) {
 	if d, ok := h.caseFor(c, c.Param("reference")); ok {
 		c.JSON(http.StatusOK, d)
 	}
 }
 
+// cancel asks the case to stop, its calls with an undo reversed.
 func (h *API) cancel(c *gin.Context) {
 	ref := c.Param("reference")
 	if _, ok := h.caseFor(c, ref); !ok {
@@ -204,6 +207,7 @@ func (h *API) updated(c *gin.Context, ref, result string, err error) {
 	}
 }
 
+// caseProblem answers 404 for no case, otherwise 503 without the error.
 func (h *API) caseProblem(c *gin.Context, err error) {
 	if errors.Is(err, cases.ErrNoCase) {
 		web.Problem(c, http.StatusNotFound, "No case has that reference", nil)
@@ -219,6 +223,7 @@ func (h *API) unavailable(c *gin.Context, err error) {
 	web.Problem(c, http.StatusServiceUnavailable, "The case is unavailable just now; try again shortly", nil)
 }
 
+// orEmpty is m, or an empty map for nil.
 func orEmpty(m map[string]any) map[string]any {
 	if m == nil {
 		return map[string]any{}
