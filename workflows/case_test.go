@@ -196,8 +196,16 @@ func TestCaseRefusalEmailsTheReason(t *testing.T) {
 	if e := view.Timeline[2]; e.Note != "Not accepted" || e.Detail != "" {
 		t.Errorf("resident's timeline note for the refused call = %+v, want Not accepted without the system's words", e)
 	}
-	if d := query[workflows.CaseDetail](t, ct.env, workflows.DetailQuery); d.Timeline[2].Detail != "not due" {
+	d := query[workflows.CaseDetail](t, ct.env, workflows.DetailQuery)
+	if d.Timeline[2].Detail != "not due" {
 		t.Errorf("staff's timeline detail for the refused call = %q, want the reason", d.Timeline[2].Detail)
+	}
+	// What the property lookup answered is summed up for staff only.
+	if got := d.Timeline[1].Result; !strings.HasPrefix(got, "waste get_property") {
+		t.Errorf("staff's timeline result for the lookup = %q, want it to name the call", got)
+	}
+	if got := view.Timeline[1].Result; got != "" {
+		t.Errorf("resident's timeline carries the call's result %q", got)
 	}
 	ct.env.AssertExpectations(t)
 }

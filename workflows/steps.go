@@ -3,6 +3,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -54,6 +55,7 @@ func (c *caseRun) call(ctx workflow.Context, s recipe.Step) (string, error) {
 				c.undos = append(c.undos, u)
 			}
 			c.record(ctx, s.ID, "call", titleOr(s, "Called "+cs.Connector+" "+cs.Operation))
+			c.timeline[len(c.timeline)-1].Result = callSummary(cs, out)
 			return s.Next, nil
 		}
 		if temporal.IsCanceledError(err) {
@@ -207,4 +209,22 @@ func (c *caseRun) set(s recipe.Step) (string, error) {
 		c.vars[name] = v
 	}
 	return s.Next, nil
+}
+
+// callSummary says in short what a call did and, when the system's answer
+// names a record (reference, ref or id), which one: "waste report_missed:
+// ref MC-000123".
+func callSummary(cs *recipe.CallStep, out map[string]any) string {
+	summary := cs.Connector + " " + cs.Operation
+	for _, key := range []string{"reference", "ref", "id"} {
+		switch v := out[key].(type) {
+		case string:
+			if v != "" && len(v) <= 64 {
+				return summary + ": ref " + v
+			}
+		case float64:
+			return summary + ": ref " + strconv.FormatFloat(v, 'f', -1, 64)
+		}
+	}
+	return summary
 }

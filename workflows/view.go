@@ -48,6 +48,9 @@ type Event struct {
 	// By is the member of staff who did what the note says (completed a
 	// task, resolved an incident), for staff only like Detail.
 	By string `json:"by,omitempty"`
+	// Result is what a call answered, in short ("waste report_missed:
+	// ref MC-000123"), for staff; a resident's view never carries it.
+	Result string `json:"result,omitempty"`
 }
 
 // Redacted replaces a sensitive answer in staff views.
@@ -69,7 +72,7 @@ func (c *caseRun) view() CaseView {
 func residentTimeline(events []Event) []Event {
 	out := make([]Event, len(events))
 	for i, e := range events {
-		e.Detail, e.By = "", ""
+		e.Detail, e.By, e.Result = "", "", ""
 		out[i] = e
 	}
 	return out

@@ -124,3 +124,13 @@ func TestCancelCaseThroughThePages(t *testing.T) {
 	}
 	says(t, "cancelling the closed case", got, "This case has already closed")
 }
+
+// TestCaseTimelineNamesTheRecordACallMade: staff read which record the
+// line-of-business system made; residents' timeline never carries it.
+func TestCaseTimelineNamesTheRecordACallMade(t *testing.T) {
+	e := start(t)
+	ref := e.submit(t, "booking", map[string]any{"uprn": "100001000001", "email": "sam@example.com"})
+	e.waitFor(t, ref, hasOpenTask)
+	got := e.signIn(t, "alex").get("/staff/cases/" + ref)
+	says(t, "the timeline", got, "lob book: ref BKG-")
+}

@@ -14,6 +14,9 @@ type caseEvent struct {
 	// Title says what happened: "Form submitted", "Email sent to
 	// s***@example.com", "Task completed by Pat Jones: Date agreed".
 	Title string
+	// Result is what a call answered, in short: "waste report_missed:
+	// ref MC-000123".
+	Result string
 	// Problem is the real error behind a step that went wrong, for staff.
 	Problem string
 }
@@ -23,7 +26,7 @@ type caseEvent struct {
 func caseTimeline(events []workflows.Event, name func(username string) string) []caseEvent {
 	out := make([]caseEvent, 0, len(events))
 	for _, ev := range events {
-		e := caseEvent{At: ev.At, Title: ev.Note}
+		e := caseEvent{At: ev.At, Title: ev.Note, Result: ev.Result}
 		detail := strings.TrimSpace(ev.Detail)
 		switch {
 		case ev.Kind == "submitted":
