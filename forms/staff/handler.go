@@ -25,8 +25,9 @@ import (
 //go:embed templates/*.html
 var templateFS embed.FS
 
-// pageNames are the sign-in, inbox and task pages' templates.
-var pageNames = []string{"signin", "inbox", "task"}
+// pageNames are the sign-in, inbox and task pages' templates, and the
+// staff problem page, which replaces the resident one.
+var pageNames = []string{"signin", "inbox", "task", "problem"}
 
 // Work is what staff pages ask of the case client.
 type Work interface {
