@@ -45,7 +45,7 @@ test: need-chromium $(BROWSER_STAMP) assets lint
 # tests/browser/screenshots/. npm packages are reinstalled only when
 # package.json or the lock changes.
 browser-test: need-chromium build $(BROWSER_STAMP)
-	cd $(BROWSER_TEST) && node run.mjs
+	cd $(BROWSER_TEST) && node run.mjs && node staff.mjs
 
 # need-chromium checks for CHROMIUM or /usr/bin/chromium, installing Debian's
 # chromium as root, else fails with what to install (tests/browser/need-chromium.sh).
