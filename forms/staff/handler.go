@@ -103,6 +103,11 @@ func (h *Handler) Routes(r gin.IRouter) error {
 	g.POST("/tasks/:reference/:task/assign", h.assign)
 	g.POST("/tasks/:reference/:task/note", h.addNote)
 	g.POST("/tasks/:reference/:task/complete", h.complete)
+	// A page shown after a post (errors to fix) sits at the post's
+	// address; reloading or bookmarking it leads back to the task.
+	g.GET("/tasks/:reference/:task/:action", func(c *gin.Context) {
+		c.Redirect(http.StatusSeeOther, "/staff/tasks/"+url.PathEscape(c.Param("reference"))+"/"+url.PathEscape(c.Param("task")))
+	})
 	h.caseRoutes(g)
 	return nil
 }

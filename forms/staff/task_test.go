@@ -192,3 +192,16 @@ func TestSecondCompletionIsRefusedClearly(t *testing.T) {
 		t.Errorf("%d decisions, completion %+v; want pat's one", decided, c)
 	}
 }
+
+// TestReloadingAPostedTaskPageLeadsBackToTheTask: a page shown with errors
+// sits at the post's address; opening that address again finds the task.
+func TestReloadingAPostedTaskPageLeadsBackToTheTask(t *testing.T) {
+	o := newBackOffice(t, withCases)
+	_, path := bookingTask(t, o)
+	sam := o.signIn(t, "sam")
+	for _, action := range []string{"complete", "note", "claim"} {
+		if got := sam.get(path + "/" + action); got.Status != http.StatusOK || got.Path != path {
+			t.Errorf("GET %s/%s: %d at %s, want the task page at %s", path, action, got.Status, got.Path, path)
+		}
+	}
+}
