@@ -250,6 +250,11 @@ func measureInbox(ctx context.Context, a *app, ix *inbox.Index, o benchInboxOpti
 	if err != nil {
 		return r, err
 	}
+	defer func() {
+		if err := signOutOfStaff(context.WithoutCancel(ctx), staff, "http://"+a.Addr); err != nil {
+			fmt.Fprintf(errOut, "larder bench inbox: %v\n", err)
+		}
+	}()
 	if r.page, err = measure(o.requests, func() error { return getInbox(ctx, staff, "http://"+a.Addr, o.tasks) }); err != nil {
 		return r, fmt.Errorf("first inbox page: %w", err)
 	}

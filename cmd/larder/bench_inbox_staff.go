@@ -98,3 +98,30 @@ func getInbox(ctx context.Context, c *http.Client, base string, tasks int) error
 	}
 	return nil
 }
+
+// signOutOfStaff ends the session, so a Redis the benchmark shares keeps
+// none of its keys.
+func signOutOfStaff(ctx context.Context, c *http.Client, base string) error {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/staff/", nil)
+	resp, err := c.Do(req)
+	if err != nil {
+		return err
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := signInForm.FindSubmatch(body)
+	if m == nil {
+		return errors.New("staff sign-out: no form token on the inbox")
+	}
+	req, _ = http.NewRequestWithContext(ctx, http.MethodPost, base+"/staff/sign-out", strings.NewReader(url.Values{"csrf": {string(m[1])}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err = c.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		return fmt.Errorf("staff sign-out: status %d, want 303", resp.StatusCode)
+	}
+	return nil
+}
