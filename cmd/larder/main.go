@@ -69,24 +69,35 @@ func larderUntil(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 }
 
-// serveCommand runs serve, web or worker. The configuration is read and
-// checked before anything starts, so a bad value stops it at once.
-func serveCommand(ctx context.Context, cmd string, args []string, stderr io.Writer) int {
-	name := "larder " + cmd
+// commandConfig reads the configuration of a command that takes flags
+// only. When it is not ok the command exits with code: 0 after -h, 2 when
+// a flag or setting is wrong (each problem on a line of stderr).
+func commandConfig(name string, args []string, stderr io.Writer) (cfg Config, code int, ok bool) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg, err := loadConfig(fs, args)
 	switch {
 	case errors.Is(err, flag.ErrHelp):
-		return 0
+		return cfg, 0, false
 	case err != nil:
 		for _, line := range strings.Split(err.Error(), "\n") {
 			fmt.Fprintf(stderr, "%s: %s\n", name, line)
 		}
-		return 2
+		return cfg, 2, false
 	case fs.NArg() > 0:
 		fmt.Fprintf(stderr, "%s: takes flags only, not %q\n", name, fs.Arg(0))
-		return 2
+		return cfg, 2, false
+	}
+	return cfg, 0, true
+}
+
+// serveCommand runs serve, web or worker. The configuration is read and
+// checked before anything starts, so a bad value stops it at once.
+func serveCommand(ctx context.Context, cmd string, args []string, stderr io.Writer) int {
+	name := "larder " + cmd
+	cfg, code, ok := commandConfig(name, args, stderr)
+	if !ok {
+		return code
 	}
 	if cmd != "serve" && (cfg.Temporal.Address == "" || cfg.Redis.URL == "") {
 		fmt.Fprintf(stderr, "%s: runs beside other processes, so it needs a shared Temporal and Redis: set temporal.address and redis.url (LARDER_TEMPORAL_ADDRESS, LARDER_REDIS_URL), or use larder serve on one machine\n", name)

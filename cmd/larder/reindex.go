@@ -3,13 +3,11 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
@@ -34,20 +32,10 @@ const reindexTimeout = 30 * time.Second
 // start when it is empty. Exit 2 is a refusal to start, 1 a failure.
 func reindexCommand(ctx context.Context, args []string, out, errOut io.Writer) int {
 	const name = "larder reindex"
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(errOut)
-	cfg, err := loadConfig(fs, args)
+	cfg, code, ok := commandConfig(name, args, errOut)
 	switch {
-	case errors.Is(err, flag.ErrHelp):
-		return 0
-	case err != nil:
-		for _, line := range strings.Split(err.Error(), "\n") {
-			fmt.Fprintf(errOut, "%s: %s\n", name, line)
-		}
-		return 2
-	case fs.NArg() > 0:
-		fmt.Fprintf(errOut, "%s: takes flags only, not %q\n", name, fs.Arg(0))
-		return 2
+	case !ok:
+		return code
 	case cfg.Temporal.Address == "" || cfg.Redis.URL == "":
 		fmt.Fprintf(errOut, "%s: needs the Temporal and Redis the inbox lives on: set temporal.address and redis.url (LARDER_TEMPORAL_ADDRESS, LARDER_REDIS_URL). "+
 			"A larder serve with an embedded Temporal and Redis cannot be reached from here; it rebuilds its inbox index itself at start when the index is empty.\n", name)
