@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -114,7 +115,9 @@ func captureKey(db *miniredis.RedisDB, n int, k string, now time.Time) (entry, b
 	case "hash":
 		e.Hash, e.FieldExpiresAt, err = captureHash(db, k, now)
 	case "list":
+		// List gives the list's own slice: copy it at once.
 		e.List, err = db.List(k)
+		e.List = slices.Clone(e.List)
 	case "set":
 		e.Set, err = db.Members(k)
 	case "zset":
@@ -155,14 +158,21 @@ func captureHash(db *miniredis.RedisDB, k string, now time.Time) (map[string]str
 	return hash, expires, nil
 }
 
-// captureZSet reads a sorted set, lowest score first.
+// captureZSet reads a sorted set, lowest score first. miniredis's
+// SortedSet hands back the set's own map, which a ZADD may write while it
+// is read (a fatal error in Go), so the members are read as a copy and
+// each score under miniredis's lock; a member removed meanwhile is left out.
 func captureZSet(db *miniredis.RedisDB, k string) ([]member, error) {
-	scores, err := db.SortedSet(k)
+	names, err := db.ZMembers(k)
 	if err != nil {
 		return nil, err
 	}
-	members := make([]member, 0, len(scores))
-	for m, s := range scores {
+	members := make([]member, 0, len(names))
+	for _, m := range names {
+		s, err := db.ZScore(k, m)
+		if err != nil {
+			continue
+		}
 		members = append(members, member{Member: m, Score: score(s)})
 	}
 	sort.Slice(members, func(i, j int) bool {
