@@ -2,6 +2,9 @@ package activities
 
 import (
 	"context"
+	"errors"
+
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/larder-council/larder/activities/inbox"
 )
@@ -15,5 +18,10 @@ func (a *Activities) IndexWork(ctx context.Context, e inbox.Entry) error {
 	if a.Index == nil {
 		return nil
 	}
-	return a.Index.Put(ctx, e)
+	err := a.Index.Put(ctx, e)
+	if errors.Is(err, inbox.ErrBadEntry) {
+		// Retrying would only hold the case up.
+		return temporal.NewNonRetryableApplicationError(err.Error(), "BadInboxEntry", nil)
+	}
+	return err
 }

@@ -2,9 +2,12 @@ package activities_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
+
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/larder-council/larder/activities"
 	"github.com/larder-council/larder/activities/inbox"
@@ -57,5 +60,24 @@ func TestIndexWorkSaysWhichWorkItCouldNotWrite(t *testing.T) {
 	err := a.IndexWork(ctx, inbox.Entry{ID: "SP-7K4Q-2PXD/review", Kind: inbox.KindTask, Service: "permit", Queue: "highways", Seq: 1})
 	if err == nil || !strings.Contains(err.Error(), "SP-7K4Q-2PXD/review") {
 		t.Errorf("IndexWork on a Redis it cannot reach: %v, want an error naming the task", err)
+	}
+}
+
+// TestIndexWorkDoesNotRetryAnEntryTheIndexCannotHold: a task with no queue
+// is refused for good, so the case is not held up by retries; Redis being
+// away is worth retrying.
+func TestIndexWorkDoesNotRetryAnEntryTheIndexCannotHold(t *testing.T) {
+	db := redistest.New(t)
+	a := &activities.Activities{Index: &inbox.Index{Redis: db.Client, Prefix: db.Prefix}}
+	err := a.IndexWork(context.Background(), inbox.Entry{ID: "SP-7K4Q-2PXD/review", Kind: inbox.KindTask, Seq: 1})
+	var app *temporal.ApplicationError
+	if !errors.As(err, &app) || !app.NonRetryable() {
+		t.Errorf("IndexWork of a task with no queue: %v, want a non-retryable error", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err = a.IndexWork(ctx, inbox.Entry{ID: "SP-7K4Q-2PXD/review", Kind: inbox.KindTask, Queue: "highways", Seq: 1})
+	if errors.As(err, &app) && app.NonRetryable() {
+		t.Errorf("IndexWork on a Redis it cannot reach: %v, want it retried", err)
 	}
 }

@@ -64,7 +64,7 @@ func (ix *Index) Put(ctx context.Context, e Entry) error {
 // putArgs checks e and returns putScript's keys and arguments for it.
 func (ix *Index) putArgs(e Entry) (keys []string, args []any, err error) {
 	if err := check(e); err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("%w (%w)", err, ErrBadEntry)
 	}
 	keys = []string{ix.entryKey(e.ID), ix.tombstoneKey(e.ID), ix.registryKey(), ix.queuesKey()}
 	closed, doc, queue := "1", "", ""
@@ -80,6 +80,10 @@ func (ix *Index) putArgs(e Entry) (keys []string, args []any, err error) {
 	ttl := strconv.Itoa(int(tombstoneTTL.Seconds()))
 	return keys, []any{e.Seq, closed, doc, member(e), score(e), ttl, queue, ix.base()}, nil
 }
+
+// ErrBadEntry marks an entry the index cannot hold (no id, no queue, a
+// name too long): writing it again will not help.
+var ErrBadEntry = errors.New("not an entry the inbox index can hold")
 
 // check refuses an entry the index cannot hold.
 func check(e Entry) error {
