@@ -1,6 +1,7 @@
 package staff
 
 import (
+	"cmp"
 	"context"
 	"crypto/subtle"
 	"embed"
@@ -72,6 +73,9 @@ type Handler struct {
 	// SecureCookies marks the session cookie Secure; set it when served
 	// over HTTPS.
 	SecureCookies bool
+	// SignInsPerMinute is how many sign-in attempts one address may make
+	// a minute; default 20.
+	SignInsPerMinute int
 	// Now is the clock "overdue" and "due today" are told by; default time.Now.
 	Now func() time.Time
 	// Log receives what staff are not shown.
@@ -93,7 +97,13 @@ func (h *Handler) Routes(r gin.IRouter) error {
 		h.Log = slog.Default()
 	}
 	r.GET("/staff/sign-in", h.signInPage)
-	r.POST("/staff/sign-in", h.signIn)
+	// Lockout guards each username; this guards against one address
+	// trying many.
+	signIns := &web.RateLimit{
+		Redis: h.Sessions.Redis, KeyPrefix: h.Sessions.Prefix, Pages: h.pages, Log: h.Log,
+		Title: "Too many attempts to sign in", Body: "Wait a minute, then try again.",
+	}
+	r.POST("/staff/sign-in", signIns.Guard("staff-sign-in", cmp.Or(h.SignInsPerMinute, 20)), h.signIn)
 	r.POST("/staff/sign-out", h.signOut)
 	g := r.Group("/staff", h.signedIn)
 	g.GET("/", h.inbox)

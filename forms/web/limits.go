@@ -21,6 +21,9 @@ type RateLimit struct {
 	KeyPrefix string
 	// Pages shows people (not API clients) the "too many" page.
 	Pages *Pages
+	// Title and Body are that page's words; by default they are for a
+	// resident sending forms.
+	Title, Body string
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 	// Log receives counts that could not be kept.
@@ -64,8 +67,11 @@ func (l *RateLimit) Guard(name string, perMinute int) gin.HandlerFunc {
 			Problem(c, http.StatusTooManyRequests, "Too many requests; try again in a minute", nil)
 			return
 		}
-		l.Pages.Problem(c, http.StatusTooManyRequests, "Sorry, you have sent too many forms",
-			"Wait a minute, then try again. Your answers have been saved.")
+		title, body := l.Title, l.Body
+		if title == "" {
+			title, body = "Sorry, you have sent too many forms", "Wait a minute, then try again. Your answers have been saved."
+		}
+		l.Pages.Problem(c, http.StatusTooManyRequests, title, body)
 	}
 }
 
