@@ -78,22 +78,6 @@ var routes = []struct{ method, path, body string }{
 	{http.MethodPost, "/cases/BK-2345-6789/cancel", ``},
 }
 
-// apiClients are the test's API clients: crm (waste-crew) and, with
-// token, staff_token's client of every queue.
-func apiClients(t *testing.T) *access.Clients {
-	t.Helper()
-	t.Setenv("STAFF_TEST_CRM_TOKEN", crmToken)
-	dir, err := access.Parse("staff.yaml", []byte(apiClientsYAML))
-	if err != nil {
-		t.Fatal(err)
-	}
-	clients, err := dir.Clients(token)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return clients
-}
-
 func TestStaffAPIIsOffWithoutClients(t *testing.T) {
 	none, err := (&access.Directory{}).Clients("")
 	if err != nil {
@@ -151,7 +135,7 @@ func TestCasesUnavailableIs503WithoutDetail(t *testing.T) {
 }
 
 func TestUnknownReferenceIs404(t *testing.T) {
-	e := start(t)
+	o := newBackOffice(t, withCases)
 	for _, ref := range []string{"BK-2345-6789", "not-a-reference"} {
 		for _, r := range routes {
 			if !strings.Contains(r.path, "BK-2345-6789") {
@@ -159,7 +143,7 @@ func TestUnknownReferenceIs404(t *testing.T) {
 			}
 			path := strings.Replace(r.path, "BK-2345-6789", ref, 1)
 			var p problem
-			if code := call(t, r.method, e.base+path, token, r.body, &p); code != http.StatusNotFound || p.Title != "No case has that reference" {
+			if code := call(t, r.method, o.API+path, token, r.body, &p); code != http.StatusNotFound || p.Title != "No case has that reference" {
 				t.Errorf("%s %s: %d %+v, want 404", r.method, path, code, p)
 			}
 		}

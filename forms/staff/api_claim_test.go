@@ -9,14 +9,14 @@ import (
 // TestClaimAndUnclaimThroughTheAPI: a task is claimed by one person at a
 // time, and only its holder puts it back.
 func TestClaimAndUnclaimThroughTheAPI(t *testing.T) {
-	e := start(t)
-	ref, _ := booked(t, e)
-	path := e.base + "/tasks/" + ref + "/check/"
+	o := newBackOffice(t, withCases)
+	ref, _ := booked(t, o)
+	path := o.API + "/tasks/" + ref + "/check/"
 	var got map[string]any
 	if code := call(t, http.MethodPost, path+"claim", token, map[string]any{"by": "pat"}, &got); code != http.StatusOK || got["assignee"] != "pat" {
 		t.Fatalf("pat claiming: %d %v", code, got)
 	}
-	if task := openTask(e.detail(t, ref)); task.Assignee != "pat" {
+	if task := openTask(o.detail(t, ref)); task.Assignee != "pat" {
 		t.Errorf("after the claim the task is held by %q, want pat", task.Assignee)
 	}
 	if code := call(t, http.MethodPost, path+"claim", token, map[string]any{"by": "pat"}, &got); code != http.StatusOK {
@@ -35,7 +35,7 @@ func TestClaimAndUnclaimThroughTheAPI(t *testing.T) {
 	if code := call(t, http.MethodPost, path+"unclaim", token, map[string]any{"by": "pat"}, &got); code != http.StatusOK || got["assignee"] != "" {
 		t.Fatalf("pat releasing: %d %v", code, got)
 	}
-	if task := openTask(e.detail(t, ref)); task.Assignee != "" {
+	if task := openTask(o.detail(t, ref)); task.Assignee != "" {
 		t.Errorf("after release the task is held by %q, want nobody", task.Assignee)
 	}
 }

@@ -15,10 +15,10 @@ import (
 
 // incidentListed waits until the inbox index lists (or no longer lists)
 // an incident of the case.
-func incidentListed(t *testing.T, e *env, ref string, want bool) {
+func incidentListed(t *testing.T, o *backOffice, ref string, want bool) {
 	t.Helper()
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		p, err := e.index.Incidents(t.Context(), "", 1, 100)
+		p, err := o.Index.Incidents(t.Context(), "", 1, 100)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -30,12 +30,12 @@ func incidentListed(t *testing.T, e *env, ref string, want bool) {
 }
 
 func TestIncidentsAreForAdminsOnly(t *testing.T) {
-	e := start(t)
-	ref, inc := failing(t, e)
-	incidentListed(t, e, ref, true)
+	o := newBackOffice(t, withCases)
+	ref, inc := failing(t, o)
+	incidentListed(t, o, ref, true)
 	at := "/staff/cases/" + ref + "/incidents/" + inc.ID
 	for _, who := range []string{"pat", "sam", "robin"} {
-		s := e.signIn(t, who)
+		s := o.signIn(t, who)
 		for _, path := range []string{"/staff/incidents", at} {
 			if got := s.get(path); got.Status != http.StatusForbidden {
 				t.Errorf("%s at %s: %d, want 403", who, path, got.Status)
@@ -48,11 +48,11 @@ func TestIncidentsAreForAdminsOnly(t *testing.T) {
 		}
 		doesNotSay(t, who+"'s navigation", s.get("/staff/"), `href="/staff/incidents"`)
 	}
-	if d := e.detail(t, ref); d.Incidents[0].Resolution != nil || d.Status != workflows.StatusRunning {
+	if d := o.detail(t, ref); d.Incidents[0].Resolution != nil || d.Status != workflows.StatusRunning {
 		t.Errorf("after refusals the incident is %+v and the case %s, want it open", d.Incidents[0].Resolution, d.Status)
 	}
 
-	alex := e.signIn(t, "alex")
+	alex := o.signIn(t, "alex")
 	got := alex.get("/staff/incidents")
 	if got.Status != http.StatusOK {
 		t.Fatalf("alex listing incidents: %d", got.Status)
@@ -74,11 +74,11 @@ func TestIncidentsAreForAdminsOnly(t *testing.T) {
 // TestIncidentRetriedFromTheList: once the system is back, the admin
 // retries from the incidents list and lands back on it.
 func TestIncidentRetriedFromTheList(t *testing.T) {
-	e := start(t)
-	ref, inc := failing(t, e)
-	incidentListed(t, e, ref, true)
-	e.lob.down.Store(false)
-	alex := e.signIn(t, "alex")
+	o := newBackOffice(t, withCases)
+	ref, inc := failing(t, o)
+	incidentListed(t, o, ref, true)
+	o.LOB.down.Store(false)
+	alex := o.signIn(t, "alex")
 	alex.get("/staff/incidents")
 	at := "/staff/cases/" + ref + "/incidents/" + inc.ID
 	got := alex.send(at+"/retry", url.Values{"csrf": {alex.token}, "back": {"/staff/incidents"}})
@@ -86,29 +86,29 @@ func TestIncidentRetriedFromTheList(t *testing.T) {
 		t.Fatalf("retrying: landed on %s (%d), want the incidents", got.Path, got.Status)
 	}
 	says(t, "after the retry", got, "The step is being tried again")
-	d := e.closed(t, ref)
-	if r := d.Incidents[0].Resolution; d.Status != workflows.StatusCompleted || r == nil || r.By != "alex" || r.Action != "retry" || e.lob.vehicles.Load() != 3 {
-		t.Errorf("case ended %s, resolution %+v, after %d calls; want completed by alex's retry on the third", d.Status, r, e.lob.vehicles.Load())
+	d := o.closed(t, ref)
+	if r := d.Incidents[0].Resolution; d.Status != workflows.StatusCompleted || r == nil || r.By != "alex" || r.Action != "retry" || o.LOB.vehicles.Load() != 3 {
+		t.Errorf("case ended %s, resolution %+v, after %d calls; want completed by alex's retry on the third", d.Status, r, o.LOB.vehicles.Load())
 	}
 	says(t, "the case once retried", alex.get("/staff/cases/"+ref), "Incident resolved by Alex Morgan: retry", "Completed")
-	incidentListed(t, e, ref, false)
+	incidentListed(t, o, ref, false)
 	doesNotSay(t, "the incidents once retried", alex.get("/staff/incidents"), ref)
 	got = alex.postFrom(at, at+"/retry", url.Values{})
 	if got.Status != http.StatusConflict {
 		t.Errorf("retrying again: %d, want 409", got.Status)
 	}
 	says(t, "retrying again", got, "Important", "This incident has been resolved")
-	if e.lob.vehicles.Load() != 3 {
-		t.Errorf("%d calls, want no more after the second retry", e.lob.vehicles.Load())
+	if o.LOB.vehicles.Load() != 3 {
+		t.Errorf("%d calls, want no more after the second retry", o.LOB.vehicles.Load())
 	}
 }
 
 // TestIncidentSkippedWithAValue: the value must be a JSON object; the
 // case goes on with it; a back address off the staff pages is ignored.
 func TestIncidentSkippedWithAValue(t *testing.T) {
-	e := start(t)
-	ref, inc := failing(t, e)
-	alex := e.signIn(t, "alex")
+	o := newBackOffice(t, withCases)
+	ref, inc := failing(t, o)
+	alex := o.signIn(t, "alex")
 	at := "/staff/cases/" + ref + "/incidents/" + inc.ID
 	says(t, "the incident from the list", alex.get(at+"?back=/staff/incidents"), `name="back" value="/staff/incidents"`,
 		"highways system is down", "Skip the step")
@@ -119,7 +119,7 @@ func TestIncidentSkippedWithAValue(t *testing.T) {
 		}
 		says(t, "skipping with "+bad, got, "<title>Error: ", `href="#value"`, "Enter the value as a JSON object", "govuk-textarea--error")
 	}
-	if d := e.detail(t, ref); d.Incidents[0].Resolution != nil {
+	if d := o.detail(t, ref); d.Incidents[0].Resolution != nil {
 		t.Fatalf("a bad value resolved the incident: %+v", d.Incidents[0].Resolution)
 	}
 	got := alex.postFrom(at, at+"/skip", url.Values{"value": {`{"id": "HW-PHONED"}`}, "back": {"https://evil.example/staff/"}})
@@ -127,16 +127,16 @@ func TestIncidentSkippedWithAValue(t *testing.T) {
 		t.Fatalf("skipping: landed on %s (%d), want the case page", got.Path, got.Status)
 	}
 	says(t, "after skipping", got, "The step was skipped")
-	d := e.closed(t, ref)
-	if log, _ := d.Steps["log"].(map[string]any); d.Status != workflows.StatusCompleted || log["id"] != "HW-PHONED" || e.lob.vehicles.Load() != 2 {
-		t.Errorf("case ended %s with log %v after %d calls, want completed with alex's value and no more calls", d.Status, d.Steps["log"], e.lob.vehicles.Load())
+	d := o.closed(t, ref)
+	if log, _ := d.Steps["log"].(map[string]any); d.Status != workflows.StatusCompleted || log["id"] != "HW-PHONED" || o.LOB.vehicles.Load() != 2 {
+		t.Errorf("case ended %s with log %v after %d calls, want completed with alex's value and no more calls", d.Status, d.Steps["log"], o.LOB.vehicles.Load())
 	}
 }
 
 func TestIncidentCancelledThroughThePage(t *testing.T) {
-	e := start(t)
-	ref, inc := failing(t, e)
-	alex := e.signIn(t, "alex")
+	o := newBackOffice(t, withCases)
+	ref, inc := failing(t, o)
+	alex := o.signIn(t, "alex")
 	at := "/staff/cases/" + ref + "/incidents/" + inc.ID
 	got := alex.postFrom(at, at+"/cancel", url.Values{})
 	if got.Status != http.StatusUnprocessableEntity {
@@ -148,23 +148,20 @@ func TestIncidentCancelledThroughThePage(t *testing.T) {
 		t.Fatalf("cancelling: landed on %s (%d), want the case page", got.Path, got.Status)
 	}
 	says(t, "after cancelling", got, "The case is being cancelled")
-	if d := e.closed(t, ref); d.Status != workflows.StatusCancelled || e.lob.vehicles.Load() != 2 {
-		t.Errorf("case ended %s after %d calls, want cancelled with no more calls", d.Status, e.lob.vehicles.Load())
+	if d := o.closed(t, ref); d.Status != workflows.StatusCancelled || o.LOB.vehicles.Load() != 2 {
+		t.Errorf("case ended %s after %d calls, want cancelled with no more calls", d.Status, o.LOB.vehicles.Load())
 	}
 }
 
 func TestIncidentsListPagesOldestFirst(t *testing.T) {
-	e := start(t)
+	o := newBackOffice(t, withCases)
 	opened := time.Date(2026, time.March, 2, 9, 0, 0, 0, time.UTC)
 	ref := func(i int) string { return fmt.Sprintf("AV-AAAA-%04d", i) }
 	for i := 1; i <= 27; i++ {
-		err := e.index.Put(t.Context(), inbox.Entry{ID: ref(i) + "/log-1", Kind: inbox.KindIncident, Reference: ref(i), Service: "notice",
+		o.put(t, inbox.Entry{ID: ref(i) + "/log-1", Kind: inbox.KindIncident, Reference: ref(i), Service: "notice",
 			Step: "log", Title: "log failed", Error: fmt.Sprintf("outage number %d", i), OpenedAt: opened.Add(time.Duration(i) * time.Minute), Seq: 1})
-		if err != nil {
-			t.Fatal(err)
-		}
 	}
-	alex := e.signIn(t, "alex")
+	alex := o.signIn(t, "alex")
 	got := alex.get("/staff/incidents")
 	says(t, "the first page", got, "27 open incidents", ref(1), ref(25), "outage number 1<", `href="?page=2"`, `rel="next"`)
 	doesNotSay(t, "the first page", got, ref(26), `rel="prev"`)

@@ -5,10 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
-	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,22 +14,15 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/larder-council/larder/activities"
-	"github.com/larder-council/larder/activities/inbox"
-	"github.com/larder-council/larder/connectors/mail"
-	"github.com/larder-council/larder/connectors/registry"
 	"github.com/larder-council/larder/forms"
 	"github.com/larder-council/larder/forms/staff"
-	"github.com/larder-council/larder/forms/staff/access"
 	"github.com/larder-council/larder/forms/web"
-	"github.com/larder-council/larder/internal/casetest"
-	"github.com/larder-council/larder/internal/redistest"
 	"github.com/larder-council/larder/workflows"
-	"github.com/larder-council/larder/workflows/cases"
 	"github.com/larder-council/larder/workflows/recipe"
 )
 
-// token is the staff API's bearer token in these tests.
+// token is the staff API's bearer token in these tests: staff_token, a
+// client of every queue.
 const token = "staff-test-token"
 
 // lineOfBusiness is the system the test recipes call: it books, cancels
@@ -77,83 +67,6 @@ func (l *lineOfBusiness) cancellations() []string {
 	return append([]string(nil), l.cancelled...)
 }
 
-// env is the staff pages and API over real cases of the test recipes, run
-// by a worker of the test's own against a line-of-business system of its
-// own, with the inbox index and sessions in the test's own Redis.
-type env struct {
-	// base is the staff API's address (…/api/v1), web the site's.
-	base, web string
-	cases     *cases.Client
-	recipes   []*recipe.Recipe
-	lob       *lineOfBusiness
-	index     *inbox.Index
-	people    *access.Directory
-	sessions  *access.Sessions
-	// now is the staff API's and pages' clock; zero is the real time.
-	now atomic.Pointer[time.Time]
-}
-
-// start serves the staff pages and API, with token as staff_token and
-// crmToken as the crm client's, over testdata/recipes.
-func start(t *testing.T) *env {
-	t.Helper()
-	lob := &lineOfBusiness{}
-	srv := httptest.NewServer(lob)
-	t.Cleanup(srv.Close)
-	t.Setenv("LOB_URL", srv.URL)
-	t.Setenv("STAFF_TEST_CRM_TOKEN", crmToken)
-	conns, err := registry.LoadFile(filepath.Join("testdata", "recipes", "connectors.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	recipes, err := recipe.LoadDir(filepath.Join("testdata", "recipes"), conns)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := redistest.New(t)
-	e := &env{recipes: recipes, lob: lob, index: &inbox.Index{Redis: db.Client, Prefix: db.Prefix},
-		sessions: &access.Sessions{Redis: db.Client, Prefix: db.Prefix}}
-	queue := casetest.Worker(t, &activities.Activities{Connectors: conns, Index: e.index,
-		Mail: &mail.Outbox{Dir: t.TempDir(), From: "Larchester Council <no-reply@larchester.example>"}})
-	e.cases = &cases.Client{Temporal: casetest.Client(t), Namespace: "default", TaskQueue: queue,
-		Secret: []byte("staff test " + queue), Recipes: recipes, Log: casetest.Log()}
-	e.people = directory(t, db, nil)
-	apiClients, err := access.Parse("staff.yaml", []byte(apiClientsYAML))
-	if err != nil {
-		t.Fatal(err)
-	}
-	clients, err := apiClients.Clients(token)
-	if err != nil {
-		t.Fatal(err)
-	}
-	site, err := web.NewSite(web.Branding{CouncilName: "Larchester Council"}, casetest.Log())
-	if err != nil {
-		t.Fatal(err)
-	}
-	gin.SetMode(gin.TestMode)
-	r := gin.New()
-	r.Use(web.LimitBody)
-	(&staff.API{Cases: e.cases, Inbox: e.index, Recipes: recipes, Validator: forms.New(), Clients: clients,
-		Now: e.clock, Log: casetest.Log()}).Routes(r.Group("/api/v1"))
-	pages := &staff.Handler{Cases: e.cases, Inbox: e.index, Identity: e.people, People: e.people, Sessions: e.sessions,
-		Recipes: recipes, Site: site, Validator: forms.New(), Now: e.clock, Log: casetest.Log()}
-	if err := pages.Routes(r); err != nil {
-		t.Fatal(err)
-	}
-	both := httptest.NewServer(r)
-	t.Cleanup(both.Close)
-	e.web, e.base = both.URL, both.URL+"/api/v1"
-	return e
-}
-
-// clock is the time the pages and API are told.
-func (e *env) clock() time.Time {
-	if at := e.now.Load(); at != nil {
-		return *at
-	}
-	return time.Now()
-}
-
 // crmToken is the crm client's token: it works the waste-crew queue only.
 const crmToken = "crm-client-token-0123456789"
 
@@ -162,23 +75,8 @@ const apiClientsYAML = `api_clients:
   - {name: crm, token_env: STAFF_TEST_CRM_TOKEN, queues: [waste-crew]}
 `
 
-// signIn is a browser of the test's pages signed in as username of the
-// test's staff.yaml (see directory).
-func (e *env) signIn(t *testing.T, username string) *clerk {
-	t.Helper()
-	jar, err := cookiejar.New(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &clerk{t: t, base: e.web, http: &http.Client{Jar: jar}}
-	got := c.post("/staff/sign-in", url.Values{"username": {username}, "password": {username + "-test-password"}})
-	if got.Status != http.StatusOK || got.Path != "/staff/" {
-		t.Fatalf("%s signing in landed on %s (%d):\n%s", username, got.Path, got.Status, got.Body)
-	}
-	return c
-}
-
-// serve serves only the staff API, under /api/v1 behind the body limit.
+// serve serves only the staff API h, under /api/v1 behind the body limit,
+// for tests of the API over a case client of their own.
 func serve(t *testing.T, h *staff.API) string {
 	t.Helper()
 	gin.SetMode(gin.TestMode)
@@ -190,25 +88,30 @@ func serve(t *testing.T, h *staff.API) string {
 	return srv.URL + "/api/v1"
 }
 
-// submit starts a case of the recipe with answers, as a resident would.
-func (e *env) submit(t *testing.T, id string, answers map[string]any) string {
+// submit starts a case of a test recipe with answers, as a resident would.
+func (o *backOffice) submit(t *testing.T, service string, answers map[string]any) string {
 	t.Helper()
-	for _, r := range e.recipes {
-		if r.ID != id {
-			continue
-		}
-		clean, errs := forms.New().Form(r, answers)
-		if len(errs) > 0 {
-			t.Fatalf("answers for %s: %v", id, errs)
-		}
-		ref, err := e.cases.Start(t.Context(), r, clean, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ref
+	r := recipe.Find(o.Recipes, service)
+	if r == nil {
+		t.Fatalf("no test recipe %q", service)
 	}
-	t.Fatalf("no test recipe %q", id)
-	return ""
+	clean, errs := forms.New().Form(r, answers)
+	if len(errs) > 0 {
+		t.Fatalf("answers for %s: %v", service, errs)
+	}
+	ref, err := o.Cases.Start(t.Context(), r, clean, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ref
+}
+
+// booked submits a booking and waits for its task in the waste team's
+// queue, the check.
+func booked(t *testing.T, o *backOffice) (string, *workflows.Task) {
+	t.Helper()
+	ref := o.submit(t, "booking", map[string]any{"uprn": "100001000001", "email": "sam@example.com"})
+	return ref, o.waitForTask(t, ref, "check")
 }
 
 // call sends a staff API request with a bearer token (none when empty)
@@ -242,29 +145,29 @@ func call(t *testing.T, method, url, bearer string, body, out any) int {
 	return resp.StatusCode
 }
 
-// post sends a staff API post to the case's path with the token.
-func (e *env) post(t *testing.T, ref, path string, body, out any) int {
+// postCase sends a staff API post to the case's path with token.
+func (o *backOffice) postCase(t *testing.T, ref, path string, body, out any) int {
 	t.Helper()
-	return call(t, http.MethodPost, e.base+"/cases/"+ref+path, token, body, out)
+	return call(t, http.MethodPost, o.API+"/cases/"+ref+path, token, body, out)
 }
 
 // detail is the case's detail as the staff API shows it.
-func (e *env) detail(t *testing.T, ref string) workflows.CaseDetail {
+func (o *backOffice) detail(t *testing.T, ref string) workflows.CaseDetail {
 	t.Helper()
 	var d workflows.CaseDetail
-	if code := call(t, http.MethodGet, e.base+"/cases/"+ref+"/detail", token, nil, &d); code != http.StatusOK {
+	if code := call(t, http.MethodGet, o.API+"/cases/"+ref+"/detail", token, nil, &d); code != http.StatusOK {
 		t.Fatalf("detail of %s: %d", ref, code)
 	}
 	return d
 }
 
 // waitFor polls the case's detail until ok says it is what the test needs.
-func (e *env) waitFor(t *testing.T, ref string, ok func(workflows.CaseDetail) bool) workflows.CaseDetail {
+func (o *backOffice) waitFor(t *testing.T, ref string, ok func(workflows.CaseDetail) bool) workflows.CaseDetail {
 	t.Helper()
 	var d workflows.CaseDetail
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		d = workflows.CaseDetail{}
-		if call(t, http.MethodGet, e.base+"/cases/"+ref+"/detail", token, nil, &d) == http.StatusOK && ok(d) {
+		if call(t, http.MethodGet, o.API+"/cases/"+ref+"/detail", token, nil, &d) == http.StatusOK && ok(d) {
 			return d
 		}
 	}
@@ -272,10 +175,25 @@ func (e *env) waitFor(t *testing.T, ref string, ok func(workflows.CaseDetail) bo
 	return d
 }
 
-// closed waits for the case to leave running.
-func (e *env) closed(t *testing.T, ref string) workflows.CaseDetail {
+// waitForTask waits until the case has an open task at step and returns
+// it.
+func (o *backOffice) waitForTask(t *testing.T, ref, step string) *workflows.Task {
 	t.Helper()
-	return e.waitFor(t, ref, func(d workflows.CaseDetail) bool { return d.Status != workflows.StatusRunning })
+	at := func(d workflows.CaseDetail) *workflows.Task {
+		for _, task := range d.Tasks {
+			if task.Step == step && task.Completion == nil {
+				return task
+			}
+		}
+		return nil
+	}
+	return at(o.waitFor(t, ref, func(d workflows.CaseDetail) bool { return at(d) != nil }))
+}
+
+// closed waits for the case to leave running.
+func (o *backOffice) closed(t *testing.T, ref string) workflows.CaseDetail {
+	t.Helper()
+	return o.waitFor(t, ref, func(d workflows.CaseDetail) bool { return d.Status != workflows.StatusRunning })
 }
 
 // openTask returns the first open task of the detail, or nil.
@@ -291,9 +209,14 @@ func openTask(d workflows.CaseDetail) *workflows.Task {
 // hasOpenTask says the case waits for staff on a task.
 func hasOpenTask(d workflows.CaseDetail) bool { return openTask(d) != nil }
 
-// taskPath is the API path of the task's completion.
+// taskPath is the API path, under the case, of the task's completion.
 func taskPath(ref string, task *workflows.Task) string {
 	return "/tasks/" + strings.TrimPrefix(task.ID, ref+"/") + "/complete"
+}
+
+// taskURL is the task's page.
+func taskURL(ref string, task *workflows.Task) string {
+	return "/staff/tasks/" + ref + "/" + strings.TrimPrefix(task.ID, ref+"/")
 }
 
 // problem is an RFC 9457 problem+json reply.

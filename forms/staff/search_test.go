@@ -9,9 +9,9 @@ import (
 )
 
 func TestSearchByReferenceGoesToTheCase(t *testing.T) {
-	e := start(t)
-	ref, _ := booked(t, e)
-	pat := e.signIn(t, "pat")
+	o := newBackOffice(t, withCases)
+	ref, _ := booked(t, o)
+	pat := o.signIn(t, "pat")
 	got := pat.get("/staff/search")
 	if got.Status != http.StatusOK {
 		t.Fatalf("the search page: %d", got.Status)
@@ -43,11 +43,11 @@ func searchFor(t *testing.T, s *clerk, q, want string) page {
 // TestSearchFindsCasesByWhatResidentsGave: email address, postcode and
 // name find a case however they are typed, within the user's queues.
 func TestSearchFindsCasesByWhatResidentsGave(t *testing.T) {
-	e := start(t)
-	permit := e.submit(t, "permit", map[string]any{"full_name": "Robin Ashworth", "email": "sam@example.com", "postcode": "LR1 1AA"})
-	e.waitFor(t, permit, hasOpenTask)
-	booking, _ := booked(t, e) // sam@example.com too
-	pat := e.signIn(t, "pat")
+	o := newBackOffice(t, withCases)
+	permit := o.submit(t, "permit", map[string]any{"full_name": "Robin Ashworth", "email": "sam@example.com", "postcode": "LR1 1AA"})
+	o.waitFor(t, permit, hasOpenTask)
+	booking, _ := booked(t, o) // sam@example.com too
+	pat := o.signIn(t, "pat")
 	got := searchFor(t, pat, " SAM@Example.com", booking)
 	says(t, "searching an email address", got, `href="/staff/cases/`+permit+`"`, "Apply for a skip permit", "Book a bulky waste collection", "In progress")
 	for _, q := range []string{"lr11aa", "LR1 1AA", "ashworth", "Robin Ashworth"} {
@@ -56,16 +56,16 @@ func TestSearchFindsCasesByWhatResidentsGave(t *testing.T) {
 	}
 	says(t, "searching someone else", pat.get("/staff/search?q=nobody%40example.com"), "No cases match")
 	// Robin works the waste crew, which neither case has reached.
-	says(t, "robin searching", e.signIn(t, "robin").get("/staff/search?q=sam%40example.com"), "No cases match")
-	searchFor(t, e.signIn(t, "alex"), "sam@example.com", permit)
+	says(t, "robin searching", o.signIn(t, "robin").get("/staff/search?q=sam%40example.com"), "No cases match")
+	searchFor(t, o.signIn(t, "alex"), "sam@example.com", permit)
 }
 
 // TestSearchTextIsOnlyEverText: what was searched for is shown back in
 // the box, escaped, and nowhere else.
 func TestSearchTextIsOnlyEverText(t *testing.T) {
-	e := start(t)
+	o := newBackOffice(t, withCases)
 	q := `"><script>alert(1)</script>`
-	got := e.signIn(t, "pat").get("/staff/search?q=" + url.QueryEscape(q))
+	got := o.signIn(t, "pat").get("/staff/search?q=" + url.QueryEscape(q))
 	if got.Status != http.StatusOK {
 		t.Fatalf("searching markup: %d", got.Status)
 	}
@@ -74,7 +74,7 @@ func TestSearchTextIsOnlyEverText(t *testing.T) {
 	if n := strings.Count(got.Body, "alert(1)"); n != 1 {
 		t.Errorf("the search text appears %d times, want once, in the box", n)
 	}
-	got = e.signIn(t, "pat").get("/staff/search?q=" + strings.Repeat("x", 201))
+	got = o.signIn(t, "pat").get("/staff/search?q=" + strings.Repeat("x", 201))
 	if got.Status != http.StatusUnprocessableEntity {
 		t.Errorf("searching 201 characters: %d, want 422", got.Status)
 	}
@@ -84,14 +84,14 @@ func TestSearchTextIsOnlyEverText(t *testing.T) {
 // TestCaseSearchThroughTheAPI: a client of every queue finds cases by an
 // email address; the answer names no resident.
 func TestCaseSearchThroughTheAPI(t *testing.T) {
-	e := start(t)
-	ref := e.submit(t, "permit", map[string]any{"full_name": "Robin Ashworth", "email": "sam@example.com", "postcode": "LR1 1AA"})
-	e.waitFor(t, ref, hasOpenTask)
+	o := newBackOffice(t, withCases)
+	ref := o.submit(t, "permit", map[string]any{"full_name": "Robin Ashworth", "email": "sam@example.com", "postcode": "LR1 1AA"})
+	o.waitFor(t, ref, hasOpenTask)
 	var found struct {
 		Cases []map[string]any `json:"cases"`
 	}
 	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline) && len(found.Cases) == 0; time.Sleep(100 * time.Millisecond) {
-		if code := call(t, http.MethodGet, e.base+"/cases?q=Sam%40example.com", token, nil, &found); code != http.StatusOK {
+		if code := call(t, http.MethodGet, o.API+"/cases?q=Sam%40example.com", token, nil, &found); code != http.StatusOK {
 			t.Fatalf("searching: %d", code)
 		}
 	}
@@ -99,7 +99,7 @@ func TestCaseSearchThroughTheAPI(t *testing.T) {
 		t.Fatalf("search found %v, want the permit %s", found.Cases, ref)
 	}
 	var p problem
-	if code := call(t, http.MethodGet, e.base+"/cases?q=", token, nil, &p); code != http.StatusBadRequest {
+	if code := call(t, http.MethodGet, o.API+"/cases?q=", token, nil, &p); code != http.StatusBadRequest {
 		t.Errorf("searching nothing: %d %+v, want 400", code, p)
 	}
 }

@@ -13,8 +13,8 @@ import (
 // queue, returning the case's reference and the task's page.
 func bookingTask(t *testing.T, o *backOffice) (ref, path string) {
 	t.Helper()
-	ref = o.submit(t, "booking", map[string]any{"uprn": "100001000001", "email": "sam@example.com"})
-	return ref, taskURL(ref, o.waitForTask(t, ref, "check"))
+	ref, task := booked(t, o)
+	return ref, taskURL(ref, task)
 }
 
 // taskOf is the case's task at step as the case holds it now.
@@ -27,6 +27,15 @@ func taskOf(t *testing.T, o *backOffice, ref, step string) *workflows.Task {
 	}
 	t.Fatalf("case %s has no task at %s", ref, step)
 	return nil
+}
+
+// untouched fails the test unless the case's check is as it opened:
+// held by nobody, with no notes and no completion.
+func untouched(t *testing.T, o *backOffice, ref, after string) {
+	t.Helper()
+	if task := taskOf(t, o, ref, "check"); task.Completion != nil || task.Assignee != "" || len(task.Notes) != 0 {
+		t.Errorf("%s the task is %+v, want it untouched", after, task)
+	}
 }
 
 func TestTaskPageShowsTheTaskAndItsCase(t *testing.T) {
@@ -88,10 +97,7 @@ func TestTaskOfAnotherQueueIsForbidden(t *testing.T) {
 			t.Errorf("robin posting %s: %d, want 403", action, got.Status)
 		}
 	}
-	task := taskOf(t, o, ref, "check")
-	if task.Completion != nil || task.Assignee != "" || len(task.Notes) != 0 {
-		t.Errorf("after robin's posts the task is %+v, want it untouched", task)
-	}
+	untouched(t, o, ref, "after robin's posts")
 }
 
 func TestTaskThatDoesNotExistIsNotFound(t *testing.T) {
@@ -126,10 +132,7 @@ func TestForgedTaskPostsAreRefused(t *testing.T) {
 			says(t, name+" on "+action, got, "This form has expired")
 		}
 	}
-	task := taskOf(t, o, ref, "check")
-	if task.Completion != nil || task.Assignee != "" || len(task.Notes) != 0 {
-		t.Errorf("after forged posts the task is %+v, want it untouched", task)
-	}
+	untouched(t, o, ref, "after forged posts")
 }
 
 func TestCompleteChecksTheOutcomeForm(t *testing.T) {
@@ -180,8 +183,7 @@ func TestSecondCompletionIsRefusedClearly(t *testing.T) {
 	}
 	says(t, "a second completion", got, "This task was already completed by Pat Jones")
 	doesNotSay(t, "a second completion", got, "Complete task</button>")
-	d := o.waitForTask(t, ref, "collect")
-	_ = d
+	o.waitForTask(t, ref, "collect")
 	decided := 0
 	for _, ev := range o.detail(t, ref).Timeline {
 		if strings.HasPrefix(ev.Note, "Decided") {

@@ -8,17 +8,10 @@ import (
 	"github.com/larder-council/larder/workflows"
 )
 
-// booked submits a booking and waits for its crew task.
-func booked(t *testing.T, e *env) (string, *workflows.Task) {
-	t.Helper()
-	ref := e.submit(t, "booking", map[string]any{"uprn": "100001000001", "email": "sam@example.com"})
-	return ref, openTask(e.waitFor(t, ref, hasOpenTask))
-}
-
 func TestDetailShowsStaffTheCase(t *testing.T) {
-	e := start(t)
-	ref, task := booked(t, e)
-	d := e.detail(t, ref)
+	o := newBackOffice(t, withCases)
+	ref, task := booked(t, o)
+	d := o.detail(t, ref)
 	if d.Reference != ref || d.Service != "booking" || d.Status != workflows.StatusRunning {
 		t.Fatalf("detail %+v, want the running booking %s", d.CaseView, ref)
 	}
@@ -34,17 +27,17 @@ func TestDetailShowsStaffTheCase(t *testing.T) {
 }
 
 func TestTaskIsCompletedOnce(t *testing.T) {
-	e := start(t)
-	ref, task := booked(t, e)
+	o := newBackOffice(t, withCases)
+	ref, task := booked(t, o)
 	var done map[string]any
-	if code := e.post(t, ref, taskPath(ref, task), map[string]any{"outcome": "ok", "by": "pat", "values": map[string]any{"crew": "C7"}}, &done); code != http.StatusOK || done["result"] != "ok" || done["reference"] != ref {
+	if code := o.postCase(t, ref, taskPath(ref, task), map[string]any{"outcome": "ok", "by": "pat", "values": map[string]any{"crew": "C7"}}, &done); code != http.StatusOK || done["result"] != "ok" || done["reference"] != ref {
 		t.Fatalf("complete: %d %v, want 200 with the outcome", code, done)
 	}
 	var p problem
-	if code := e.post(t, ref, taskPath(ref, task), map[string]any{"outcome": "no", "by": "alex", "values": map[string]any{"crew": "C9"}}, &p); code != http.StatusConflict || !strings.Contains(p.Title, "already completed by pat") {
+	if code := o.postCase(t, ref, taskPath(ref, task), map[string]any{"outcome": "no", "by": "alex", "values": map[string]any{"crew": "C9"}}, &p); code != http.StatusConflict || !strings.Contains(p.Title, "already completed by pat") {
 		t.Errorf("a second completion: %d %+v, want 409 naming who completed it", code, p)
 	}
-	d := e.waitFor(t, ref, func(d workflows.CaseDetail) bool { return len(d.Tasks) == 2 })
+	d := o.waitFor(t, ref, func(d workflows.CaseDetail) bool { return len(d.Tasks) == 2 })
 	if collect := openTask(d); collect == nil || collect.Step != "collect" {
 		t.Fatalf("after the first outcome the open task is %+v, want the collection", collect)
 	}
@@ -66,43 +59,43 @@ func TestTaskIsCompletedOnce(t *testing.T) {
 }
 
 func TestOutcomeNotOfferedIsRefused(t *testing.T) {
-	e := start(t)
-	ref, task := booked(t, e)
+	o := newBackOffice(t, withCases)
+	ref, task := booked(t, o)
 	var p problem
-	if code := e.post(t, ref, taskPath(ref, task), map[string]any{"outcome": "maybe", "by": "pat", "values": map[string]any{"crew": "C7"}}, &p); code != http.StatusConflict || !strings.Contains(p.Title, `no outcome "maybe"`) {
+	if code := o.postCase(t, ref, taskPath(ref, task), map[string]any{"outcome": "maybe", "by": "pat", "values": map[string]any{"crew": "C7"}}, &p); code != http.StatusConflict || !strings.Contains(p.Title, `no outcome "maybe"`) {
 		t.Errorf("an outcome the task does not offer: %d %+v, want 409", code, p)
 	}
-	if code := e.post(t, ref, taskPath(ref, task), map[string]any{"outcome": "ok", "values": map[string]any{"crew": "C7"}}, &p); code != http.StatusConflict || !strings.Contains(p.Title, "who") {
+	if code := o.postCase(t, ref, taskPath(ref, task), map[string]any{"outcome": "ok", "values": map[string]any{"crew": "C7"}}, &p); code != http.StatusConflict || !strings.Contains(p.Title, "who") {
 		t.Errorf("a completion by nobody: %d %+v, want 409 asking who", code, p)
 	}
-	if d := e.detail(t, ref); openTask(d) == nil || d.Status != workflows.StatusRunning {
+	if d := o.detail(t, ref); openTask(d) == nil || d.Status != workflows.StatusRunning {
 		t.Errorf("after refusals the task is %+v, want it still open", d.Tasks)
 	}
 }
 
 func TestTaskFieldsAreChecked(t *testing.T) {
-	e := start(t)
-	ref, task := booked(t, e)
+	o := newBackOffice(t, withCases)
+	ref, task := booked(t, o)
 	for name, values := range map[string]map[string]any{
 		"missing":   nil,
 		"too long":  {"crew": "C7-NIGHT"},
 		"not asked": {"crew": "C7", "colour": "green"},
 	} {
 		var p problem
-		if code := e.post(t, ref, taskPath(ref, task), map[string]any{"outcome": "ok", "by": "pat", "values": values}, &p); code != http.StatusUnprocessableEntity || len(p.Errors) != 1 {
+		if code := o.postCase(t, ref, taskPath(ref, task), map[string]any{"outcome": "ok", "by": "pat", "values": values}, &p); code != http.StatusUnprocessableEntity || len(p.Errors) != 1 {
 			t.Errorf("%s: %d %+v, want 422 with one answer to fix", name, code, p)
 		}
 	}
-	if d := e.detail(t, ref); openTask(d) == nil {
+	if d := o.detail(t, ref); openTask(d) == nil {
 		t.Error("a completion with answers to fix closed the task")
 	}
 }
 
 func TestUnknownTaskIs404(t *testing.T) {
-	e := start(t)
-	ref, _ := booked(t, e)
+	o := newBackOffice(t, withCases)
+	ref, _ := booked(t, o)
 	var p problem
-	if code := e.post(t, ref, "/tasks/nope/complete", map[string]any{"outcome": "ok", "by": "pat"}, &p); code != http.StatusNotFound || !strings.Contains(p.Title, "no such task") {
+	if code := o.postCase(t, ref, "/tasks/nope/complete", map[string]any{"outcome": "ok", "by": "pat"}, &p); code != http.StatusNotFound || !strings.Contains(p.Title, "no such task") {
 		t.Errorf("an unknown task: %d %+v, want 404", code, p)
 	}
 }
