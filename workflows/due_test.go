@@ -11,17 +11,7 @@ import (
 )
 
 // workingDaysPermit is due in 2 working days and escalates after 1.
-const workingDaysPermit = `id: permit
-version: "1"
-title: Apply for a skip permit
-reference_prefix: SP
-form:
-  pages:
-    - id: where
-      title: Where will the skip go?
-      fields:
-        - { id: street, type: text, label: Street, validate: required, example: Orchard Way }
-steps:
+const workingDaysPermit = permitForm + `steps:
   - id: review
     task:
       queue: highways

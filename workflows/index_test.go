@@ -53,17 +53,7 @@ func TestCancelledCaseClosesItsOpenTask(t *testing.T) {
 }
 
 // taskBesideFailure runs a task beside a branch that fails the case.
-const taskBesideFailure = `id: permit
-version: "1"
-title: Apply for a skip permit
-reference_prefix: SP
-form:
-  pages:
-    - id: where
-      title: Where will the skip go?
-      fields:
-        - { id: street, type: text, label: Street, validate: required, example: Orchard Way }
-steps:
+const taskBesideFailure = permitForm + `steps:
   - id: both
     parallel:
       branches:

@@ -67,9 +67,9 @@ func (sc *stepCase) lastMemo(t *testing.T) map[string]any {
 	return sc.memos[len(sc.memos)-1]
 }
 
-// reviewThenWait is a task followed by a day's wait, so the case is still
-// running, and takes updates, after the task closes.
-const reviewThenWait = `id: permit
+// permitForm is the form of the skip permit the recipes written in these
+// tests share; each adds its own steps.
+const permitForm = `id: permit
 version: "1"
 title: Apply for a skip permit
 reference_prefix: SP
@@ -79,7 +79,11 @@ form:
       title: Where will the skip go?
       fields:
         - { id: street, type: text, label: Street, validate: required, example: Orchard Way }
-steps:
+`
+
+// reviewThenWait is a task followed by a day's wait, so the case is still
+// running, and takes updates, after the task closes.
+const reviewThenWait = permitForm + `steps:
   - id: review
     task:
       queue: highways
@@ -96,6 +100,8 @@ steps:
       outcome: Approved
 `
 
+// runInline runs the recipe written in the test, answering each question
+// with its example.
 func runInline(t *testing.T, sc *stepCase, name, yaml string) {
 	t.Helper()
 	r, err := recipe.Parse(name+".yaml", []byte(yaml), stepConnectors)
