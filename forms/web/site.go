@@ -64,12 +64,14 @@ type Pages struct {
 }
 
 // Pages parses templates/<name>.html from fsys for each name, each with the
-// shared layout, plus the shared problem page. An audience's partials,
-// templates/_*.html in fsys, are parsed with each of its pages and the
-// problem page: templates they share, and the layout's "service
-// navigation" slot (under the header) when they define it.
+// shared layout and partials (templates/_*.html here: the GOV.UK field
+// markup every audience's questions use), plus the shared problem page.
+// An audience's partials, templates/_*.html in fsys, are parsed with each
+// of its pages and the problem page: templates they share, and the
+// layout's "service navigation" slot (under the header) when they define
+// it.
 func (s *Site) Pages(fsys fs.FS, names ...string) (*Pages, error) {
-	layout, err := template.New("layout.html").Funcs(pageFuncs).ParseFS(templateFS, "templates/layout.html")
+	layout, err := template.New("layout.html").Funcs(pageFuncs).ParseFS(templateFS, "templates/layout.html", "templates/_*.html")
 	if err != nil {
 		return nil, err
 	}
