@@ -49,14 +49,21 @@ func localBack(back, fallback string) string {
 	return u.RequestURI()
 }
 
+// caseToCancel is the request's case when the user may cancel it; when
+// not, the page has said why.
+func (h *Handler) caseToCancel(c *gin.Context) (workflows.CaseDetail, bool) {
+	d, user, ok := h.openCase(c)
+	if ok && !user.MayCancelCases() {
+		h.problem(c, http.StatusForbidden, "You cannot cancel cases", "Ask a supervisor to cancel this case.")
+		return d, false
+	}
+	return d, ok
+}
+
 // cancelPage asks a supervisor to confirm cancelling a case.
 func (h *Handler) cancelPage(c *gin.Context) {
-	d, user, ok := h.openCase(c)
+	d, ok := h.caseToCancel(c)
 	if !ok {
-		return
-	}
-	if !user.MayCancelCases() {
-		h.problem(c, http.StatusForbidden, "You cannot cancel cases", "Ask a supervisor to cancel this case.")
 		return
 	}
 	h.render(c, http.StatusOK, "case-cancel", "Cancel case "+d.Reference, map[string]any{
@@ -69,17 +76,14 @@ const cancelError = "Confirm that you want to cancel this case"
 
 // cancelCase cancels a case once the supervisor has confirmed it.
 func (h *Handler) cancelCase(c *gin.Context) {
-	d, user, ok := h.openCase(c)
+	d, ok := h.caseToCancel(c)
 	if !ok {
-		return
-	}
-	if !user.MayCancelCases() {
-		h.problem(c, http.StatusForbidden, "You cannot cancel cases", "Ask a supervisor to cancel this case.")
 		return
 	}
 	data := map[string]any{"Case": d, "Closed": d.Status != workflows.StatusRunning}
 	if c.PostForm("confirm") != "yes" {
 		data["Errors"] = []forms.FieldError{{Field: "confirm", Message: cancelError}}
+		data["ConfirmError"] = cancelError
 		h.render(c, http.StatusUnprocessableEntity, "case-cancel", "Cancel case "+d.Reference, data)
 		return
 	}
