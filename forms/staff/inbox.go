@@ -299,7 +299,7 @@ func (h *Handler) serviceChoices() []choice {
 var statusChoices = []choice{{"", "Any"}, {inbox.StatusOverdue, "Overdue"}, {inbox.StatusDueToday, "Due today"}}
 
 func assigneeChoices(user access.User) []choice {
-	anyone := "Unassigned or yours"
+	anyone := "You or unassigned"
 	if user.MayReassign() {
 		anyone = "Anyone"
 	}

@@ -162,7 +162,7 @@ func TestInboxFilters(t *testing.T) {
 	got := pat.get("/staff/?queue=tree-team&status=overdue&assignee=me&service=inspection")
 	says(t, "the filter form", got, `<option value="tree-team" selected>tree-team</option>`, `<option value="overdue" selected>Overdue</option>`,
 		`<option value="me" selected>You</option>`, `<option value="inspection" selected>Request a tree inspection</option>`,
-		`<option value="anyone">Unassigned or yours</option>`, `<form method="get" action="/staff/"`)
+		`<option value="anyone">You or unassigned</option>`, `<form method="get" action="/staff/"`)
 	doesNotSay(t, "pat's queue choices", got, `<option value="waste-crew"`)
 }
 
