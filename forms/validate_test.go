@@ -1,6 +1,7 @@
 package forms
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/larder-council/larder/workflows/recipe"
@@ -153,5 +154,35 @@ func TestHiddenQuestionsAreNotAskedAndTheirAnswersDropped(t *testing.T) {
 	answers, errs = v.Form(r, map[string]any{"garden": "yes", "size": "12", "email": ""})
 	if len(errs) != 1 || errs[0].Field != "phone" || answers["size"] != float64(12) {
 		t.Errorf("got %v %v, want size kept as a number and phone required", answers, errs)
+	}
+}
+
+// Security finding 4: "Infinity", "inf" and "NaN" passed as numbers, so a
+// case holding one could never start (its answers cannot be written as
+// JSON). A number answer must be a finite number.
+func TestFinding4NonFiniteNumbersAreRefused(t *testing.T) {
+	v := New()
+	size := recipe.Field{ID: "size", Type: "number", Label: "Size of the garden"}
+	count := recipe.Field{ID: "count", Type: "number", Label: "Number of items", Validate: "required,min=1,max=10"}
+	r := &recipe.Recipe{Form: recipe.Form{Pages: []recipe.Page{{ID: "sizes", Fields: []recipe.Field{size, count}}}}}
+	for _, bad := range []string{"Infinity", "inf", "-Inf", "+INF", "NaN", "nan", "1e400", "-1e400"} {
+		for _, f := range []recipe.Field{size, count} {
+			if got, want := v.Field(f, bad), f.Label+" must be a number"; got != want {
+				t.Errorf("%s %q: got %q, want %q", f.ID, bad, got, want)
+			}
+		}
+		answers, errs := v.Form(r, map[string]any{"size": bad, "count": "2"})
+		if len(errs) != 1 || errs[0].Field != "size" {
+			t.Errorf("form with size %q: errors %v, want one for size", bad, errs)
+		}
+		if _, err := json.Marshal(answers); err != nil {
+			t.Errorf("form with size %q: the answers a case gets cannot be written: %v", bad, err)
+		}
+	}
+	for text, want := range map[string]float64{"1,250.5": 1250.5, "-3": -3, "1e3": 1000, " 7 ": 7} {
+		answers, errs := v.Form(r, map[string]any{"size": text, "count": "2"})
+		if len(errs) != 0 || answers["size"] != want {
+			t.Errorf("size %q: %v %v, want %v", text, answers, errs, want)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package forms
 
 import (
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -11,10 +12,12 @@ import (
 // UploadPrefix starts the answer to a file question: upload:<id>.
 const UploadPrefix = "upload:"
 
-// parseNumber reads "1,250.5" as 1250.5.
+// parseNumber reads "1,250.5" as 1250.5. Only finite numbers are numbers:
+// ParseFloat also reads "Infinity", "inf" and "NaN", which no resident
+// means and no case can keep (JSON has no such numbers).
 func parseNumber(s string) (float64, bool) {
 	n, err := strconv.ParseFloat(strings.ReplaceAll(strings.TrimSpace(s), ",", ""), 64)
-	return n, err == nil
+	return n, err == nil && !math.IsInf(n, 0) && !math.IsNaN(n)
 }
 
 // parseDate reads a date as 2026-03-07 or 2026-3-7 (the day, month and year

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -80,11 +81,15 @@ type fakeCases struct {
 	viewErr  error
 }
 
-func (f *fakeCases) Start(context.Context, *recipe.Recipe, map[string]any, string) (string, error) {
+func (f *fakeCases) Start(_ context.Context, _ *recipe.Recipe, answers map[string]any, _ string) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.startErr != nil {
 		return "", f.startErr
+	}
+	// Temporal takes a case's answers as JSON, as the real client does.
+	if _, err := json.Marshal(answers); err != nil {
+		return "", fmt.Errorf("start case: %w", err)
 	}
 	f.started++
 	return "MB-2345-6789", nil

@@ -17,6 +17,7 @@ import (
 	"github.com/larder-council/larder/forms/web"
 	"github.com/larder-council/larder/internal/casetest"
 	"github.com/larder-council/larder/workflows"
+	"github.com/larder-council/larder/workflows/recipe"
 )
 
 // missedBin is the missed-bin recipe's example answers.
@@ -166,6 +167,35 @@ func TestRateLimitGuardsOnlyWhatSendsSomething(t *testing.T) {
 	}
 	if cases.starts() != 0 {
 		t.Error("a case was started over the limit")
+	}
+}
+
+// Security finding 4: "Infinity", "inf" and "NaN" passed as numbers; the
+// case could then never start (its answers cannot be written as JSON) and
+// every retry answered 503. They are refused with 422 naming the question.
+func TestFinding4NonFiniteNumbersAreRefused(t *testing.T) {
+	sizes := &recipe.Recipe{ID: "garden-waste", Title: "Garden waste", Form: recipe.Form{Pages: []recipe.Page{
+		{ID: "garden", Title: "Your garden", Fields: []recipe.Field{{ID: "bins", Type: "number", Label: "Number of bins", Validate: "required,min=1,max=4"},
+			{ID: "area", Type: "number", Label: "Size of the garden"}}},
+	}}}
+	cases := &fakeCases{}
+	base := serve(t, &api.Handler{Recipes: []*recipe.Recipe{sizes}, Cases: cases, Validator: forms.New(),
+		Uploads: &forms.Uploads{Dir: t.TempDir()}, Log: casetest.Log()}, pass)
+	for _, bad := range []string{"Infinity", "inf", "-Inf", "NaN", "nan"} {
+		r := postJSON(t, base+"/services/garden-waste/submissions", map[string]any{"bins": 2, "area": bad})
+		if r.status != http.StatusUnprocessableEntity {
+			t.Errorf("area %q: %d %s, want 422", bad, r.status, r.body)
+			continue
+		}
+		if p := r.problem(t); len(p.Errors) != 1 || p.Errors[0].Field != "area" || p.Errors[0].Message != "Size of the garden must be a number" {
+			t.Errorf("area %q: errors %+v, want one for area", bad, p.Errors)
+		}
+	}
+	if cases.starts() != 0 {
+		t.Errorf("%d cases started with a number that is not finite", cases.starts())
+	}
+	if r := postJSON(t, base+"/services/garden-waste/submissions", map[string]any{"bins": 2, "area": "1,250.5"}); r.status != http.StatusCreated {
+		t.Errorf("a finite number: %d %s, want 201", r.status, r.body)
 	}
 }
 
