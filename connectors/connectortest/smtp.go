@@ -17,6 +17,7 @@ type SMTPRelay struct {
 	Addr string
 	mu   sync.Mutex
 	got  []Mail
+	drop bool
 }
 
 // Mail is one message as the relay received it.
@@ -30,7 +31,7 @@ type Mail struct {
 func NewSMTPRelay(t testing.TB) *SMTPRelay {
 	t.Helper()
 	r := &SMTPRelay{}
-	s := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &smtpSession{relay: r}, nil }))
+	s := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &smtpSession{relay: r, conn: c}, nil }))
 	s.Domain = "localhost"
 	s.ReadTimeout, s.WriteTimeout = 5*time.Second, 5*time.Second
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -50,6 +51,15 @@ func (r *SMTPRelay) Received() []Mail {
 	return append([]Mail(nil), r.got...)
 }
 
+// DropAfterData makes the relay, from now on, accept each message's DATA
+// with 250 and then close the connection without answering anything
+// more, as a relay that fails between taking a message and QUIT does.
+func (r *SMTPRelay) DropAfterData() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.drop = true
+}
+
 // To is the messages received for the address.
 func (r *SMTPRelay) To(addr string) []Mail {
 	var out []Mail
@@ -65,10 +75,22 @@ func (r *SMTPRelay) To(addr string) []Mail {
 
 type smtpSession struct {
 	relay *SMTPRelay
+	conn  *smtp.Conn
 	cur   Mail
+	// hangUp is set when a message was accepted on a relay that drops
+	// connections after DATA.
+	hangUp bool
 }
 
-func (s *smtpSession) Reset()        { s.cur = Mail{} }
+// Reset runs after the server has answered DATA (and on RSET); a relay
+// that drops connections after DATA closes the connection here, once its
+// 250 has gone.
+func (s *smtpSession) Reset() {
+	s.cur = Mail{}
+	if s.hangUp {
+		_ = s.conn.Conn().Close()
+	}
+}
 func (s *smtpSession) Logout() error { return nil }
 func (s *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
 	s.cur.From = from
@@ -87,5 +109,6 @@ func (s *smtpSession) Data(r io.Reader) error {
 	s.relay.mu.Lock()
 	defer s.relay.mu.Unlock()
 	s.relay.got = append(s.relay.got, s.cur)
+	s.hangUp = s.relay.drop
 	return nil
 }

@@ -70,7 +70,9 @@ func NewSMTP(rawURL, from string, sent redis.UniversalClient) (*SMTP, error) {
 
 // Send relays the message unless its key was sent before. The key is
 // reserved before sending, so two overlapping attempts cannot both send; a
-// reservation left by a crashed attempt lapses after sendingFor.
+// reservation left by a crashed attempt lapses after sendingFor. A message
+// the relay accepted (250 after DATA) is sent, even if the connection
+// fails before QUIT.
 func (s *SMTP) Send(ctx context.Context, m Message) error {
 	prefix := s.KeyPrefix
 	if prefix == "" {
@@ -92,9 +94,14 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 	if err == nil {
 		err = s.client.DialAndSendWithContext(ctx, msg)
 	}
-	if err != nil {
+	switch {
+	case err != nil && (msg == nil || !msg.IsDelivered()):
 		_ = s.sent.Del(context.WithoutCancel(ctx), key).Err()
 		return fmt.Errorf("smtp: send: %w", err)
+	case err != nil:
+		// The relay answered 250 to DATA and took the message; what failed
+		// came after (RSET or QUIT). Sending again would deliver it twice.
+		slog.WarnContext(ctx, "email accepted by the relay, then the connection failed", "key", m.Key, "err", err)
 	}
 	if err := s.sent.Set(context.WithoutCancel(ctx), key, time.Now().UTC().Format(time.RFC3339), sentFor).Err(); err != nil {
 		// The email went; failing now would send it again on retry.

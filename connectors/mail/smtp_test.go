@@ -178,3 +178,35 @@ func TestSMTPSNeverSendsInTheClear(t *testing.T) {
 		t.Error("a message that was not sent is marked as sent")
 	}
 }
+
+// Security finding 7: go-mail reports a failed RSET or QUIT as an error even
+// after the relay accepted the message's DATA; the sender took that for a
+// failure, dropped its sent mark, and the activity's retry sent the email
+// again. An email the relay accepted is sent, whatever fails after.
+func TestFinding7EmailAcceptedBeforeTheConnectionDropsIsSentOnce(t *testing.T) {
+	r := connectortest.NewSMTPRelay(t)
+	r.DropAfterData()
+	mr := miniredis.RunT(t)
+	s := newSMTP(t, r, mr)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	// Temporal retries the activity while Send fails; three attempts.
+	var errs []error
+	for attempt := 1; attempt <= 3; attempt++ {
+		err := s.Send(ctx, confirm)
+		if err == nil {
+			break
+		}
+		errs = append(errs, err)
+	}
+	if n := len(r.Received()); n != 1 {
+		t.Errorf("relay received %d copies across the retries, want exactly 1 (attempts failed with %v)", n, errs)
+	}
+	if len(errs) > 0 {
+		t.Errorf("Send of a message the relay accepted failed with %v, so the activity would retry it", errs)
+	}
+	if !mr.Exists("larder:email:sent:" + confirm.Key) {
+		t.Error("a message the relay accepted is not marked as sent")
+	}
+}
