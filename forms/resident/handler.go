@@ -51,7 +51,7 @@ type Handler struct {
 	Validator *forms.Validator
 	// Uploads keeps files residents attach.
 	Uploads *forms.Uploads
-	// Secret signs CSRF tokens.
+	// Secret signs session ids and CSRF tokens.
 	Secret []byte
 	// SecureCookies marks cookies Secure; set it when served over HTTPS.
 	SecureCookies bool

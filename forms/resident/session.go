@@ -18,7 +18,13 @@ import (
 )
 
 const (
+	// sessionCookie names the session cookie served over plain HTTP, as
+	// in development.
 	sessionCookie = "larder_session"
+	// hostSessionCookie names it over HTTPS: browsers keep a __Host-
+	// cookie only if it is Secure, for the whole site and set by this
+	// host, so a neighbouring subdomain cannot plant a session.
+	hostSessionCookie = "__Host-larder_session"
 	// defaultDraftTTL is how long an unfinished form is kept after its last
 	// change when Handler.DraftTTL is not set.
 	defaultDraftTTL = 7 * 24 * time.Hour
@@ -49,18 +55,52 @@ func randomToken() string {
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
-// sessionID returns the resident's session, starting one if needed.
+// sessionID returns the resident's session, starting one if needed. Only
+// an id this server issued is taken: one made up (or planted by someone
+// who wants to read what the resident types) gets a fresh one instead.
 func (h *Handler) sessionID(c *gin.Context) string {
-	if id, err := c.Cookie(sessionCookie); err == nil && len(id) == 32 {
+	name := h.sessionCookieName()
+	if id, err := c.Cookie(name); err == nil && h.issuedSession(id) {
 		return id
 	}
-	id := randomToken()
+	id := h.newSessionID()
 	http.SetCookie(c.Writer, &http.Cookie{
-		Name: sessionCookie, Value: id, Path: "/", HttpOnly: true,
+		Name: name, Value: id, Path: "/", HttpOnly: true,
 		Secure: h.SecureCookies, SameSite: http.SameSiteLaxMode, MaxAge: int(h.draftTTL().Seconds()),
 	})
-	c.Request.AddCookie(&http.Cookie{Name: sessionCookie, Value: id})
+	c.Request.AddCookie(&http.Cookie{Name: name, Value: id})
 	return id
+}
+
+// sessionCookieName is __Host-larder_session over HTTPS, larder_session
+// over plain HTTP (where a browser would refuse the prefix).
+func (h *Handler) sessionCookieName() string {
+	if h.SecureCookies {
+		return hostSessionCookie
+	}
+	return sessionCookie
+}
+
+// newSessionID is a random id and its signature with the secret key:
+// "<24 characters>.<24 characters>".
+func (h *Handler) newSessionID() string {
+	var b [18]byte
+	_, _ = rand.Read(b[:])
+	id := base64.RawURLEncoding.EncodeToString(b[:])
+	return id + "." + h.sessionSignature(id)
+}
+
+// issuedSession reports whether id is one newSessionID made with this
+// secret key.
+func (h *Handler) issuedSession(id string) bool {
+	random, sig, ok := strings.Cut(id, ".")
+	return ok && len(random) == 24 && hmac.Equal([]byte(sig), []byte(h.sessionSignature(random)))
+}
+
+func (h *Handler) sessionSignature(random string) string {
+	mac := hmac.New(sha256.New, h.Secret)
+	mac.Write([]byte("session\x00" + random))
+	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil)[:18])
 }
 
 // csrfToken is bound to the session, so a page from another site cannot post.
