@@ -99,7 +99,8 @@ func TestSavedDraftSurvivesSIGKILL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	code, next, body := later.do(http.MethodGet, u.Path, nil)
+	// The link opens a page that asks to continue; its button restores.
+	code, next, body := later.do(http.MethodPost, u.Path, url.Values{"csrf_token": {later.csrf(u.Path)}})
 	if code != http.StatusSeeOther || strings.HasSuffix(next, "/postcode") {
 		t.Fatalf("the resume link after a SIGKILL: %d to %q\n%s", code, next, body)
 	}

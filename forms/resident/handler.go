@@ -24,7 +24,7 @@ import (
 //go:embed templates/*.html
 var templateFS embed.FS
 
-var pageNames = []string{"home", "start", "question", "check", "done", "track", "save", "saved"}
+var pageNames = []string{"home", "start", "question", "check", "done", "track", "save", "saved", "resume"}
 
 // Cases is what resident pages ask of the case client.
 type Cases interface {
@@ -88,7 +88,8 @@ func (h *Handler) Routes(r gin.IRoutes, limit gin.HandlerFunc) error {
 	r.GET("/services/:service/done/:reference", h.done)
 	r.GET("/services/:service/save", h.saveForLater)
 	r.POST("/services/:service/save", limit, h.sendResumeLink)
-	r.GET("/services/:service/resume/:token", h.resume)
+	r.GET("/services/:service/resume/:token", h.resumePage)
+	r.POST("/services/:service/resume/:token", h.resume)
 	r.GET("/services/:service/pages/:page", h.question)
 	r.POST("/services/:service/pages/:page", h.answer)
 	r.GET("/track/:reference", h.track)

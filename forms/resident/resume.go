@@ -68,19 +68,52 @@ func (h *Handler) sendResumeLink(c *gin.Context) {
 	})
 }
 
-// resume restores a saved draft into this browser's session.
+// resumePage asks the resident whether to carry on with saved answers.
+// Opening the link changes nothing, so a mail system's link scanner that
+// opens it first does not use it up; the button posts to restore.
+func (h *Handler) resumePage(c *gin.Context) {
+	r := h.recipe(c.Param("service"))
+	if r == nil {
+		h.pages.NotFound(c)
+		return
+	}
+	n, err := h.Redis.Exists(c, h.key("resume", c.Param("token"))).Result()
+	if err != nil {
+		h.pages.Unavailable(c, err)
+		return
+	}
+	if n == 0 {
+		h.linkUsed(c)
+		return
+	}
+	sid := h.sessionID(c)
+	h.pages.Render(c, http.StatusOK, "resume", "Continue with your saved answers", false, gin.H{
+		"Recipe": r, "CSRF": h.csrfToken(sid),
+	})
+}
+
+// linkUsed is the page for a resume link that has been used or has expired.
+func (h *Handler) linkUsed(c *gin.Context) {
+	h.pages.Render(c, http.StatusNotFound, "problem", "This link has expired", false, gin.H{
+		"Heading": "This link has expired or has been used",
+		"Body":    "Links to saved answers work once, for a limited time. Start the form again.",
+	})
+}
+
+// resume restores a saved draft into this browser's session, once.
 func (h *Handler) resume(c *gin.Context) {
 	r := h.recipe(c.Param("service"))
 	if r == nil {
 		h.pages.NotFound(c)
 		return
 	}
+	sid := h.sessionID(c)
+	if !h.checkCSRF(c, sid) {
+		return
+	}
 	data, err := h.Redis.GetDel(c, h.key("resume", c.Param("token"))).Bytes()
 	if errors.Is(err, redis.Nil) {
-		h.pages.Render(c, http.StatusNotFound, "problem", "This link has expired", false, gin.H{
-			"Heading": "This link has expired or has been used",
-			"Body":    "Links to saved answers work once, for a limited time. Start the form again.",
-		})
+		h.linkUsed(c)
 		return
 	}
 	if err != nil {
@@ -92,7 +125,6 @@ func (h *Handler) resume(c *gin.Context) {
 		h.pages.Unavailable(c, err)
 		return
 	}
-	sid := h.sessionID(c)
 	if err := h.saveDraft(c, sid, r.ID, &d); err != nil {
 		h.pages.Unavailable(c, err)
 		return

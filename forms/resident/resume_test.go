@@ -70,7 +70,7 @@ func TestSaveAndComeBackLater(t *testing.T) {
 	// Another browser opens the link and carries on from the address page,
 	// with the postcode it was given.
 	other := newResident(t, l.URL)
-	resumed := other.get(links[0])
+	resumed := other.post(links[0], url.Values{})
 	if resumed.Path != "/services/missed-bin/pages/address" {
 		t.Fatalf("resumed on %s, want the first unanswered page", resumed.Path)
 	}
@@ -92,7 +92,7 @@ func TestResumeLinkExpiresAfterDraftTTL(t *testing.T) {
 	if len(links) != 2 {
 		t.Fatalf("%d emails with a link, want 2", len(links))
 	}
-	if got := newResident(t, l.URL).get(links[0]); got.Path != "/services/missed-bin/pages/address" {
+	if got := newResident(t, l.URL).post(links[0], url.Values{}); got.Path != "/services/missed-bin/pages/address" {
 		t.Fatalf("a fresh link resumed on %s (%d), want the address page", got.Path, got.Status)
 	}
 	l.Redis.FastForward(1500 * time.Millisecond) // the TTL runs out, on a real Redis or miniredis
@@ -114,7 +114,57 @@ func TestResumeLinkForAnUnknownServiceIsNotFound(t *testing.T) {
 	}
 	mustSay(t, "a link to no service", got, "Page not found")
 	// The link itself is still good.
-	if got := r.get(link); got.Path != "/services/missed-bin/pages/address" {
+	if got := r.post(link, url.Values{}); got.Path != "/services/missed-bin/pages/address" {
 		t.Errorf("the link, after a mistyped one, resumed on %s", got.Path)
+	}
+}
+
+// Security finding 14: opening the emailed link restored the draft and
+// used the link up, so a mail system's link scanner that opened it first
+// left the resident with a dead link.
+func TestFinding14OpeningResumeLinkChangesNothingUntilContinue(t *testing.T) {
+	l := serve(t, &Handler{}, 0, nil)
+	saveForLater(t, newResident(t, l.URL))
+	link := resumeLinks(t, l)[0]
+
+	// A link scanner opens the link, twice, with no cookies kept.
+	for i := range 2 {
+		scanned := newResident(t, l.URL).get(link)
+		if scanned.Status != http.StatusOK || scanned.Path != link {
+			t.Fatalf("scan %d: %d on %s, want the page that asks to continue", i+1, scanned.Status, scanned.Path)
+		}
+		mustSay(t, "the link's page", scanned, "Continue with your saved answers", "Report a missed bin collection",
+			`<form method="post"`, `name="csrf_token"`, ">Continue</button>")
+	}
+
+	// The resident opens it and presses Continue: the draft is restored.
+	resident := newResident(t, l.URL)
+	resumed := resident.post(link, url.Values{})
+	if resumed.Path != "/services/missed-bin/pages/address" {
+		t.Fatalf("Continue landed on %s (%d), want the first unanswered page", resumed.Path, resumed.Status)
+	}
+	mustSay(t, "resumed", resumed, "3 Orchard Way, Larchester, LR1 1AA")
+
+	// Once: the link's page and its button now say it has been used.
+	if again := newResident(t, l.URL).get(link); again.Status != http.StatusNotFound {
+		t.Errorf("the used link opened with %d, want 404", again.Status)
+	}
+	replay := resident.send(link, url.Values{"csrf_token": {resident.token}})
+	if replay.Status != http.StatusNotFound {
+		t.Errorf("pressing Continue again: %d, want 404", replay.Status)
+	}
+	mustSay(t, "pressing Continue again", replay, "This link has expired or has been used")
+
+	// A post without the page's token restores nothing.
+	saveForLater(t, newResident(t, l.URL))
+	fresh := resumeLinks(t, l)
+	for _, other := range fresh {
+		if other == link {
+			continue
+		}
+		refused(t, "Continue without the page's token", newResident(t, l.URL).send(other, url.Values{}))
+		if got := newResident(t, l.URL).post(other, url.Values{}); got.Path != "/services/missed-bin/pages/address" {
+			t.Errorf("after a forged post, the link landed on %s, want the saved answers", got.Path)
+		}
 	}
 }
