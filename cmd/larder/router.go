@@ -62,7 +62,10 @@ func newRouter(p webParts) (http.Handler, error) {
 	if err := r.SetTrustedProxies(p.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("http.trusted_proxies: %w", err)
 	}
-	r.Use(gin.Recovery(), web.Observe(p.Log), web.LimitBody, web.SecurityHeaders(site.Brand()))
+	// Only the routes that take files (a resident's page, the API's upload)
+	// may be sent more than a JSON body, whatever a client's Content-Type says.
+	bodies := web.LimitBodyWithUploads("/services/:service/pages/:page", "/api/v1"+api.UploadRoute)
+	r.Use(gin.Recovery(), web.Observe(p.Log), bodies, web.SecurityHeaders(site.Brand()))
 	site.Routes(r)
 
 	validator := forms.New()

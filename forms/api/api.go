@@ -40,6 +40,11 @@ type Handler struct {
 	Log *slog.Logger
 }
 
+// UploadRoute is the one route, under the API's root, that takes files: the
+// body limit in front of the API must let it (and only it) take a file
+// (web.LimitBodyWithUploads).
+const UploadRoute = "/services/:service/uploads/:field"
+
 // Routes adds the API under r (mounted at /api/v1); limit guards the
 // posts that send something.
 func (h *Handler) Routes(r gin.IRoutes, limit gin.HandlerFunc) {
@@ -50,7 +55,7 @@ func (h *Handler) Routes(r gin.IRoutes, limit gin.HandlerFunc) {
 	r.GET("/services", h.services)
 	r.GET("/services/:service", h.service)
 	r.POST("/services/:service/submissions", limit, h.submit)
-	r.POST("/services/:service/uploads/:field", limit, h.upload)
+	r.POST(UploadRoute, limit, h.upload)
 	r.GET("/cases/:reference", h.caseView)
 }
 

@@ -28,12 +28,12 @@ import (
 func pass(c *gin.Context) { c.Next() }
 
 // serve serves only the public API, under /api/v1 and behind the body
-// limit every route has.
+// limit every route has, which lets only the upload route take files.
 func serve(t *testing.T, h *api.Handler, limit gin.HandlerFunc) string {
 	t.Helper()
 	gin.SetMode(gin.TestMode)
 	r := gin.New()
-	r.Use(web.LimitBody)
+	r.Use(web.LimitBodyWithUploads("/api/v1" + api.UploadRoute))
 	h.Routes(r.Group("/api/v1"), limit)
 	srv := httptest.NewServer(r)
 	t.Cleanup(srv.Close)

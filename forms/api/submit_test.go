@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -125,6 +126,28 @@ func TestSubmitTooLargeIs413(t *testing.T) {
 	}
 	if cases.starts() != 0 {
 		t.Error("a case was started from a body too large")
+	}
+}
+
+// Security finding 2: the body limit followed the client's Content-Type, so
+// a 2 MiB JSON body labelled multipart/form-data was decoded in full and
+// started a case. Submissions take no files: their limit is the JSON one.
+func TestFinding2JSONLabelledMultipartIsHeldToTheJSONLimit(t *testing.T) {
+	cases := &fakeCases{}
+	base := faked(t, cases)
+	answers, err := json.Marshal(missedBin())
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := strings.Repeat(" ", 2<<20) + string(answers)
+	for name, body := range map[string]io.Reader{"declared": strings.NewReader(big), "streamed": io.MultiReader(strings.NewReader(big))} {
+		r := do(t, http.MethodPost, base+"/services/missed-bin/submissions", body, "Content-Type", "multipart/form-data; boundary=x")
+		if r.status != http.StatusRequestEntityTooLarge || r.problem(t).Title != "Request body too large" {
+			t.Errorf("%s: %d %s, want 413", name, r.status, r.body)
+		}
+	}
+	if cases.starts() != 0 {
+		t.Error("a case was started from a 2 MiB body")
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/larder-council/larder/forms"
 	"github.com/larder-council/larder/forms/api"
+	"github.com/larder-council/larder/forms/web"
 	"github.com/larder-council/larder/internal/casetest"
 )
 
@@ -104,5 +105,13 @@ func TestUploadThatCannotBeStoredIs503(t *testing.T) {
 	r := upload(t, base+"/services/fly-tipping/uploads/photo", "file", "tip.png", tinyPNG)
 	if r.status != http.StatusServiceUnavailable || strings.Contains(string(r.body), blocked) {
 		t.Errorf("upload with nowhere to keep it: %d %s, want 503 without the folder", r.status, r.body)
+	}
+}
+
+func TestAPIUploadMayBeLargerThanAJSONBody(t *testing.T) {
+	base := faked(t, &fakeCases{})
+	photo := append(append([]byte{}, tinyPNG...), make([]byte, 2*web.MaxBody)...)
+	if r := upload(t, base+"/services/fly-tipping/uploads/photo", "file", "tip.png", photo); r.status != http.StatusCreated {
+		t.Errorf("a photo over the JSON limit: %d %s, want 201", r.status, r.body)
 	}
 }

@@ -38,13 +38,33 @@ func Problem(c *gin.Context, status int, title string, errs []forms.FieldError) 
 	c.Abort()
 }
 
-// LimitBody refuses bodies over MaxBody with 413; a form carrying a file
-// may be as large as the largest file plus the rest of the form.
-func LimitBody(c *gin.Context) {
-	limit := int64(MaxBody)
-	if strings.HasPrefix(c.ContentType(), "multipart/form-data") {
-		limit = MaxUpload + MaxBody
+// LimitBody refuses bodies over MaxBody with 413, whatever their
+// Content-Type says; it is LimitBodyWithUploads for a site that takes no
+// files.
+func LimitBody(c *gin.Context) { limitBody(c, MaxBody) }
+
+// LimitBodyWithUploads is LimitBody, except on the routes that take files,
+// named as gin names them ("/services/:service/pages/:page"): there a
+// multipart form may be as large as the largest file plus the rest of the
+// form. The limit follows the route, not the client's Content-Type, so a
+// JSON body labelled multipart is still held to MaxBody.
+func LimitBodyWithUploads(routes ...string) gin.HandlerFunc {
+	uploads := make(map[string]bool, len(routes))
+	for _, r := range routes {
+		uploads[r] = true
 	}
+	return func(c *gin.Context) {
+		limit := int64(MaxBody)
+		if uploads[c.FullPath()] && c.ContentType() == "multipart/form-data" {
+			limit = MaxUpload + MaxBody
+		}
+		limitBody(c, limit)
+	}
+}
+
+// limitBody refuses a body declared longer than limit at once, and cuts
+// off one of unstated length as it is read.
+func limitBody(c *gin.Context, limit int64) {
 	if c.Request.ContentLength > limit {
 		Problem(c, http.StatusRequestEntityTooLarge, "Request body too large", nil)
 		return

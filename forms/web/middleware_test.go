@@ -88,9 +88,52 @@ func TestLimitBody(t *testing.T) {
 	if w := request(r, http.MethodPost, "/submit", chunked, "Content-Type", "application/json"); w.Code != http.StatusRequestEntityTooLarge {
 		t.Errorf("an over-long body of unstated length: %d %s", w.Code, w.Body)
 	}
-	// A form with a file may be as large as the largest file.
-	if w := request(r, http.MethodPost, "/submit", strings.NewReader(strings.Repeat("a", 2*MaxBody)), "Content-Type", "multipart/form-data; boundary=x"); w.Code != http.StatusOK {
+	// With no route named as taking files, a multipart form is held to it too.
+	if w := request(r, http.MethodPost, "/submit", strings.NewReader(strings.Repeat("a", MaxBody+1)), "Content-Type", "multipart/form-data; boundary=x"); w.Code != http.StatusRequestEntityTooLarge {
+		t.Errorf("a multipart form one byte over MaxBody: %d %s", w.Code, w.Body)
+	}
+}
+
+// Security finding 2: the body limit followed the client's Content-Type, so
+// a 2 MiB JSON body labelled multipart/form-data was read in full by a
+// route that takes no files. The limit follows the route.
+func TestFinding2BodyLimitFollowsTheRouteNotTheContentType(t *testing.T) {
+	r := newEngine(t)
+	r.Use(LimitBodyWithUploads("/services/:service/pages/:page"))
+	read := func(c *gin.Context) {
+		b, err := c.GetRawData()
+		if err != nil {
+			c.String(http.StatusRequestEntityTooLarge, "read: %v", err)
+			return
+		}
+		c.String(http.StatusOK, "read %d", len(b))
+	}
+	r.POST("/services/:service/pages/:page", read)
+	r.POST("/api/v1/services/:service/submissions", read)
+
+	const multipart = "multipart/form-data; boundary=x"
+	big := strings.Repeat(" ", 2<<20) + `{"name":"Sam"}`
+	w := request(r, http.MethodPost, "/api/v1/services/missed-bin/submissions", strings.NewReader(big), "Content-Type", multipart)
+	if w.Code != http.StatusRequestEntityTooLarge || decodeProblem(t, w.Body.String()).Title != "Request body too large" || strings.Contains(w.Body.String(), "read") {
+		t.Errorf("2 MiB labelled multipart to a route that takes no files: %d %s, want 413 before it is read", w.Code, w.Body)
+	}
+	streamed := struct{ *strings.Reader }{strings.NewReader(big)}
+	if w := request(r, http.MethodPost, "/api/v1/services/missed-bin/submissions", streamed, "Content-Type", multipart); w.Code != http.StatusRequestEntityTooLarge {
+		t.Errorf("the same, of unstated length: %d %s, want 413 once MaxBody is read", w.Code, w.Body)
+	}
+	// The route that takes files takes a form with one, as large as the
+	// largest file, and only as a multipart form.
+	file := strings.Repeat("a", 2*MaxBody)
+	if w := request(r, http.MethodPost, "/services/fly-tipping/pages/photo", strings.NewReader(file), "Content-Type", multipart); w.Code != http.StatusOK {
 		t.Errorf("a form with a file, over MaxBody but under MaxUpload: %d %s", w.Code, w.Body)
+	}
+	for _, ct := range []string{"application/x-www-form-urlencoded", "application/json"} {
+		if w := request(r, http.MethodPost, "/services/fly-tipping/pages/photo", strings.NewReader(file), "Content-Type", ct); w.Code != http.StatusRequestEntityTooLarge {
+			t.Errorf("%s over MaxBody to the route that takes files: %d, want 413", ct, w.Code)
+		}
+	}
+	if w := request(r, http.MethodPost, "/services/fly-tipping/pages/photo", strings.NewReader(strings.Repeat("a", MaxUpload+MaxBody+1)), "Content-Type", multipart); w.Code != http.StatusRequestEntityTooLarge {
+		t.Errorf("a form over MaxUpload: %d, want 413", w.Code)
 	}
 }
 
