@@ -125,6 +125,9 @@ func (h *Handler) resume(c *gin.Context) {
 		h.pages.Unavailable(c, err)
 		return
 	}
+	// The answers may have been sent since they were saved: a new key
+	// makes sending them again start a new case, not find the old one.
+	d.Key, d.Submitted = randomToken(), ""
 	if err := h.saveDraft(c, sid, r.ID, &d); err != nil {
 		h.pages.Unavailable(c, err)
 		return

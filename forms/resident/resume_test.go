@@ -168,3 +168,47 @@ func TestFinding14OpeningResumeLinkChangesNothingUntilContinue(t *testing.T) {
 		}
 	}
 }
+
+// Security finding 6: a restored draft kept the idempotency key it was
+// saved with, so answers saved, sent, restored, changed and sent again
+// found the first case: the resident got the old reference and the
+// changed answers were lost.
+func TestFinding6RestoredDraftSentAgainStartsANewCase(t *testing.T) {
+	cases := &fakeCases{}
+	l := serve(t, &Handler{Cases: cases}, 0, nil)
+	r := newResident(t, l.URL)
+	fillMissedBin(t, r)
+	if got := r.post("/services/missed-bin/save", url.Values{"email": {"sam@example.com"}}); got.Status != http.StatusOK {
+		t.Fatalf("saving from check answers: %d on %s", got.Status, got.Path)
+	}
+	link := resumeLinks(t, l)[0]
+	first := r.post("/services/missed-bin/check", url.Values{})
+	if !strings.HasPrefix(first.Path, "/services/missed-bin/done/") {
+		t.Fatalf("the first send landed on %s", first.Path)
+	}
+
+	// Later: the link, a changed answer, and send again.
+	if got := r.post(link, url.Values{}); got.Path != "/services/missed-bin/check" {
+		t.Fatalf("the link restored to %s, want check answers", got.Path)
+	}
+	if got := r.post("/services/missed-bin/pages/bin?return=check", url.Values{"bin_type": {"recycling"}}); got.Path != "/services/missed-bin/check" {
+		t.Fatalf("changing the bin landed on %s", got.Path)
+	}
+	second := r.post("/services/missed-bin/check", url.Values{})
+	if !strings.HasPrefix(second.Path, "/services/missed-bin/done/") {
+		t.Fatalf("the second send landed on %s", second.Path)
+	}
+	if second.Path == first.Path {
+		t.Errorf("the second send showed the first case's reference (%s); want a new case", first.Path)
+	}
+	started := cases.Started()
+	if len(started) != 2 {
+		t.Fatalf("%d cases started, want 2", len(started))
+	}
+	if got := started[1].Answers["bin_type"]; got != "recycling" {
+		t.Errorf("the second case has bin_type %v, want the changed answer recycling", got)
+	}
+	if started[0].Answers["bin_type"] != "general" {
+		t.Errorf("the first case has bin_type %v, want general", started[0].Answers["bin_type"])
+	}
+}
