@@ -137,20 +137,26 @@ func (c *caseRun) email(ctx workflow.Context, s recipe.Step) (string, error) {
 	return s.Next, nil
 }
 
-// sendEmail renders and sends an email, and returns whom it went to.
+// sendEmail renders and sends an email, and returns whom it went to. Values
+// in the HTML part are escaped; the other parts are text.
 func (c *caseRun) sendEmail(ctx workflow.Context, key string, e *recipe.EmailStep) (string, error) {
 	env := c.env()
 	m := mail.Message{Key: key}
 	for _, f := range []struct {
 		dst  *string
 		tmpl string
-	}{{&m.To, e.To}, {&m.Subject, e.Subject}, {&m.Text, e.Text}, {&m.HTML, e.HTML}} {
+	}{{&m.To, e.To}, {&m.Subject, e.Subject}, {&m.Text, e.Text}} {
 		v, err := recipe.Render(f.tmpl, env)
 		if err != nil {
 			return "", err
 		}
 		*f.dst = v
 	}
+	html, err := recipe.RenderHTML(e.HTML, env)
+	if err != nil {
+		return "", err
+	}
+	m.HTML = html
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		ActivityID: c.activityID(key),
 		// Longer than the relay's own timeout, short enough that an email a

@@ -2,6 +2,7 @@ package recipe
 
 import (
 	"fmt"
+	"html"
 	"strings"
 
 	"github.com/expr-lang/expr"
@@ -89,6 +90,19 @@ func parseTemplate(s string) ([]segment, error) {
 
 // Render expands every {{ expression }} in a template to text.
 func Render(tmpl string, env Env) (string, error) {
+	return render(tmpl, env, false)
+}
+
+// RenderHTML expands a template of HTML: the template's own text is markup,
+// and each expression's value is text, escaped (<, >, &, ' and "), so an
+// answer cannot add markup to the council's email. Values belong in element
+// text or quoted attributes, not in URLs or scripts.
+func RenderHTML(tmpl string, env Env) (string, error) {
+	return render(tmpl, env, true)
+}
+
+// render expands a template, escaping each value for HTML when asked.
+func render(tmpl string, env Env, escapeHTML bool) (string, error) {
 	segs, err := parseTemplate(tmpl)
 	if err != nil {
 		return "", err
@@ -103,9 +117,16 @@ func Render(tmpl string, env Env) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		if v != nil {
-			fmt.Fprint(&b, v)
+		if v == nil {
+			continue
 		}
+		if !escapeHTML {
+			fmt.Fprint(&b, v)
+			continue
+		}
+		var value strings.Builder
+		fmt.Fprint(&value, v)
+		b.WriteString(html.EscapeString(value.String()))
 	}
 	return b.String(), nil
 }

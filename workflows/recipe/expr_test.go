@@ -128,3 +128,28 @@ func TestEvalBool(t *testing.T) {
 		t.Error("EvalBool of an expression that does not compile: want an error")
 	}
 }
+
+func TestRenderHTMLEscapesValuesNotTheTemplate(t *testing.T) {
+	env := testEnv()
+	env["form"].(map[string]any)["name"] = `<b>Sam</b> & 'Co'`
+	for _, tc := range []struct{ name, tmpl, want string }{
+		{"markup in the template stays", "<p>Dear {{ form.name }},</p>", "<p>Dear &lt;b&gt;Sam&lt;/b&gt; &amp; &#39;Co&#39;,</p>"},
+		{"quoted attribute", `<a title="{{ form.name }}">x</a>`, `<a title="&lt;b&gt;Sam&lt;/b&gt; &amp; &#39;Co&#39;">x</a>`},
+		{"number", "<b>{{ form.count }}</b> bags", "<b>3</b> bags"},
+		{"string built by an expression", `{{ "<br>" + case.reference }}`, "&lt;br&gt;MB-7K4Q-2PXD"},
+		{"missing answer is blank", "<p>{{ form.phone }}</p>", "<p></p>"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := recipe.RenderHTML(tc.tmpl, env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want {
+				t.Errorf("RenderHTML(%q) = %q, want %q", tc.tmpl, got, tc.want)
+			}
+		})
+	}
+	if text, _ := recipe.Render("Dear {{ form.name }}", env); text != `Dear <b>Sam</b> & 'Co'` {
+		t.Errorf("Render, for text, = %q, want the value as written", text)
+	}
+}

@@ -252,8 +252,8 @@ type EmailStep struct {
 	Subject string `yaml:"subject" json:"subject"`
 	// Text is the plain-text body.
 	Text string `yaml:"text" json:"text"`
-	// HTML is an optional HTML body; values in it are not escaped, so keep
-	// answers out of it or use the text body.
+	// HTML is an optional HTML body: its own text is markup, and the value
+	// of each {{ expression }} is escaped as text (see RenderHTML).
 	HTML string `yaml:"html,omitempty" json:"html,omitempty"`
 }
 
