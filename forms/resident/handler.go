@@ -61,8 +61,13 @@ type Handler struct {
 	Mail mail.Sender
 	// PublicURL is how residents reach Larder, for links in emails.
 	PublicURL string
-	// Now is the clock resume links' expiry is told by; default time.Now.
+	// Now is the clock resume links' expiry and the progress page's limit
+	// are told by; default time.Now.
 	Now func() time.Time
+	// TracksPerMinute limits the progress pages (/track/{reference}) one
+	// address may open a minute, since each asks Temporal; 0 is 60, less
+	// than 0 is no limit.
+	TracksPerMinute int
 	// Log receives what residents are not shown.
 	Log *slog.Logger
 
@@ -92,7 +97,7 @@ func (h *Handler) Routes(r gin.IRoutes, limit gin.HandlerFunc) error {
 	r.POST("/services/:service/resume/:token", h.resume)
 	r.GET("/services/:service/pages/:page", h.question)
 	r.POST("/services/:service/pages/:page", h.answer)
-	r.GET("/track/:reference", h.track)
+	r.GET("/track/:reference", h.trackLimit(), h.track)
 	return nil
 }
 
