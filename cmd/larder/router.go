@@ -84,7 +84,10 @@ func newRouter(p webParts) (http.Handler, error) {
 	limits.Pages = residents.Pages()
 
 	v1 := r.Group("/api/v1")
-	(&api.Handler{Recipes: p.Recipes, Cases: p.Cases, Validator: validator, Uploads: p.Uploads, Log: p.Log}).Routes(v1, limit)
+	// Each lookup by reference is a query to Temporal; the API is answered
+	// in problem+json, never with the residents' "too many" page.
+	lookups := (&web.RateLimit{Redis: p.Redis, KeyPrefix: p.KeyPrefix, Log: p.Log}).Guard("case-lookups", api.LookupsPerMinute)
+	(&api.Handler{Recipes: p.Recipes, Cases: p.Cases, Validator: validator, Uploads: p.Uploads, Log: p.Log}).Routes(v1, limit, lookups)
 	clients, err := p.Staff.Clients(p.StaffToken)
 	if err != nil {
 		return nil, err

@@ -45,9 +45,15 @@ type Handler struct {
 // (web.LimitBodyWithUploads).
 const UploadRoute = "/services/:service/uploads/:field"
 
+// LookupsPerMinute is how many case references one address may look up a
+// minute: plenty for a resident's app checking its cases, too few to find
+// cases by guessing references, each guess being a query to Temporal.
+const LookupsPerMinute = 60
+
 // Routes adds the API under r (mounted at /api/v1); limit guards the
-// posts that send something.
-func (h *Handler) Routes(r gin.IRoutes, limit gin.HandlerFunc) {
+// posts that send something, lookups the case view by reference (see
+// LookupsPerMinute).
+func (h *Handler) Routes(r gin.IRoutes, limit, lookups gin.HandlerFunc) {
 	if h.Log == nil {
 		h.Log = slog.Default()
 	}
@@ -56,7 +62,7 @@ func (h *Handler) Routes(r gin.IRoutes, limit gin.HandlerFunc) {
 	r.GET("/services/:service", h.service)
 	r.POST("/services/:service/submissions", limit, h.submit)
 	r.POST(UploadRoute, limit, h.upload)
-	r.GET("/cases/:reference", h.caseView)
+	r.GET("/cases/:reference", lookups, h.caseView)
 }
 
 func (h *Handler) recipe(id string) *recipe.Recipe { return recipe.Find(h.Recipes, id) }

@@ -28,13 +28,14 @@ import (
 func pass(c *gin.Context) { c.Next() }
 
 // serve serves only the public API, under /api/v1 and behind the body
-// limit every route has, which lets only the upload route take files.
-func serve(t *testing.T, h *api.Handler, limit gin.HandlerFunc) string {
+// limit every route has, which lets only the upload route take files;
+// limit and lookups are the rate limits Routes takes.
+func serve(t *testing.T, h *api.Handler, limit, lookups gin.HandlerFunc) string {
 	t.Helper()
 	gin.SetMode(gin.TestMode)
 	r := gin.New()
 	r.Use(web.LimitBodyWithUploads("/api/v1" + api.UploadRoute))
-	h.Routes(r.Group("/api/v1"), limit)
+	h.Routes(r.Group("/api/v1"), limit, lookups)
 	srv := httptest.NewServer(r)
 	t.Cleanup(srv.Close)
 	return srv.URL + "/api/v1"
@@ -47,7 +48,7 @@ func running(t *testing.T) (string, *casetest.Env) {
 	env := casetest.Shipped(t, wastesim.Options{})
 	h := &api.Handler{Recipes: env.Recipes, Cases: env.Cases, Validator: forms.New(),
 		Uploads: &forms.Uploads{Dir: t.TempDir()}, Log: casetest.Log()}
-	return serve(t, h, pass), env
+	return serve(t, h, pass, pass), env
 }
 
 // faked serves the API over the shipped recipes and cases that are a fake.
@@ -55,7 +56,7 @@ func faked(t *testing.T, cases *fakeCases) string {
 	t.Helper()
 	h := &api.Handler{Recipes: shipped(t), Cases: cases, Validator: forms.New(),
 		Uploads: &forms.Uploads{Dir: t.TempDir()}, Log: casetest.Log()}
-	return serve(t, h, pass)
+	return serve(t, h, pass, pass)
 }
 
 // shipped loads the shipped recipes without starting anything.
@@ -72,11 +73,12 @@ func shipped(t *testing.T) []*recipe.Recipe {
 	return recipes
 }
 
-// fakeCases stands in for the case client: it counts starts and answers
-// with the errors it is given.
+// fakeCases stands in for the case client: it counts starts and views,
+// and answers with the errors it is given.
 type fakeCases struct {
 	mu       sync.Mutex
 	started  int
+	viewed   int
 	startErr error
 	viewErr  error
 }
@@ -96,6 +98,9 @@ func (f *fakeCases) Start(_ context.Context, _ *recipe.Recipe, answers map[strin
 }
 
 func (f *fakeCases) View(_ context.Context, ref string) (workflows.CaseView, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.viewed++
 	if f.viewErr != nil {
 		return workflows.CaseView{}, f.viewErr
 	}
@@ -106,6 +111,13 @@ func (f *fakeCases) starts() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.started
+}
+
+// views is how many times a case's progress was asked for.
+func (f *fakeCases) views() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.viewed
 }
 
 // reply is an API answer: its status, headers and raw body.

@@ -176,7 +176,7 @@ func TestRateLimitGuardsOnlyWhatSendsSomething(t *testing.T) {
 	refuse := func(c *gin.Context) { web.Problem(c, http.StatusTooManyRequests, "Too many requests", nil) }
 	cases := &fakeCases{}
 	base := serve(t, &api.Handler{Recipes: shipped(t), Cases: cases, Validator: forms.New(),
-		Uploads: &forms.Uploads{Dir: t.TempDir()}, Log: casetest.Log()}, refuse)
+		Uploads: &forms.Uploads{Dir: t.TempDir()}, Log: casetest.Log()}, refuse, pass)
 	if r := postJSON(t, base+"/services/missed-bin/submissions", missedBin()); r.status != http.StatusTooManyRequests {
 		t.Errorf("submission over the limit: %d, want 429", r.status)
 	}
@@ -203,7 +203,7 @@ func TestFinding4NonFiniteNumbersAreRefused(t *testing.T) {
 	}}}
 	cases := &fakeCases{}
 	base := serve(t, &api.Handler{Recipes: []*recipe.Recipe{sizes}, Cases: cases, Validator: forms.New(),
-		Uploads: &forms.Uploads{Dir: t.TempDir()}, Log: casetest.Log()}, pass)
+		Uploads: &forms.Uploads{Dir: t.TempDir()}, Log: casetest.Log()}, pass, pass)
 	for _, bad := range []string{"Infinity", "inf", "-Inf", "NaN", "nan"} {
 		r := postJSON(t, base+"/services/garden-waste/submissions", map[string]any{"bins": 2, "area": bad})
 		if r.status != http.StatusUnprocessableEntity {

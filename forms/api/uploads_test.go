@@ -101,7 +101,7 @@ func TestUploadThatCannotBeStoredIs503(t *testing.T) {
 		t.Fatal(err)
 	}
 	base := serve(t, &api.Handler{Recipes: shipped(t), Cases: &fakeCases{}, Validator: forms.New(),
-		Uploads: &forms.Uploads{Dir: blocked}, Log: casetest.Log()}, pass)
+		Uploads: &forms.Uploads{Dir: blocked}, Log: casetest.Log()}, pass, pass)
 	r := upload(t, base+"/services/fly-tipping/uploads/photo", "file", "tip.png", tinyPNG)
 	if r.status != http.StatusServiceUnavailable || strings.Contains(string(r.body), blocked) {
 		t.Errorf("upload with nowhere to keep it: %d %s, want 503 without the folder", r.status, r.body)
