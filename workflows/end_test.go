@@ -85,7 +85,7 @@ func TestFailStepUndoThatFailsDoesNotStopTheOthers(t *testing.T) {
 	sc.run(t, "step-fail", nil)
 
 	sc.failedWith(t, "No collection slot available")
-	v := sc.view(t)
+	v := sc.detail(t) // staff's timeline, which names what was undone
 	var notes []string
 	for _, e := range v.Timeline {
 		if e.Kind == "undo" {

@@ -6,3 +6,6 @@ var Changes = changes
 
 // MaskAddresses is how the timeline shows whom an email went to.
 var MaskAddresses = maskAddresses
+
+// ResidentTimeline is the timeline as the case query gives it to residents.
+var ResidentTimeline = residentTimeline

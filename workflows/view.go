@@ -1,6 +1,8 @@
 package workflows
 
 import (
+	"slices"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
@@ -64,16 +66,107 @@ func (c *caseRun) view() CaseView {
 		Status:        c.status,
 		Outcome:       c.outcome,
 		CurrentSteps:  c.currentSteps(),
-		Timeline:      residentTimeline(c.timeline),
+		Timeline:      residentTimeline(&c.in.Recipe, c.timeline),
 	}
 }
 
-// residentTimeline is the timeline without staff details.
-func residentTimeline(events []Event) []Event {
+// residentTimeline is the timeline as a resident reads it, on the case
+// query: without staff's details (Detail, By, Result), and each note in
+// words written for residents, by the recipe's author (a step's title, an
+// end's outcome) or fixed here for the event's kind. A note the
+// interpreter put together from a queue, a connector's operation, a
+// message, a staff member's choice or an error never reaches a resident;
+// staff's detail keeps every note as recorded. Queries write no history,
+// so this wording can change without a new interpreter version.
+func residentTimeline(r *recipe.Recipe, events []Event) []Event {
 	out := make([]Event, len(events))
 	for i, e := range events {
 		e.Detail, e.By, e.Result = "", "", ""
+		e.Note = residentNote(r, e)
 		out[i] = e
+	}
+	return out
+}
+
+// residentNote is the note of one event as a resident reads it.
+func residentNote(r *recipe.Recipe, e Event) string {
+	if fixedNote(e.Note) {
+		return e.Note
+	}
+	s, _ := r.StepByID(e.Step)
+	if s.Title != "" && e.Note == s.Title {
+		return e.Note
+	}
+	switch e.Kind {
+	case "end":
+		if slices.Contains(outcomes(r), e.Note) {
+			return e.Note
+		}
+		return "Finished"
+	case "failed":
+		if slices.Contains(outcomes(r), e.Note) {
+			return e.Note
+		}
+		return "Closed: the case could not be finished"
+	case "subrecipe":
+		if s.Subrecipe == nil || r.Subrecipes[s.Subrecipe.Recipe] == nil {
+			return "Part of your case finished"
+		}
+		child := r.Subrecipes[s.Subrecipe.Recipe]
+		for _, o := range outcomes(child) {
+			if e.Note == child.Title+": "+o {
+				return e.Note
+			}
+		}
+		return child.Title + ": could not be finished"
+	case "escalated":
+		if s.Task != nil && s.Task.Escalate != nil && e.Note == "Escalated: not done within "+s.Task.Escalate.After.String() {
+			return e.Note
+		}
+		return "Taking longer than expected"
+	case "task":
+		if strings.HasPrefix(e.Note, "Decided: ") {
+			return "Checked by our staff"
+		}
+		return "Passed to our staff"
+	case "incident":
+		return "Checked by our staff"
+	case "call":
+		return "Processed"
+	case "undo":
+		return "An earlier step was undone"
+	case "wait":
+		return "Update received"
+	case "email":
+		return "Email sent"
+	}
+	return "Updated"
+}
+
+// fixedNote reports whether the interpreter writes note in these words
+// whatever the case: words for residents, with nothing of the case in them.
+func fixedNote(note string) bool {
+	switch note {
+	case "Submitted", "Cancelled", "Closed: the case could not be finished",
+		"Paused for staff to check this step", "Not accepted", "Could not undo",
+		"Escalation time not worked out", "Escalation email not sent",
+		"Email sent", "Waited", "Stopped: a parallel branch failed":
+		return true
+	}
+	return false
+}
+
+// outcomes lists the outcomes the recipe's end and fail steps give, the
+// words its author wrote for residents.
+func outcomes(r *recipe.Recipe) []string {
+	var out []string
+	for _, s := range r.AllSteps() {
+		switch {
+		case s.End != nil:
+			out = append(out, s.End.Outcome)
+		case s.Fail != nil:
+			out = append(out, s.Fail.Outcome)
+		}
 	}
 	return out
 }
