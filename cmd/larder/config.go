@@ -15,6 +15,7 @@ import (
 
 	"github.com/larder-council/larder/forms/web"
 	"github.com/larder-council/larder/workflows/calendar"
+	"github.com/larder-council/larder/workflows/cases"
 )
 
 // Config is Larder's configuration, read once when a command starts and
@@ -73,6 +74,9 @@ type Config struct {
 		Namespace string
 		// TaskQueue workers poll.
 		TaskQueue string
+		// Retention is how long the embedded server keeps a closed case;
+		// at least a day, so that references are never given twice.
+		Retention time.Duration
 	}
 	// Redis holds drafts, rate limits and sent-mail marks.
 	Redis struct {
@@ -122,7 +126,7 @@ type rawConfig struct {
 	DataDir, RecipesDir, CouncilName  string
 	Branding                          struct{ LogoURL, HeaderColour, LinkColour string }
 	SecretKey, StaffToken, HooksToken string
-	Temporal                          struct{ Address, Namespace, TaskQueue string }
+	Temporal                          struct{ Address, Namespace, TaskQueue, Retention string }
 	Redis                             struct{ URL, KeyPrefix string }
 	SMTP                              struct{ URL, From string }
 	Log                               struct{ Level string }
@@ -145,6 +149,7 @@ func defaults() rawConfig {
 	c.Branding.LinkColour = "#1d70b8"
 	c.Temporal.Namespace = "default"
 	c.Temporal.TaskQueue = "larder-cases"
+	c.Temporal.Retention = "2160h"
 	c.SMTP.From = "Larchester Council <no-reply@larchester.example>"
 	c.Log.Level = "info"
 	c.StaffFile = "staff.yaml"
@@ -216,6 +221,9 @@ var settings = []setting{
 	{"temporal.task_queue", "LARDER_TEMPORAL_TASK_QUEUE", "task-queue", "Temporal task queue", false,
 		func(r *rawConfig) *string { return &r.Temporal.TaskQueue },
 		asString(func(c *Config) *string { return &c.Temporal.TaskQueue }, required("larder-cases"))},
+	{"temporal.retention", "LARDER_TEMPORAL_RETENTION", "temporal-retention", "how long the embedded Temporal keeps a closed case; at least 24h", false,
+		func(r *rawConfig) *string { return &r.Temporal.Retention },
+		asDurationOf(func(c *Config) *time.Duration { return &c.Temporal.Retention }, cases.MinRetention, "2160h")},
 	{"redis.url", "LARDER_REDIS_URL", "redis-url", "Redis URL; empty runs an embedded server", true,
 		func(r *rawConfig) *string { return &r.Redis.URL },
 		asString(func(c *Config) *string { return &c.Redis.URL }, optional(redisURL))},

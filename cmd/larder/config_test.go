@@ -299,3 +299,29 @@ func TestConfigRefusesBadStaffDevAndCalendarValues(t *testing.T) {
 	wantProblem(t, err, `staff.file: "" from LARDER_STAFF_FILE is empty (use /etc/larder/staff.yaml)`)
 	wantProblem(t, err, `dev: "on" from LARDER_DEV is not true or false`)
 }
+
+// TestFinding15TemporalRetentionIsASetting checks the embedded Temporal
+// keeps closed cases for 90 days unless told otherwise, and never for less
+// than the day a reference derived from an idempotency key is minted for.
+//
+// Security finding 15: the built-in Temporal kept closed cases for 24
+// hours, after which /track answered 404.
+func TestFinding15TemporalRetentionIsASetting(t *testing.T) {
+	clearEnv(t)
+	cfg, err := loadArgs(t, "--config", writeConfig(t, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Temporal.Retention != 2160*time.Hour {
+		t.Errorf("temporal.retention defaults to %s; want 2160h (90 days)", cfg.Temporal.Retention)
+	}
+	if logged := fmtAll(cfg.effective()) + " "; !strings.Contains(logged, "temporal.retention 2160h ") {
+		t.Errorf("start-up log should show the retention: %s", logged)
+	}
+	t.Setenv("LARDER_TEMPORAL_RETENTION", "8760h")
+	if cfg, err = loadArgs(t); err != nil || cfg.Temporal.Retention != 8760*time.Hour {
+		t.Errorf("LARDER_TEMPORAL_RETENTION=8760h gave %s, %v", cfg.Temporal.Retention, err)
+	}
+	_, err = loadArgs(t, "--temporal-retention", "12h")
+	wantProblem(t, err, `temporal.retention: "12h" from --temporal-retention is shorter than 24h (use 2160h)`)
+}

@@ -151,6 +151,22 @@ func asDuration(field func(*Config) *time.Duration, example string) kind {
 	}
 }
 
+// asDurationOf is asDuration that also refuses a duration shorter than least.
+func asDurationOf(field func(*Config) *time.Duration, least time.Duration, example string) kind {
+	k := asDuration(field, example)
+	parse := k.parse
+	k.parse = func(c *Config, text string) string {
+		if problem := parse(c, text); problem != "" {
+			return problem
+		}
+		if *field(c) < least {
+			return "is shorter than " + shortDuration(least) + " (use " + example + ")"
+		}
+		return ""
+	}
+	return k
+}
+
 // shortDuration drops a duration's zero minutes and seconds: 168h, not 168h0m0s.
 func shortDuration(d time.Duration) string {
 	s := d.String()

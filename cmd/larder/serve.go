@@ -118,6 +118,7 @@ func (a *app) startTemporal(ctx context.Context) error {
 			Namespace:        a.cfg.Temporal.Namespace,
 			LogFile:          filepath.Join(a.cfg.DataDir, "temporal.log"),
 			SearchAttributes: workflows.SearchAttributes,
+			Retention:        a.cfg.Temporal.Retention,
 		})
 		if err != nil {
 			return err
@@ -139,6 +140,9 @@ func (a *app) startTemporal(ctx context.Context) error {
 		if err == nil {
 			a.tc = tc
 			a.cases = &cases.Client{Temporal: tc, Namespace: a.cfg.Temporal.Namespace, TaskQueue: a.cfg.Temporal.TaskQueue, Log: a.log}
+			if err := a.cases.CheckRetention(ctx); err != nil {
+				return err
+			}
 			return a.registerSearchAttributes(ctx)
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {

@@ -23,6 +23,7 @@ import (
 	sqliteplugin "go.temporal.io/server/common/persistence/sql/sqlplugin/sqlite"
 	"go.temporal.io/server/schema/sqlite"
 	"go.temporal.io/server/temporal"
+	"google.golang.org/protobuf/types/known/durationpb"
 )
 
 // Config says where the embedded server keeps its state and listens.
@@ -40,6 +41,10 @@ type Config struct {
 	LogFile string
 	// SearchAttributes are registered on the namespace when it is created.
 	SearchAttributes map[string]enumspb.IndexedValueType
+	// Retention is how long a closed case is kept before Temporal deletes
+	// it; zero means DefaultRetention. Start gives it to a namespace made
+	// earlier with another.
+	Retention time.Duration
 }
 
 // Server is an embedded Temporal server. Construct with New, then Start, then
@@ -59,6 +64,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.LogLevel == "" {
 		cfg.LogLevel = "warn"
+	}
+	if cfg.Retention == 0 {
+		cfg.Retention = DefaultRetention
 	}
 	host, port, err := splitAddress(cfg.Address)
 	if err != nil {
@@ -98,6 +106,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("embedded temporal: namespace %q: %w", cfg.Namespace, err)
 	}
+	ns.Detail.Config.Retention = durationpb.New(cfg.Retention)
 	if err := sqlite.CreateNamespaces(&sqlCfg, ns); err != nil {
 		return nil, fmt.Errorf("embedded temporal: create namespace: %w", err)
 	}
@@ -122,12 +131,13 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// Start makes the server listen.
+// Start makes the server listen, and gives the namespace the configured
+// retention if it was made with another.
 func (s *Server) Start() error {
 	if err := s.srv.Start(); err != nil {
 		return fmt.Errorf("embedded temporal: start: %w", err)
 	}
-	return nil
+	return s.ensureRetention()
 }
 
 // Stop shuts the server down; safe on a nil or unstarted server.

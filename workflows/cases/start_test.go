@@ -2,8 +2,14 @@ package cases_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
+	"time"
+
+	commonpb "go.temporal.io/api/common/v1"
+	"go.temporal.io/api/workflowservice/v1"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/larder-council/larder/workflows"
 	"github.com/larder-council/larder/workflows/cases"
@@ -76,5 +82,85 @@ func TestStartRefusedIsAnError(t *testing.T) {
 	bad.TaskQueue = "" // Temporal requires a task queue
 	if ref, err := bad.Start(context.Background(), r, map[string]any{"street": "Orchard Way"}, "key-1"); err == nil {
 		t.Errorf("start with no task queue gave %q and no error", ref)
+	}
+}
+
+// TestFinding15ReferenceIsNeverGivenToASecondCase repeats a submission's
+// idempotency key after Temporal has deleted its case, as retention does:
+// the new case gets a reference of its own, and the old reference still
+// names no case. Before then, a repeat across midnight finds the case.
+//
+// Security finding 15: a repeated key after the case was gone started a
+// new case with the same reference.
+func TestFinding15ReferenceIsNeverGivenToASecondCase(t *testing.T) {
+	r := permit(t, "1")
+	e := newEnv(t, r)
+	ctx := context.Background()
+	first := time.Date(2026, time.March, 2, 23, 0, 0, 0, time.UTC)
+
+	ref, err := e.cases.StartAt(ctx, r, map[string]any{"street": "Orchard Way"}, "key-1", first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := e.cases.StartAt(ctx, r, map[string]any{"street": "Orchard Way"}, "key-1", first.Add(2*time.Hour)); err != nil || again != ref {
+		t.Fatalf("repeat two hours later, after midnight: %q, %v; want the case %s", again, err, ref)
+	}
+
+	// Retention ends: Temporal deletes the case.
+	if _, err := e.cases.Temporal.WorkflowService().DeleteWorkflowExecution(ctx, &workflowservice.DeleteWorkflowExecutionRequest{
+		Namespace: e.cases.Namespace, WorkflowExecution: &commonpb.WorkflowExecution{WorkflowId: ref},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if _, err := e.cases.View(ctx, ref); errors.Is(err, cases.ErrNoCase) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("case %s not deleted after 30 seconds", ref)
+		}
+	}
+
+	seen := map[string]string{ref: "the deleted case"}
+	for _, later := range []time.Duration{24 * time.Hour, 2160 * time.Hour, 3 * 2160 * time.Hour} {
+		street := "Mill Lane " + later.String()
+		got, err := e.cases.StartAt(ctx, r, map[string]any{"street": street}, "key-1", first.Add(later))
+		if err != nil {
+			t.Fatalf("key repeated %s later: %v", later, err)
+		}
+		if before, ok := seen[got]; ok {
+			t.Fatalf("key repeated %s later, after its case was deleted, got %s, the reference of %s", later, got, before)
+		}
+		seen[got] = "the case started " + later.String() + " later"
+		d := e.waitDetail(t, got, hasOpenTask)
+		if d.Form["street"] != street {
+			t.Errorf("case %s has the answers %v; want the street %q", got, d.Form, street)
+		}
+	}
+	if _, err := e.cases.View(ctx, ref); !errors.Is(err, cases.ErrNoCase) {
+		t.Errorf("the deleted case's reference %s names a case again: %v", ref, err)
+	}
+}
+
+// TestCheckRetentionRefusesLessThanADay refuses a namespace where a case
+// could be deleted on the day it started, and its reference minted again.
+func TestCheckRetentionRefusesLessThanADay(t *testing.T) {
+	e := newEnv(t, permit(t, "1"))
+	ctx := context.Background()
+	if err := e.cases.CheckRetention(ctx); err != nil {
+		t.Errorf("the test server's namespace: %v", err)
+	}
+	short := *e.cases
+	short.Namespace = "short-" + strings.ReplaceAll(e.cases.TaskQueue, "/", "-")
+	if _, err := short.Temporal.WorkflowService().RegisterNamespace(ctx, &workflowservice.RegisterNamespaceRequest{
+		Namespace: short.Namespace, WorkflowExecutionRetentionPeriod: durationpb.New(time.Hour),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	err := short.CheckRetention(ctx)
+	for _, want := range []string{short.Namespace, "keeps closed cases for 1h0m0s", "raise the namespace's retention"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("CheckRetention on a namespace keeping cases an hour: %v; want it to say %q", err, want)
+		}
 	}
 }
