@@ -60,7 +60,17 @@ func (a *Activities) Call(ctx context.Context, req CallRequest) (map[string]any,
 	return nil, temporal.NewNonRetryableApplicationError(err.Error(), RefusedError, errors.Unwrap(err), lob)
 }
 
-// SendEmail delivers one message, at most once per key.
+// RecipientLimitError is the error type of an email not sent because its
+// address has had as many emails this hour as are allowed; it is not
+// retried, and the case records it and goes on.
+const RecipientLimitError = "EmailRecipientLimit"
+
+// SendEmail delivers one message, at most once per key. A message over the
+// limit per recipient fails at once, without retries.
 func (a *Activities) SendEmail(ctx context.Context, m mail.Message) error {
-	return a.Mail.Send(ctx, m)
+	err := a.Mail.Send(ctx, m)
+	if errors.Is(err, mail.ErrRecipientLimit) {
+		return temporal.NewNonRetryableApplicationError(err.Error(), RecipientLimitError, nil)
+	}
+	return err
 }

@@ -190,3 +190,25 @@ func TestSendEmailDeliversTheMessage(t *testing.T) {
 		t.Errorf("SendEmail with the relay down = %v, want the sender's error so Temporal retries", err)
 	}
 }
+
+// Security finding 12: an email over the limit per recipient fails at once
+// with its own type, so the case records why and goes on instead of
+// retrying it for an hour.
+func TestSendEmailOverTheRecipientLimitIsNotRetried(t *testing.T) {
+	o := &outbox{err: fmt.Errorf("smtp: not sent: %w (at most 5 an hour)", mail.ErrRecipientLimit)}
+	var suite testsuite.WorkflowTestSuite
+	suite.SetLogger(sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	env := suite.NewTestActivityEnvironment()
+	a := &activities.Activities{Mail: o}
+	env.RegisterActivity(a)
+	_, err := env.ExecuteActivity(a.SendEmail, mail.Message{Key: "MB-7K4Q-2PXD/confirm", To: "sam@example.com", Subject: "Missed bin reported", Text: "Your reference is MB-7K4Q-2PXD."})
+	if err == nil {
+		t.Fatal("SendEmail over the limit succeeded")
+	}
+	if got := failureOf(t, err); got.kind != activities.RecipientLimitError || got.retryable {
+		t.Errorf("case sees %+v, want a non-retryable %s", got, activities.RecipientLimitError)
+	}
+	if !strings.Contains(err.Error(), "too many emails to this address this hour") {
+		t.Errorf("error %q does not say why the email was not sent", err)
+	}
+}

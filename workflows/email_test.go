@@ -1,8 +1,21 @@
 package workflows_test
 
 import (
+	"context"
+	"log/slog"
+	"os"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/larder-council/larder/activities"
+	"github.com/larder-council/larder/connectors/mail"
+	"github.com/larder-council/larder/workflows"
+	"github.com/larder-council/larder/workflows/recipe"
 )
 
 // Security finding 11: values in an email step's html were written
@@ -34,5 +47,81 @@ func TestFinding11AnswersInAnEmailsHTMLAreEscaped(t *testing.T) {
 	}
 	if !strings.HasPrefix(m.Text, "Dear "+name+",\n") {
 		t.Errorf("the text part should carry the name as written:\n%s", m.Text)
+	}
+}
+
+// newMailCase is newStepCase with the email activity answered by send; the
+// messages it is given are kept in sc.emails.
+func newMailCase(t *testing.T, send func(mail.Message) error) *stepCase {
+	t.Helper()
+	sc := &stepCase{}
+	sc.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))))
+	sc.env = sc.NewTestWorkflowEnvironment()
+	sc.env.SetStartTime(started)
+	sc.env.RegisterActivity(&activities.Activities{})
+	sc.env.RegisterWorkflowWithOptions(workflows.Case, workflow.RegisterOptions{Name: workflows.CaseWorkflow})
+	sc.env.OnActivity(a.SendEmail, mock.Anything, mock.Anything).Return(func(_ context.Context, m mail.Message) error {
+		sc.mu.Lock()
+		sc.emails = append(sc.emails, m)
+		sc.mu.Unlock()
+		return send(m)
+	})
+	return sc
+}
+
+// Security finding 12: an email step whose address has had too many emails
+// this hour is not retried for an hour nor left to stop the case: staff
+// see why on the timeline, and the case goes on.
+func TestFinding12EmailOverTheRecipientLimitIsNotedAndTheCaseGoesOn(t *testing.T) {
+	sc := newMailCase(t, func(mail.Message) error {
+		return temporal.NewNonRetryableApplicationError("smtp: not sent: too many emails to this address this hour (at most 5 an hour)", activities.RecipientLimitError, nil)
+	})
+
+	sc.run(t, "step-email", nil)
+
+	sc.completed(t, "Request received")
+	if n := len(sc.emails); n != 1 {
+		t.Fatalf("email activity ran %d times, want once", n)
+	}
+	if sc.emails[0].FixedRecipient {
+		t.Error("an address drawn from the form was sent as the council's own, free of the limit")
+	}
+	d := sc.detail(t)
+	if got := kinds(d.CaseView); got != "submitted email end" {
+		t.Errorf("timeline kinds = %q, want the email noted and the case ended", got)
+	}
+	e := d.Timeline[1]
+	if e.Note != "Email not sent" || !strings.Contains(e.Detail, "s***@example.com") || !strings.Contains(e.Detail, "too many emails to this address this hour") {
+		t.Errorf("staff's timeline shows %q (%q), want the email not sent, to whom and why", e.Note, e.Detail)
+	}
+	if strings.Contains(e.Detail, "sam@example.com") {
+		t.Errorf("staff's timeline detail %q shows the whole address", e.Detail)
+	}
+}
+
+// TestEmailToAnAddressInTheRecipeIsFixed: an address the council wrote into
+// the recipe is its own, and its email is not limited per recipient.
+func TestEmailToAnAddressInTheRecipeIsFixed(t *testing.T) {
+	r, err := recipe.Parse("permit.yaml", []byte(permitForm+`steps:
+  - id: tell_team
+    email:
+      to: highways@larchester.example
+      subject: "Skip permit for {{ form.street }}"
+      text: A skip permit was asked for.
+    next: done
+  - id: done
+    end:
+      outcome: Received
+`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := newMailCase(t, func(mail.Message) error { return nil })
+	sc.env.ExecuteWorkflow(workflows.CaseWorkflow, workflows.CaseInput{
+		Reference: stepRef, Recipe: *r, Answers: map[string]any{"street": "Orchard Way"}, SubmittedAt: started,
+	})
+	sc.completed(t, "Received")
+	if len(sc.emails) != 1 || !sc.emails[0].FixedRecipient {
+		t.Errorf("sent %+v, want one email marked with a fixed recipient", sc.emails)
 	}
 }

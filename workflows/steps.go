@@ -127,9 +127,16 @@ func lobError(err error) (connectors.Error, bool) {
 }
 
 // email renders the templates inline and sends through an activity keyed by
-// case and step, so a retry never sends twice.
+// case and step, so a retry never sends twice. An email refused because its
+// address has had too many this hour is noted for staff, and the case goes
+// on.
 func (c *caseRun) email(ctx workflow.Context, s recipe.Step) (string, error) {
 	to, err := c.sendEmail(ctx, c.in.Reference+"/"+c.instance(s.ID), s.Email)
+	var app *temporal.ApplicationError
+	if errors.As(err, &app) && app.Type() == activities.RecipientLimitError {
+		c.recordDetail(ctx, s.ID, "email", "Email not sent", "to "+maskAddresses(to)+": "+stepErrorMessage(err))
+		return s.Next, nil
+	}
 	if err != nil {
 		return "", err
 	}
@@ -141,7 +148,9 @@ func (c *caseRun) email(ctx workflow.Context, s recipe.Step) (string, error) {
 // in the HTML part are escaped; the other parts are text.
 func (c *caseRun) sendEmail(ctx workflow.Context, key string, e *recipe.EmailStep) (string, error) {
 	env := c.env()
-	m := mail.Message{Key: key}
+	// An address written into the recipe is the council's own; one drawn
+	// from answers counts against the limit per recipient.
+	m := mail.Message{Key: key, FixedRecipient: !strings.Contains(e.To, "{{")}
 	for _, f := range []struct {
 		dst  *string
 		tmpl string

@@ -22,6 +22,10 @@ type Message struct {
 	Subject string `json:"subject"`
 	Text    string `json:"text"`
 	HTML    string `json:"html,omitempty"`
+	// FixedRecipient is true when To was written into the recipe by the
+	// council, not drawn from answers; such email is not counted against
+	// the limit per recipient (see SMTP.PerRecipientPerHour).
+	FixedRecipient bool `json:"fixed_recipient,omitempty"`
 }
 
 // Sender delivers messages.

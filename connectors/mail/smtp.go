@@ -18,6 +18,13 @@ type SMTP struct {
 	// KeyPrefix starts the Redis keys that mark emails sent, so Larders
 	// sharing a Redis keep their own marks; default "larder:".
 	KeyPrefix string
+	// PerRecipientPerHour is how many emails one address may be sent in a
+	// clock hour, unless the message's recipient is fixed; 0 is
+	// DefaultPerRecipientPerHour, and a negative number no limit. Over it,
+	// Send fails with ErrRecipientLimit.
+	PerRecipientPerHour int
+	// Now is the clock the hours are counted by; default time.Now.
+	Now func() time.Time
 
 	client *gomail.Client
 	from   string
@@ -72,7 +79,8 @@ func NewSMTP(rawURL, from string, sent redis.UniversalClient) (*SMTP, error) {
 // reserved before sending, so two overlapping attempts cannot both send; a
 // reservation left by a crashed attempt lapses after sendingFor. A message
 // the relay accepted (250 after DATA) is sent, even if the connection
-// fails before QUIT.
+// fails before QUIT. A message to an address that has had
+// PerRecipientPerHour this hour is not sent: Send returns ErrRecipientLimit.
 func (s *SMTP) Send(ctx context.Context, m Message) error {
 	prefix := s.KeyPrefix
 	if prefix == "" {
@@ -90,6 +98,11 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 		}
 		return fmt.Errorf("smtp: another attempt is sending this email; will check again")
 	}
+	counted, err := s.countRecipient(ctx, prefix, m)
+	if err != nil {
+		_ = s.sent.Del(context.WithoutCancel(ctx), key).Err()
+		return err
+	}
 	msg, err := compose(s.from, m, time.Now())
 	if err == nil {
 		err = s.client.DialAndSendWithContext(ctx, msg)
@@ -97,6 +110,9 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 	switch {
 	case err != nil && (msg == nil || !msg.IsDelivered()):
 		_ = s.sent.Del(context.WithoutCancel(ctx), key).Err()
+		if counted != "" {
+			_ = s.sent.Decr(context.WithoutCancel(ctx), counted).Err()
+		}
 		return fmt.Errorf("smtp: send: %w", err)
 	case err != nil:
 		// The relay answered 250 to DATA and took the message; what failed

@@ -210,3 +210,40 @@ func TestFinding7EmailAcceptedBeforeTheConnectionDropsIsSentOnce(t *testing.T) {
 		t.Error("a message the relay accepted is not marked as sent")
 	}
 }
+
+// Security finding 12: anyone could have the council send branded email
+// with their own text to any address, as often as the API let them. One
+// address gets at most five emails an hour, however it is spelled; the
+// sixth is refused, and other addresses are not held up.
+func TestFinding12EmailsToOneAddressAreLimitedPerHour(t *testing.T) {
+	r := connectortest.NewSMTPRelay(t)
+	mr := miniredis.RunT(t)
+	s := newSMTP(t, r, mr)
+	ctx := context.Background()
+	spellings := []string{"sam@example.com", "Sam@Example.com", "Sam Resident <sam@example.com>", "sam+bins@example.com", " SAM@example.com", "sam@example.com"}
+	var refused []error
+	for i, to := range spellings {
+		m := confirm
+		m.Key = "MB-7K4Q-2PX" + string(rune('A'+i)) + "/confirm"
+		m.To = to
+		if err := s.Send(ctx, m); err != nil {
+			refused = append(refused, err)
+		}
+	}
+	if n := len(r.Received()); n != 5 {
+		t.Errorf("relay received %d emails for one address in an hour, want 5", n)
+	}
+	if len(refused) != 1 || !strings.Contains(refused[0].Error(), "too many emails to this address this hour") {
+		t.Errorf("Send refused %v, want the sixth refused with a reason", refused)
+	}
+	other := confirm
+	other.Key, other.To = "MB-7K4Q-2PXZ/confirm", "alex@example.com"
+	if err := s.Send(ctx, other); err != nil {
+		t.Errorf("Send to another address: %v", err)
+	}
+	for _, k := range mr.Keys() {
+		if strings.Contains(k, "sam") {
+			t.Errorf("Redis key %q holds the address; counts should be keyed by its hash", k)
+		}
+	}
+}
