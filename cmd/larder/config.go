@@ -12,7 +12,9 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode/utf8"
 
+	"github.com/larder-council/larder/forms/staff/access"
 	"github.com/larder-council/larder/forms/web"
 	"github.com/larder-council/larder/workflows/calendar"
 	"github.com/larder-council/larder/workflows/cases"
@@ -205,13 +207,13 @@ var settings = []setting{
 		asString(func(c *Config) *string { return &c.Branding.LinkColour }, colour("#1d70b8", func(b *web.Branding) *string { return &b.LinkColour }))},
 	{"secret_key", "LARDER_SECRET_KEY", "", "key signing sessions and references", true,
 		func(r *rawConfig) *string { return &r.SecretKey },
-		asString(func(c *Config) *string { return &c.SecretKey }, nil)},
+		asString(func(c *Config) *string { return &c.SecretKey }, optional(atLeast(minSecretKey)))},
 	{"staff_token", "LARDER_STAFF_TOKEN", "", "bearer token of the staff API", true,
 		func(r *rawConfig) *string { return &r.StaffToken },
-		asString(func(c *Config) *string { return &c.StaffToken }, nil)},
+		asString(func(c *Config) *string { return &c.StaffToken }, optional(atLeast(access.MinTokenLength)))},
 	{"hooks_token", "LARDER_HOOKS_TOKEN", "", "bearer token of /hooks", true,
 		func(r *rawConfig) *string { return &r.HooksToken },
-		asString(func(c *Config) *string { return &c.HooksToken }, nil)},
+		asString(func(c *Config) *string { return &c.HooksToken }, optional(atLeast(access.MinTokenLength)))},
 	{"temporal.address", "LARDER_TEMPORAL_ADDRESS", "temporal-address", "Temporal frontend host:port; empty runs an embedded server", false,
 		func(r *rawConfig) *string { return &r.Temporal.Address },
 		asString(func(c *Config) *string { return &c.Temporal.Address }, optional(hostPort("temporal.internal:7233, or empty for an embedded server")))},
@@ -330,6 +332,10 @@ func mask(v string) string {
 	return "*****"
 }
 
+// minSecretKey is the fewest characters secret_key (or data_dir's
+// secret.key) may have; a generated key has 64.
+const minSecretKey = 32
+
 // secret returns the configured key, or one generated once into the data folder.
 func (c *Config) secret() ([]byte, error) {
 	if c.SecretKey != "" {
@@ -337,7 +343,11 @@ func (c *Config) secret() ([]byte, error) {
 	}
 	path := filepath.Join(c.DataDir, "secret.key")
 	if data, err := os.ReadFile(path); err == nil {
-		return []byte(strings.TrimSpace(string(data))), nil
+		key := strings.TrimSpace(string(data))
+		if utf8.RuneCountInString(key) < minSecretKey {
+			return nil, fmt.Errorf("%s holds fewer than %d characters: remove it for Larder to make a new key (sessions, resume links and keyed references start over), or write a longer random one", path, minSecretKey)
+		}
+		return []byte(key), nil
 	}
 	var b [32]byte
 	if _, err := rand.Read(b[:]); err != nil {

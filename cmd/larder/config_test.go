@@ -5,11 +5,15 @@ import (
 	"flag"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/goccy/go-yaml"
 )
 
 // clearEnv unsets every LARDER_* setting for the test, restoring them after.
@@ -324,4 +328,108 @@ func TestFinding15TemporalRetentionIsASetting(t *testing.T) {
 	}
 	_, err = loadArgs(t, "--temporal-retention", "12h")
 	wantProblem(t, err, `temporal.retention: "12h" from --temporal-retention is shorter than 24h (use 2160h)`)
+}
+
+// TestConfigRefusesShortTokensAndSecretKey refuses bearer tokens of fewer
+// than 16 characters and a secret key of fewer than 32, wherever they come
+// from, naming the key and never the value; empty still turns a token off
+// and has the key generated.
+//
+// Security review, "And then": minimum lengths for tokens and the secret key.
+func TestConfigRefusesShortTokensAndSecretKey(t *testing.T) {
+	clearEnv(t)
+	file := writeConfig(t, "hooks_token: hooks-Q7x2\n")
+	t.Setenv("LARDER_STAFF_TOKEN", "staff-Zk81m3")
+	t.Setenv("LARDER_SECRET_KEY", strings.Repeat("k", 31))
+	_, err := loadArgs(t, "--config", file)
+	wantProblem(t, err, `staff_token: "*****" from LARDER_STAFF_TOKEN is shorter than 16 characters (use at least 16 random ones, as openssl rand -hex 8 prints)`)
+	wantProblem(t, err, `hooks_token: "*****" from `+file+` line 1 is shorter than 16 characters`)
+	wantProblem(t, err, `secret_key: "*****" from LARDER_SECRET_KEY is shorter than 32 characters (use at least 32 random ones, as openssl rand -hex 16 prints)`)
+	for _, value := range []string{"hooks-Q7x2", "staff-Zk81m3", "kkkkkkkk"} {
+		if err != nil && strings.Contains(err.Error(), value) {
+			t.Errorf("the error shows a secret's value %q: %v", value, err)
+		}
+	}
+
+	t.Setenv("LARDER_STAFF_TOKEN", strings.Repeat("s", 16))
+	t.Setenv("LARDER_HOOKS_TOKEN", strings.Repeat("h", 16))
+	t.Setenv("LARDER_SECRET_KEY", strings.Repeat("k", 32))
+	if cfg, err := loadArgs(t, "--config", file); err != nil || cfg.StaffToken == "" || cfg.HooksToken == "" || cfg.SecretKey == "" {
+		t.Errorf("16-character tokens and a 32-character key: %v", err)
+	}
+	clearEnv(t)
+	if cfg, err := loadArgs(t, "--config", writeConfig(t, "")); err != nil || cfg.StaffToken != "" || cfg.HooksToken != "" || cfg.SecretKey != "" {
+		t.Errorf("empty tokens and key are off and generated: %v", err)
+	}
+}
+
+// TestConfigRefusesShortSecretKeyFile refuses a secret.key in the data
+// folder that is too short, naming the file and not what it holds.
+func TestConfigRefusesShortSecretKeyFile(t *testing.T) {
+	var cfg Config
+	cfg.DataDir = t.TempDir()
+	path := filepath.Join(cfg.DataDir, "secret.key")
+	if err := os.WriteFile(path, []byte("larchester-2024\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := cfg.secret()
+	wantProblem(t, err, path+" holds fewer than 32 characters")
+	if err != nil && strings.Contains(err.Error(), "larchester-2024") {
+		t.Errorf("the error shows the key: %v", err)
+	}
+}
+
+// TestDeployFilesShipNoFixedSecret reads every environment variable the
+// compose file gives Larder: a secret or token comes from the operator's
+// environment with no default, and no URL carries a password. The example
+// configuration leaves every secret empty.
+//
+// Security review, "And then": deploy/compose.yaml ships no fixed secret.
+func TestDeployFilesShipNoFixedSecret(t *testing.T) {
+	data, err := os.ReadFile("../../deploy/compose.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var compose struct {
+		Services map[string]struct {
+			Environment map[string]string `yaml:"environment"`
+		} `yaml:"services"`
+	}
+	if err := yaml.Unmarshal(data, &compose); err != nil {
+		t.Fatal(err)
+	}
+	fromEnvironment := regexp.MustCompile(`^\$\{([A-Z_][A-Z0-9_]*)(:?\?[^}]*)?\}$`)
+	checked := 0
+	for name, service := range compose.Services {
+		for key, value := range service.Environment {
+			secret := false
+			for _, s := range settings {
+				secret = secret || (s.env == key && s.secret && !strings.HasSuffix(s.key, ".url"))
+			}
+			if secret || strings.Contains(key, "SECRET") || strings.Contains(key, "TOKEN") || strings.Contains(key, "PASSWORD") {
+				checked++
+				if m := fromEnvironment.FindStringSubmatch(value); m == nil || m[1] != key {
+					t.Errorf("%s: %s is %q; want ${%s:?...}, from the environment with no default", name, key, value, key)
+				}
+			}
+			if u, err := url.Parse(value); err == nil && u.User != nil {
+				if _, ok := u.User.Password(); ok {
+					t.Errorf("%s: %s holds a password in its URL", name, key)
+				}
+			}
+		}
+	}
+	if checked == 0 {
+		t.Error("compose.yaml gives Larder no secret_key; a web and a worker must share one")
+	}
+
+	raw, from := defaults(), sources{}
+	if err := readFile("../../deploy/larder.example.yaml", true, &raw, from); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range settings {
+		if v := *s.raw(&raw); s.secret && v != "" {
+			t.Errorf("the example configuration sets %s; secrets belong in the environment", s.key)
+		}
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/redis/go-redis/v9"
 
@@ -236,6 +237,17 @@ func oneOf(what string, choices ...string) func(string) string {
 		}
 		last := len(choices) - 1
 		return "is not a " + what + " Larder knows (use " + strings.Join(choices[:last], ", ") + " or " + choices[last] + ")"
+	}
+}
+
+// atLeast refuses text of fewer than n characters: a secret anyone could
+// guess. The problem names the length, never the text.
+func atLeast(n int) func(string) string {
+	return func(v string) string {
+		if utf8.RuneCountInString(v) < n {
+			return fmt.Sprintf("is shorter than %d characters (use at least %d random ones, as openssl rand -hex %d prints)", n, n, n/2)
+		}
+		return ""
 	}
 }
 
