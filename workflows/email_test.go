@@ -97,6 +97,10 @@ func TestFinding12EmailOverTheRecipientLimitIsNotedAndTheCaseGoesOn(t *testing.T
 	if strings.Contains(e.Detail, "sam@example.com") {
 		t.Errorf("staff's timeline detail %q shows the whole address", e.Detail)
 	}
+	// The resident is told the truth: no email came.
+	if got := query[workflows.CaseView](t, sc.env, workflows.CaseQuery).Timeline[1].Note; got != "Email not sent" {
+		t.Errorf("resident's timeline says %q, want Email not sent", got)
+	}
 }
 
 // TestEmailToAnAddressInTheRecipeIsFixed: an address the council wrote into

@@ -150,7 +150,7 @@ func fixedNote(note string) bool {
 	case "Submitted", "Cancelled", "Closed: the case could not be finished",
 		"Paused for staff to check this step", "Not accepted", "Could not undo",
 		"Escalation time not worked out", "Escalation email not sent",
-		"Email sent", "Waited", "Stopped: a parallel branch failed":
+		"Email sent", "Email not sent", "Waited", "Stopped: a parallel branch failed":
 		return true
 	}
 	return false
