@@ -8,11 +8,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/larder-council/larder/workflows/recipe"
 )
 
 // Defaults for file questions that set no limits of their own.
@@ -23,6 +26,8 @@ var (
 
 // Uploads keeps files residents attach, one file and its description per
 // upload, and hands the case a reference (upload:<id>), never the bytes.
+//
+// An upload answers only the question it was made for.
 type Uploads struct {
 	// Dir is the folder, created on first use.
 	Dir string
@@ -35,6 +40,11 @@ type Upload struct {
 	Type   string `json:"type"`
 	Size   int64  `json:"size"`
 	SHA256 string `json:"sha256"`
+	// Service and Field name the question the file was uploaded for; it
+	// answers no other. Files stored before uploads were bound have
+	// neither.
+	Service string `json:"service,omitempty"`
+	Field   string `json:"field,omitempty"`
 }
 
 // ErrUpload is a file refused for its type or size; its text is for the resident.
@@ -42,27 +52,50 @@ type ErrUpload struct{ Message string }
 
 func (e *ErrUpload) Error() string { return e.Message }
 
-// Save stores a file after checking its size and, by its content rather
-// than its name, its type.
-func (u *Uploads) Save(r io.Reader, name string, accept []string, maxBytes int64) (Upload, error) {
+// Messages for an upload that cannot answer a question.
+const (
+	uploadNotFound   = "The selected file was not found; upload it again"
+	uploadOtherField = "The selected file was uploaded for a different question; upload it again for this one"
+)
+
+// fileLimits are the types and size question f takes.
+func fileLimits(f recipe.Field) (accept []string, maxBytes int64) {
+	accept, maxBytes = f.Accept, f.MaxBytes
 	if len(accept) == 0 {
 		accept = DefaultAccept
 	}
 	if maxBytes <= 0 {
 		maxBytes = DefaultMaxBytes
 	}
-	if err := os.MkdirAll(u.Dir, 0o750); err != nil {
-		return Upload{}, fmt.Errorf("uploads: %w", err)
+	return accept, maxBytes
+}
+
+func tooBig(maxBytes int64) *ErrUpload {
+	return &ErrUpload{fmt.Sprintf("The selected file must be smaller than %d MB", max(maxBytes>>20, 1))}
+}
+
+// SaveFile is Save for a file posted in a form: one larger than the
+// question allows is refused by its size before anything is read.
+func (u *Uploads) SaveFile(fh *multipart.FileHeader, service string, f recipe.Field) (Upload, error) {
+	if _, maxBytes := fileLimits(f); fh.Size > maxBytes {
+		return Upload{}, tooBig(maxBytes)
 	}
-	var id [16]byte
-	_, _ = rand.Read(id[:])
-	up := Upload{ID: hex.EncodeToString(id[:]), Name: filepath.Base(name)}
-	tmp, err := os.CreateTemp(u.Dir, ".upload-*")
+	file, err := fh.Open()
 	if err != nil {
 		return Upload{}, fmt.Errorf("uploads: %w", err)
 	}
-	defer func() { _ = os.Remove(tmp.Name()) }()
-	defer func() { _ = tmp.Close() }()
+	defer func() { _ = file.Close() }()
+	return u.Save(file, fh.Filename, service, f)
+}
+
+// Save stores a file uploaded for question f of service after checking,
+// by its content rather than its name, its type (before anything is
+// written) and its size. The upload answers that question only.
+func (u *Uploads) Save(r io.Reader, name, service string, f recipe.Field) (Upload, error) {
+	accept, maxBytes := fileLimits(f)
+	var id [16]byte
+	_, _ = rand.Read(id[:])
+	up := Upload{ID: hex.EncodeToString(id[:]), Name: filepath.Base(name), Service: service, Field: f.ID}
 	head := make([]byte, 512)
 	n, _ := io.ReadFull(r, head)
 	up.Type, _, _ = strings.Cut(http.DetectContentType(head[:n]), ";")
@@ -72,6 +105,15 @@ func (u *Uploads) Save(r io.Reader, name string, accept []string, maxBytes int64
 	if !slices.Contains(accept, up.Type) {
 		return Upload{}, &ErrUpload{"The selected file must be a " + typeNames(accept)}
 	}
+	if err := os.MkdirAll(u.Dir, 0o750); err != nil {
+		return Upload{}, fmt.Errorf("uploads: %w", err)
+	}
+	tmp, err := os.CreateTemp(u.Dir, ".upload-*")
+	if err != nil {
+		return Upload{}, fmt.Errorf("uploads: %w", err)
+	}
+	defer func() { _ = os.Remove(tmp.Name()) }()
+	defer func() { _ = tmp.Close() }()
 	sum := sha256.New()
 	w := io.MultiWriter(tmp, sum)
 	if _, err := w.Write(head[:n]); err != nil {
@@ -79,42 +121,125 @@ func (u *Uploads) Save(r io.Reader, name string, accept []string, maxBytes int64
 	}
 	rest, err := io.Copy(w, io.LimitReader(r, maxBytes-int64(n)+1))
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return Upload{}, &ErrUpload{fmt.Sprintf("The selected file must be smaller than %d MB", maxBytes>>20)}
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return Upload{}, tooBig(maxBytes)
 		}
 		return Upload{}, fmt.Errorf("uploads: %w", err)
 	}
 	up.Size = int64(n) + rest
 	if up.Size > maxBytes {
-		return Upload{}, &ErrUpload{fmt.Sprintf("The selected file must be smaller than %d MB", max(maxBytes>>20, 1))}
+		return Upload{}, tooBig(maxBytes)
 	}
 	up.SHA256 = hex.EncodeToString(sum.Sum(nil))
 	if err := tmp.Close(); err != nil {
 		return Upload{}, fmt.Errorf("uploads: %w", err)
 	}
-	if err := os.Rename(tmp.Name(), filepath.Join(u.Dir, up.ID)); err != nil {
+	if err := os.Rename(tmp.Name(), u.file(up.ID)); err != nil {
 		return Upload{}, fmt.Errorf("uploads: %w", err)
 	}
-	meta, _ := json.Marshal(up)
-	if err := os.WriteFile(filepath.Join(u.Dir, up.ID+".json"), meta, 0o640); err != nil {
-		return Upload{}, fmt.Errorf("uploads: %w", err)
+	if err := u.describe(up); err != nil {
+		_ = os.Remove(u.file(up.ID))
+		return Upload{}, err
 	}
 	return up, nil
 }
 
 // Describe returns what is known of an upload reference.
 func (u *Uploads) Describe(ref string) (Upload, bool) {
-	id := strings.TrimPrefix(ref, UploadPrefix)
-	if len(id) != 32 || strings.ContainsAny(id, "./\\") {
+	id, ok := uploadID(ref)
+	if !ok {
 		return Upload{}, false
 	}
-	data, err := os.ReadFile(filepath.Join(u.Dir, id+".json"))
+	data, err := os.ReadFile(u.meta(id))
 	if err != nil {
 		return Upload{}, false
 	}
 	var up Upload
 	return up, json.Unmarshal(data, &up) == nil
+}
+
+// Check reports what is wrong with ref as the answer to file question f
+// of service, in words for the resident: an upload that is not there, one
+// made for another question, or one outside f's accept and max_bytes; ""
+// means it may stand.
+func (u *Uploads) Check(service string, f recipe.Field, ref string) string {
+	up, ok := u.Describe(ref)
+	if !ok {
+		return uploadNotFound
+	}
+	if up.Service != "" && (up.Service != service || up.Field != f.ID) {
+		return uploadOtherField
+	}
+	// A file stored before uploads were bound must still fit the question.
+	accept, maxBytes := fileLimits(f)
+	if !slices.Contains(accept, up.Type) {
+		return "The selected file must be a " + typeNames(accept)
+	}
+	if up.Size > maxBytes {
+		return tooBig(maxBytes).Message
+	}
+	return ""
+}
+
+// CheckAnswers checks every file answer of a submission to r with Check.
+func (u *Uploads) CheckAnswers(r *recipe.Recipe, answers map[string]any) []FieldError {
+	var errs []FieldError
+	for _, f := range r.Fields() {
+		if ref, ok := answers[f.ID].(string); ok && ref != "" && f.Type == "file" {
+			if msg := u.Check(r.ID, f, ref); msg != "" {
+				errs = append(errs, FieldError{Field: f.ID, Message: msg})
+			}
+		}
+	}
+	return errs
+}
+
+// describe writes an upload's description whole, or not at all.
+func (u *Uploads) describe(up Upload) error {
+	data, _ := json.Marshal(up)
+	tmp, err := os.CreateTemp(u.Dir, ".meta-*")
+	if err != nil {
+		return fmt.Errorf("uploads: %w", err)
+	}
+	defer func() { _ = os.Remove(tmp.Name()) }()
+	_, err = tmp.Write(data)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o640)
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), u.meta(up.ID))
+	}
+	if err != nil {
+		return fmt.Errorf("uploads: %w", err)
+	}
+	return nil
+}
+
+func (u *Uploads) file(id string) string { return filepath.Join(u.Dir, id) }
+
+func (u *Uploads) meta(id string) string { return filepath.Join(u.Dir, id+".json") }
+
+// uploadID is the id an upload reference names, when it names one.
+func uploadID(ref string) (string, bool) {
+	id := strings.TrimPrefix(ref, UploadPrefix)
+	return id, validID(id)
+}
+
+// validID reports whether s is an upload id: 32 lower-case hex digits.
+func validID(s string) bool {
+	if len(s) != 32 {
+		return false
+	}
+	for _, c := range s {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 func typeNames(accept []string) string {

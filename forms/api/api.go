@@ -145,7 +145,7 @@ func (h *Handler) submit(c *gin.Context) {
 		return
 	}
 	answers, errs := h.Validator.Form(r, raw)
-	errs = append(errs, h.missingUploads(r, answers)...)
+	errs = append(errs, h.Uploads.CheckAnswers(r, answers)...)
 	if len(errs) > 0 {
 		web.CountSubmission(r.ID, "invalid")
 		web.Problem(c, http.StatusUnprocessableEntity, "Some answers need fixing", errs)
@@ -197,13 +197,7 @@ func (h *Handler) upload(c *gin.Context) {
 		web.Problem(c, http.StatusBadRequest, "Send the file as multipart form data in a part named file", nil)
 		return
 	}
-	file, err := fh.Open()
-	if err != nil {
-		web.Problem(c, http.StatusBadRequest, "The file could not be read", nil)
-		return
-	}
-	defer func() { _ = file.Close() }()
-	up, err := h.Uploads.Save(file, fh.Filename, field.Accept, field.MaxBytes)
+	up, err := h.Uploads.SaveFile(fh, r.ID, *field)
 	var refused *forms.ErrUpload
 	switch {
 	case errors.As(err, &refused):
@@ -214,17 +208,4 @@ func (h *Handler) upload(c *gin.Context) {
 	default:
 		c.JSON(http.StatusCreated, gin.H{"reference": forms.UploadPrefix + up.ID, "name": up.Name, "type": up.Type, "size": up.Size})
 	}
-}
-
-// missingUploads refuses file answers that name no stored upload.
-func (h *Handler) missingUploads(r *recipe.Recipe, answers map[string]any) []forms.FieldError {
-	var errs []forms.FieldError
-	for _, f := range r.Fields() {
-		if ref, ok := answers[f.ID].(string); ok && f.Type == "file" {
-			if _, found := h.Uploads.Describe(ref); !found {
-				errs = append(errs, forms.FieldError{Field: f.ID, Message: "The selected file was not found; upload it again"})
-			}
-		}
-	}
-	return errs
 }

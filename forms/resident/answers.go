@@ -69,19 +69,15 @@ func posted(c *gin.Context, f recipe.Field) string {
 	return c.PostForm(f.ID)
 }
 
-// receiveFile stores a file posted for a file question. With no new file,
+// receiveFile stores a file posted for file question f of service r,
+// bound to that question: the upload answers no other. With no new file,
 // a file uploaded earlier stands.
-func (h *Handler) receiveFile(c *gin.Context, f recipe.Field, d *draft) string {
+func (h *Handler) receiveFile(c *gin.Context, r *recipe.Recipe, f recipe.Field, d *draft) string {
 	fh, err := c.FormFile(f.ID)
 	if err != nil || fh.Size == 0 {
 		return ""
 	}
-	file, err := fh.Open()
-	if err != nil {
-		return "The selected file could not be read; try again"
-	}
-	defer func() { _ = file.Close() }()
-	up, err := h.Uploads.Save(file, fh.Filename, f.Accept, f.MaxBytes)
+	up, err := h.Uploads.SaveFile(fh, r.ID, f)
 	var refused *forms.ErrUpload
 	if errors.As(err, &refused) {
 		return refused.Message

@@ -152,7 +152,7 @@ func (h *Handler) answer(c *gin.Context) {
 	var errs []forms.FieldError
 	for _, f := range p.Fields {
 		if f.Type == "file" {
-			if msg := h.receiveFile(c, f, d); msg != "" {
+			if msg := h.receiveFile(c, r, f, d); msg != "" {
 				errs = append(errs, forms.FieldError{Field: f.ID, Message: msg})
 			}
 			continue
@@ -275,6 +275,20 @@ func (h *Handler) submit(c *gin.Context) {
 	answers, errs := h.Validator.Form(r, raw)
 	if len(errs) > 0 {
 		c.Redirect(http.StatusSeeOther, pageURL(r, max(h.firstUnanswered(r, d), 0)))
+		return
+	}
+	// Each file must be one uploaded for its own question: one that is
+	// not is dropped, and its question asked again.
+	if errs := h.Uploads.CheckAnswers(r, answers); len(errs) > 0 {
+		for _, e := range errs {
+			delete(d.Answers, e.Field)
+			delete(d.Labels, e.Field)
+		}
+		if err := h.saveDraft(c, sid, r.ID, d); err != nil {
+			h.pages.Unavailable(c, err)
+			return
+		}
+		c.Redirect(http.StatusSeeOther, pageURL(r, pageOf(r, errs[0].Field)))
 		return
 	}
 	ref, err := h.Cases.Start(c, r, answers, d.Key)

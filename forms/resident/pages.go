@@ -54,6 +54,16 @@ func pageIndex(r *recipe.Recipe, id string) int {
 	return slices.IndexFunc(r.Form.Pages, func(p recipe.Page) bool { return p.ID == id })
 }
 
+// fieldIndex is the index of question id among fields, or -1.
+func fieldIndex(fields []recipe.Field, id string) int {
+	return slices.IndexFunc(fields, func(f recipe.Field) bool { return f.ID == id })
+}
+
+// pageOf is the index of the page asking question id, or 0.
+func pageOf(r *recipe.Recipe, id string) int {
+	return max(slices.IndexFunc(r.Form.Pages, func(p recipe.Page) bool { return fieldIndex(p.Fields, id) >= 0 }), 0)
+}
+
 // journey loads the service, page and draft a request is about.
 func (h *Handler) journey(c *gin.Context) (r *recipe.Recipe, page int, sid string, d *draft, ok bool) {
 	r = h.recipe(c.Param("service"))
