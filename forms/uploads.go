@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"mime/multipart"
 	"net/http"
 	"os"
@@ -27,7 +28,10 @@ var (
 // Uploads keeps files residents attach, one file and its description per
 // upload, and hands the case a reference (upload:<id>), never the bytes.
 //
-// An upload answers only the question it was made for.
+// An upload answers only the question it was made for. A file no case
+// refers to is removed by Sweep once nothing has used it for a while:
+// a draft that refers to it renews it (Touch) each time it is loaded, and
+// a case about to start marks it kept for good (Keep).
 type Uploads struct {
 	// Dir is the folder, created on first use.
 	Dir string
@@ -45,6 +49,8 @@ type Upload struct {
 	// neither.
 	Service string `json:"service,omitempty"`
 	Field   string `json:"field,omitempty"`
+	// Kept marks a file a case refers to: Sweep never removes it.
+	Kept bool `json:"kept,omitempty"`
 }
 
 // ErrUpload is a file refused for its type or size; its text is for the resident.
@@ -162,10 +168,11 @@ func (u *Uploads) Describe(ref string) (Upload, bool) {
 // Check reports what is wrong with ref as the answer to file question f
 // of service, in words for the resident: an upload that is not there, one
 // made for another question, or one outside f's accept and max_bytes; ""
-// means it may stand.
+// means it may stand. A file that may stand counts as used now, so Sweep
+// leaves it alone for another while.
 func (u *Uploads) Check(service string, f recipe.Field, ref string) string {
 	up, ok := u.Describe(ref)
-	if !ok {
+	if !ok || !u.Touch(ref) {
 		return uploadNotFound
 	}
 	if up.Service != "" && (up.Service != service || up.Field != f.ID) {
@@ -195,6 +202,34 @@ func (u *Uploads) CheckAnswers(r *recipe.Recipe, answers map[string]any) []Field
 	return errs
 }
 
+// Keep marks the files a submission to r refers to as kept for good, so
+// Sweep never removes a file a case refers to. Call it once the answers
+// are checked and before the case starts: a case that then fails to start
+// leaves a kept file behind, never a case without its file.
+func (u *Uploads) Keep(r *recipe.Recipe, answers map[string]any) error {
+	for _, f := range r.Fields() {
+		ref, ok := answers[f.ID].(string)
+		if !ok || f.Type != "file" || ref == "" {
+			continue
+		}
+		up, found := u.Describe(ref)
+		if !found {
+			return fmt.Errorf("uploads: keep %s: %w", ref, fs.ErrNotExist)
+		}
+		if up.Kept {
+			continue
+		}
+		up.Kept = true
+		if err := u.describe(up); err != nil {
+			return err
+		}
+		if _, err := os.Stat(u.file(up.ID)); err != nil {
+			return fmt.Errorf("uploads: keep %s: %w", ref, err)
+		}
+	}
+	return nil
+}
+
 // describe writes an upload's description whole, or not at all.
 func (u *Uploads) describe(up Upload) error {
 	data, _ := json.Marshal(up)
@@ -222,6 +257,11 @@ func (u *Uploads) describe(up Upload) error {
 func (u *Uploads) file(id string) string { return filepath.Join(u.Dir, id) }
 
 func (u *Uploads) meta(id string) string { return filepath.Join(u.Dir, id+".json") }
+
+func (u *Uploads) exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
 
 // uploadID is the id an upload reference names, when it names one.
 func uploadID(ref string) (string, bool) {

@@ -42,6 +42,12 @@ type Config struct {
 		// SubmissionsPerMinute limits forms sent from one address a minute;
 		// 0 is no limit.
 		SubmissionsPerMinute int
+		// AnswersPerMinute limits the pages of answers one address may send
+		// a minute, and one session half as many; 0 is no limit.
+		AnswersPerMinute int
+		// DraftsPerHour limits the forms one address may start an hour; 0
+		// is no limit.
+		DraftsPerHour int
 	}
 	// DataDir holds the embedded Temporal database, the outbox and the secret key.
 	DataDir string
@@ -124,7 +130,7 @@ type Config struct {
 // field is the text of the Config field of the same name.
 type rawConfig struct {
 	HTTP                              struct{ Address, PublicURL, TrustedProxies string }
-	Forms                             struct{ DraftTTL, SubmissionsPerMinute string }
+	Forms                             struct{ DraftTTL, SubmissionsPerMinute, AnswersPerMinute, DraftsPerHour string }
 	DataDir, RecipesDir, CouncilName  string
 	Branding                          struct{ LogoURL, HeaderColour, LinkColour string }
 	SecretKey, StaffToken, HooksToken string
@@ -143,6 +149,8 @@ func defaults() rawConfig {
 	c.HTTP.PublicURL = "http://localhost:8080"
 	c.Forms.DraftTTL = "168h"
 	c.Forms.SubmissionsPerMinute = "10"
+	c.Forms.AnswersPerMinute = "120"
+	c.Forms.DraftsPerHour = "20"
 	c.Redis.KeyPrefix = "larder:"
 	c.DataDir = "data"
 	c.RecipesDir = "recipes"
@@ -187,6 +195,12 @@ var settings = []setting{
 	{"forms.submissions_per_minute", "LARDER_SUBMISSIONS_PER_MINUTE", "submissions-per-minute", "forms one address may send a minute; 0 is no limit", false,
 		func(r *rawConfig) *string { return &r.Forms.SubmissionsPerMinute },
 		asCount(func(c *Config) *int { return &c.Forms.SubmissionsPerMinute }, "10, or 0 for no limit")},
+	{"forms.answers_per_minute", "LARDER_ANSWERS_PER_MINUTE", "answers-per-minute", "pages of answers one address may send a minute, one session half as many; 0 is no limit", false,
+		func(r *rawConfig) *string { return &r.Forms.AnswersPerMinute },
+		asCount(func(c *Config) *int { return &c.Forms.AnswersPerMinute }, "120, or 0 for no limit")},
+	{"forms.drafts_per_hour", "LARDER_DRAFTS_PER_HOUR", "drafts-per-hour", "forms one address may start an hour; 0 is no limit", false,
+		func(r *rawConfig) *string { return &r.Forms.DraftsPerHour },
+		asCount(func(c *Config) *int { return &c.Forms.DraftsPerHour }, "20, or 0 for no limit")},
 	{"data_dir", "LARDER_DATA_DIR", "data-dir", "folder for the embedded database, outbox and secret key", false,
 		func(r *rawConfig) *string { return &r.DataDir },
 		asString(func(c *Config) *string { return &c.DataDir }, required("/var/lib/larder"))},

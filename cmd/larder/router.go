@@ -40,6 +40,8 @@ type webParts struct {
 	TrustedProxies       []string
 	DraftTTL             time.Duration
 	SubmissionsPerMinute int
+	AnswersPerMinute     int
+	DraftsPerHour        int
 	StaffToken           string
 	HooksToken           string
 	// Staff are the users and API clients of the back office.
@@ -72,6 +74,7 @@ func newRouter(p webParts) (http.Handler, error) {
 	residents := &resident.Handler{
 		Recipes: p.Recipes, Cases: p.Cases, Site: site, Redis: p.Redis, KeyPrefix: p.KeyPrefix, Connectors: p.Connectors,
 		Validator: validator, Uploads: p.Uploads, Secret: p.Secret, DraftTTL: p.DraftTTL,
+		AnswersPerMinute: p.AnswersPerMinute, DraftsPerHour: p.DraftsPerHour,
 		Mail: p.Mail, PublicURL: p.PublicURL, Log: p.Log,
 		// Served over HTTPS, cookies never travel in the clear.
 		SecureCookies: strings.HasPrefix(p.PublicURL, "https://"),

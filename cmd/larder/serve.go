@@ -106,6 +106,8 @@ func (a *app) start(ctx context.Context, r roles) error {
 		if err := a.startWeb(conns); err != nil {
 			return err
 		}
+		// Files no draft or case refers to go once their drafts would have.
+		go (&forms.Uploads{Dir: filepath.Join(cfg.DataDir, "uploads")}).SweepEvery(ctx, time.Hour, cfg.Forms.DraftTTL, a.log)
 	}
 	return nil
 }
@@ -240,6 +242,7 @@ func (a *app) startWeb(conns *connectors.Registry) error {
 		},
 		PublicURL: a.cfg.HTTP.PublicURL, TrustedProxies: a.cfg.HTTP.TrustedProxies,
 		DraftTTL: a.cfg.Forms.DraftTTL, SubmissionsPerMinute: a.cfg.Forms.SubmissionsPerMinute,
+		AnswersPerMinute: a.cfg.Forms.AnswersPerMinute, DraftsPerHour: a.cfg.Forms.DraftsPerHour,
 		StaffToken: a.cfg.StaffToken, HooksToken: a.cfg.HooksToken, Log: a.log,
 		Staff: staffDir, Inbox: a.inbox,
 	})

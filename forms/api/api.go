@@ -151,6 +151,12 @@ func (h *Handler) submit(c *gin.Context) {
 		web.Problem(c, http.StatusUnprocessableEntity, "Some answers need fixing", errs)
 		return
 	}
+	// The case will refer to its files: the sweep must never remove them.
+	if err := h.Uploads.Keep(r, answers); err != nil {
+		h.Log.ErrorContext(c, "uploads not kept", "service", r.ID, "err", err)
+		web.Problem(c, http.StatusServiceUnavailable, "We could not take your submission just now; try again shortly", nil)
+		return
+	}
 	ref, err := h.Cases.Start(c.Request.Context(), r, answers, c.GetHeader("Idempotency-Key"))
 	if err != nil {
 		web.CountSubmission(r.ID, "error")

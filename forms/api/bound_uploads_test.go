@@ -3,6 +3,7 @@ package api_test
 import (
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/larder-council/larder/forms"
 	"github.com/larder-council/larder/forms/api"
@@ -69,5 +70,37 @@ func TestFinding9AnUploadForOneQuestionIsRefusedForAnother(t *testing.T) {
 	// As the answer it was made for, it stands.
 	if sent := postJSON(t, base+"/services/two-files/submissions", map[string]any{"evidence": up.Reference}); sent.status != http.StatusCreated {
 		t.Errorf("the upload as evidence: %d %s, want 201", sent.status, sent.body)
+	}
+}
+
+// Security finding 1: nothing ever deleted uploads. The sweep removes an
+// upload no case refers to, and never one a case submitted through the
+// API refers to.
+func TestFinding1SweepKeepsTheFilesOfSubmittedCases(t *testing.T) {
+	uploads := &forms.Uploads{Dir: t.TempDir()}
+	base := serve(t, &api.Handler{Recipes: shipped(t), Cases: &fakeCases{}, Validator: forms.New(), Uploads: uploads, Log: casetest.Log()}, pass, pass)
+	reference := func() string {
+		t.Helper()
+		got := upload(t, base+"/services/fly-tipping/uploads/photo", "file", "tip.png", tinyPNG)
+		var up struct{ Reference string }
+		got.decode(t, &up)
+		if got.status != http.StatusCreated {
+			t.Fatalf("upload: %d %s", got.status, got.body)
+		}
+		return up.Reference
+	}
+	submitted, orphan := reference(), reference()
+	if got := postJSON(t, base+"/services/fly-tipping/submissions", flyTipping(submitted)); got.status != http.StatusCreated {
+		t.Fatalf("submit: %d %s", got.status, got.body)
+	}
+	// Sweep as if a TTL had passed since both were last used.
+	if _, err := uploads.Sweep(time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, found := uploads.Describe(submitted); !found || !uploads.Touch(submitted) {
+		t.Error("the sweep removed the file a submitted case refers to")
+	}
+	if _, found := uploads.Describe(orphan); found || uploads.Touch(orphan) {
+		t.Error("an upload no case refers to is still there after the sweep")
 	}
 }

@@ -69,6 +69,12 @@ func posted(c *gin.Context, f recipe.Field) string {
 	return c.PostForm(f.ID)
 }
 
+// postedFile reports whether the form post carries a file for question f.
+func postedFile(c *gin.Context, f recipe.Field) bool {
+	fh, err := c.FormFile(f.ID)
+	return err == nil && fh.Size > 0
+}
+
 // receiveFile stores a file posted for file question f of service r,
 // bound to that question: the upload answers no other. With no new file,
 // a file uploaded earlier stands.

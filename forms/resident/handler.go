@@ -70,9 +70,17 @@ type Handler struct {
 	TracksPerMinute int
 	// Log receives what residents are not shown.
 	Log *slog.Logger
+	// AnswersPerMinute limits the pages of answers one address may send a
+	// minute, and one session half as many; 0 is no limit.
+	AnswersPerMinute int
+	// DraftsPerHour limits the forms one address may start an hour; 0 is
+	// no limit.
+	DraftsPerHour int
 
 	pages *web.Pages
 	cache pageCache
+	// answerLimit and draftLimit count answers and new drafts.
+	answerLimit, draftLimit *web.RateLimit
 }
 
 // Routes parses the pages and adds the resident routes; limit guards the
@@ -86,6 +94,7 @@ func (h *Handler) Routes(r gin.IRoutes, limit gin.HandlerFunc) error {
 	if h.Log == nil {
 		h.Log = slog.Default()
 	}
+	h.answerLimit, h.draftLimit = h.rateLimits()
 	r.GET("/", h.home)
 	r.GET("/services/:service", h.start)
 	r.GET("/services/:service/check", h.check)
@@ -96,7 +105,7 @@ func (h *Handler) Routes(r gin.IRoutes, limit gin.HandlerFunc) error {
 	r.GET("/services/:service/resume/:token", h.resumePage)
 	r.POST("/services/:service/resume/:token", h.resume)
 	r.GET("/services/:service/pages/:page", h.question)
-	r.POST("/services/:service/pages/:page", h.answer)
+	r.POST("/services/:service/pages/:page", h.limitAnswers, h.answer)
 	r.GET("/track/:reference", h.trackLimit(), h.track)
 	return nil
 }

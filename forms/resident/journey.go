@@ -143,37 +143,36 @@ func (h *Handler) answer(c *gin.Context) {
 	if !h.checkCSRF(c, sid) {
 		return
 	}
+	// A draft with no answers may be this session's first of the service.
+	maybeNew := len(d.Answers) == 0 && d.Submitted == ""
 	if d.Submitted != "" {
 		// A new report after a sent one starts a new draft with a new key.
 		d = &draft{Answers: map[string]string{}, Labels: map[string]string{}, Key: randomToken()}
 	}
 	p := r.Form.Pages[i]
 	p.Fields = askedFields(r, d, i)
-	var errs []forms.FieldError
+	var files, others []recipe.Field
 	for _, f := range p.Fields {
 		if f.Type == "file" {
-			if msg := h.receiveFile(c, r, f, d); msg != "" {
-				errs = append(errs, forms.FieldError{Field: f.ID, Message: msg})
-			}
+			files = append(files, f)
 			continue
 		}
+		others = append(others, f)
 		d.Answers[f.ID] = forms.Clean(f, posted(c, f))
 	}
 	if c.PostForm("save") != "" {
-		// "Save and come back later" keeps what was typed, checked or not.
-		if err := h.saveDraft(c, sid, r.ID, d); err != nil {
-			h.pages.Unavailable(c, err)
-			return
+		// "Save and come back later" keeps what was typed, checked or not,
+		// and a file that passes its own checks.
+		for _, f := range files {
+			h.receiveFile(c, r, f, d)
 		}
-		c.Redirect(http.StatusSeeOther, "/services/"+r.ID+"/save")
+		if h.keepDraft(c, sid, r, d, maybeNew) {
+			c.Redirect(http.StatusSeeOther, "/services/"+r.ID+"/save")
+		}
 		return
 	}
-	for _, e := range h.Validator.Page(p, d.Answers) {
-		if !hasError(errs, e.Field) {
-			errs = append(errs, e)
-		}
-	}
-	for _, f := range p.Fields {
+	errs := h.Validator.Page(recipe.Page{ID: p.ID, Fields: others}, d.Answers)
+	for _, f := range others {
 		if f.Type != "address" || d.Answers[f.ID] == "" || hasError(errs, f.ID) {
 			continue
 		}
@@ -189,12 +188,31 @@ func (h *Handler) answer(c *gin.Context) {
 		}
 		d.Labels[f.ID] = opts[j].Label
 	}
+	// A file is stored only once the rest of the page is right.
+	for _, f := range files {
+		switch {
+		case len(errs) > 0 && postedFile(c, f):
+			errs = append(errs, forms.FieldError{Field: f.ID, Message: "Select the file again"})
+		case len(errs) == 0:
+			if msg := h.receiveFile(c, r, f, d); msg != "" {
+				errs = append(errs, forms.FieldError{Field: f.ID, Message: msg})
+			}
+		}
+	}
+	for _, e := range h.Validator.Page(recipe.Page{ID: p.ID, Fields: files}, d.Answers) {
+		if !hasError(errs, e.Field) {
+			errs = append(errs, e)
+		}
+	}
 	if len(errs) > 0 {
+		// The error summary lists the questions in the page's order.
+		slices.SortStableFunc(errs, func(a, b forms.FieldError) int {
+			return fieldIndex(p.Fields, a.Field) - fieldIndex(p.Fields, b.Field)
+		})
 		h.showPage(c, http.StatusUnprocessableEntity, r, i, sid, d, errs)
 		return
 	}
-	if err := h.saveDraft(c, sid, r.ID, d); err != nil {
-		h.pages.Unavailable(c, err)
+	if !h.keepDraft(c, sid, r, d, maybeNew) {
 		return
 	}
 	next := "/services/" + r.ID + "/check"
@@ -289,6 +307,11 @@ func (h *Handler) submit(c *gin.Context) {
 			return
 		}
 		c.Redirect(http.StatusSeeOther, pageURL(r, pageOf(r, errs[0].Field)))
+		return
+	}
+	// The case will refer to its files: the sweep must never remove them.
+	if err := h.Uploads.Keep(r, answers); err != nil {
+		h.pages.Unavailable(c, err)
 		return
 	}
 	ref, err := h.Cases.Start(c, r, answers, d.Key)

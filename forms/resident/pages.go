@@ -72,11 +72,31 @@ func (h *Handler) journey(c *gin.Context) (r *recipe.Recipe, page int, sid strin
 		return nil, 0, "", nil, false
 	}
 	page = pageIndex(r, c.Param("page"))
-	sid = h.sessionID(c)
+	sid = h.session(c)
 	d, err := h.loadDraft(c, sid, r.ID)
 	if err != nil {
 		h.pages.Unavailable(c, err)
 		return nil, 0, "", nil, false
 	}
+	// The draft's files are in use for as long as the draft is kept.
+	for _, f := range r.Fields() {
+		if f.Type == "file" && d.Answers[f.ID] != "" {
+			h.Uploads.Touch(d.Answers[f.ID])
+		}
+	}
 	return r, page, sid, d, true
+}
+
+// sessionKey holds the resident's session id among a request's values.
+const sessionKey = "resident.session"
+
+// session is the resident's session id, the same each time a request
+// asks (a rate limit, then the page).
+func (h *Handler) session(c *gin.Context) string {
+	if sid := c.GetString(sessionKey); sid != "" {
+		return sid
+	}
+	sid := h.sessionID(c)
+	c.Set(sessionKey, sid)
+	return sid
 }

@@ -35,44 +35,54 @@ type RateLimit struct {
 // answer is 429 with Retry-After.
 func (l *RateLimit) Guard(name string, perMinute int) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if perMinute <= 0 {
+		if l.Allow(c, name, c.ClientIP(), perMinute, time.Minute) {
 			c.Next()
-			return
 		}
-		now := time.Now()
-		if l.Now != nil {
-			now = l.Now()
-		}
-		prefix := l.KeyPrefix
-		if prefix == "" {
-			prefix = "larder:"
-		}
-		key := fmt.Sprintf("%srate:%s:%s:%d", prefix, name, c.ClientIP(), now.Unix()/60)
-		n, err := l.Redis.Incr(c, key).Result()
-		if err == nil && n == 1 {
-			l.Redis.Expire(c, key, 2*time.Minute)
-		}
-		if err != nil {
-			// Losing the count must not lose a resident's submission.
-			l.log().WarnContext(c, "rate limit not counted", "err", err)
-			c.Next()
-			return
-		}
-		if n <= int64(perMinute) {
-			c.Next()
-			return
-		}
-		c.Header("Retry-After", strconv.FormatInt(60-now.Unix()%60, 10))
-		if l.Pages == nil || !wantsPage(c) {
-			Problem(c, http.StatusTooManyRequests, "Too many requests; try again in a minute", nil)
-			return
-		}
-		title, body := l.Title, l.Body
-		if title == "" {
-			title, body = "Sorry, you have sent too many forms", "Wait a minute, then try again. Your answers have been saved."
-		}
-		l.Pages.Problem(c, http.StatusTooManyRequests, title, body)
 	}
+}
+
+// Allow counts a request by key (a client address, a session) under name
+// and reports whether it is one of the first limit in the current window
+// of length per; 0 is no limit. When it is not, Allow has answered 429
+// with Retry-After, and the caller stops. A count that cannot be kept
+// lets the request through.
+func (l *RateLimit) Allow(c *gin.Context, name, key string, limit int, per time.Duration) bool {
+	if limit <= 0 {
+		return true
+	}
+	now := time.Now()
+	if l.Now != nil {
+		now = l.Now()
+	}
+	prefix := l.KeyPrefix
+	if prefix == "" {
+		prefix = "larder:"
+	}
+	window := max(int64(per/time.Second), 1)
+	k := fmt.Sprintf("%srate:%s:%s:%d", prefix, name, key, now.Unix()/window)
+	n, err := l.Redis.Incr(c, k).Result()
+	if err == nil && n == 1 {
+		l.Redis.Expire(c, k, 2*time.Duration(window)*time.Second)
+	}
+	if err != nil {
+		// Losing the count must not lose a resident's submission.
+		l.log().WarnContext(c, "rate limit not counted", "err", err)
+		return true
+	}
+	if n <= int64(limit) {
+		return true
+	}
+	c.Header("Retry-After", strconv.FormatInt(window-now.Unix()%window, 10))
+	if l.Pages == nil || !wantsPage(c) {
+		Problem(c, http.StatusTooManyRequests, "Too many requests; try again in a minute", nil)
+		return false
+	}
+	title, body := l.Title, l.Body
+	if title == "" {
+		title, body = "Sorry, you have sent too many forms", "Wait a minute, then try again. Your answers have been saved."
+	}
+	l.Pages.Problem(c, http.StatusTooManyRequests, title, body)
+	return false
 }
 
 // wantsPage reports whether the request should be answered with a page:
