@@ -36,7 +36,8 @@ type benchResult struct {
 //	larder bench --url http://localhost:8080 --duration 10s --concurrency 16
 //
 // It exits 1 when the question page manages less than --target of gin's
-// requests a second, 2 when its flags are wrong.
+// requests a second, 2 when its flags are wrong. Its POSTs come from one
+// address: run the measured Larder with LARDER_ANSWERS_PER_MINUTE=0.
 func benchCommand(args []string, out, errOut io.Writer) int {
 	fs := flag.NewFlagSet("larder bench", flag.ContinueOnError)
 	fs.SetOutput(errOut)

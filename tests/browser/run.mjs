@@ -154,7 +154,7 @@ async function main() {
   try {
     children.push(start('wastesim', ['-addr', `127.0.0.1:${wastePort}`], {}, tmp));
     children.push(start('larder', ['serve', '--data-dir', path.join(tmp, 'data'), '--http-address', `127.0.0.1:${larderPort}`, '--recipes-dir', 'recipes'], {
-      WASTE_URL: `http://127.0.0.1:${wastePort}`, LARDER_STAFF_TOKEN: 'browser-test', LARDER_SUBMISSIONS_PER_MINUTE: '1000',
+      WASTE_URL: `http://127.0.0.1:${wastePort}`, LARDER_STAFF_TOKEN: 'browser-test-staff-token', LARDER_SUBMISSIONS_PER_MINUTE: '1000',
     }, tmp));
     await waitReady(base);
 
