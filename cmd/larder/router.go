@@ -67,7 +67,7 @@ func newRouter(p webParts) (http.Handler, error) {
 	// Only the routes that take files (a resident's page, the API's upload)
 	// may be sent more than a JSON body, whatever a client's Content-Type says.
 	bodies := web.LimitBodyWithUploads("/services/:service/pages/:page", "/api/v1"+api.UploadRoute)
-	r.Use(gin.Recovery(), web.Observe(p.Log), bodies, web.SecurityHeaders(site.Brand()))
+	r.Use(gin.Recovery(), web.Observe(p.Log), bodies, web.SecurityHeaders(site.Brand(), web.ServedAt(p.PublicURL)))
 	site.Routes(r)
 
 	validator := forms.New()

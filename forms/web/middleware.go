@@ -73,16 +73,41 @@ func limitBody(c *gin.Context, limit int64) {
 	c.Next()
 }
 
+// StrictTransport is the Strict-Transport-Security a site served over
+// HTTPS sends: browsers use nothing but HTTPS for it, and its subdomains,
+// for a year.
+const StrictTransport = "max-age=31536000; includeSubDomains"
+
+// HeaderOption changes what SecurityHeaders sends.
+type HeaderOption func(*headerOptions)
+
+// headerOptions is what the HeaderOptions given to SecurityHeaders chose.
+type headerOptions struct{ https bool }
+
+// ServedAt tells SecurityHeaders the address residents reach the site at
+// (http.public_url): an https:// one sends StrictTransport; an http:// one
+// sends none, since browsers would then refuse the site.
+func ServedAt(publicURL string) HeaderOption {
+	return func(o *headerOptions) { o.https = strings.HasPrefix(publicURL, "https://") }
+}
+
 // SecurityHeaders allows only this site's own styles and scripts (no
 // inline script), and images from the council's logo origin when it is
-// off-site.
-func SecurityHeaders(b Branding) gin.HandlerFunc {
+// off-site; served over HTTPS (see ServedAt), it sends StrictTransport.
+func SecurityHeaders(b Branding, opts ...HeaderOption) gin.HandlerFunc {
 	csp := "default-src 'self'; form-action 'self'; frame-ancestors 'none'"
 	if origin := b.logoOrigin(); origin != "" {
 		csp += "; img-src 'self' " + origin
 	}
+	var o headerOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	return func(c *gin.Context) {
 		h := c.Writer.Header()
+		if o.https {
+			h.Set("Strict-Transport-Security", StrictTransport)
+		}
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "same-origin")
