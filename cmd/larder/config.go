@@ -74,6 +74,14 @@ type Config struct {
 	// HooksToken is the bearer token line-of-business systems post hooks
 	// with; empty turns hooks off.
 	HooksToken string
+	// Metrics limits who may read /metrics; with neither set, anyone may.
+	Metrics struct {
+		// Token is a bearer token that lets a caller read /metrics.
+		Token string
+		// Allow are the IP addresses or CIDR ranges whose callers may read
+		// /metrics without the token.
+		Allow []string
+	}
 	// Temporal is where cases run.
 	Temporal struct {
 		// Address of a Temporal frontend as host:port; empty runs an embedded server.
@@ -134,6 +142,7 @@ type rawConfig struct {
 	DataDir, RecipesDir, CouncilName  string
 	Branding                          struct{ LogoURL, HeaderColour, LinkColour string }
 	SecretKey, StaffToken, HooksToken string
+	Metrics                           struct{ Token, Allow string }
 	Temporal                          struct{ Address, Namespace, TaskQueue, Retention string }
 	Redis                             struct{ URL, KeyPrefix string }
 	SMTP                              struct{ URL, From string }
@@ -228,6 +237,12 @@ var settings = []setting{
 	{"hooks_token", "LARDER_HOOKS_TOKEN", "", "bearer token of /hooks", true,
 		func(r *rawConfig) *string { return &r.HooksToken },
 		asString(func(c *Config) *string { return &c.HooksToken }, optional(atLeast(access.MinTokenLength)))},
+	{"metrics.token", "LARDER_METRICS_TOKEN", "", "bearer token that lets a caller read /metrics", true,
+		func(r *rawConfig) *string { return &r.Metrics.Token },
+		asString(func(c *Config) *string { return &c.Metrics.Token }, optional(atLeast(access.MinTokenLength)))},
+	{"metrics.allow", "LARDER_METRICS_ALLOW", "metrics-allow", "comma-separated addresses or CIDR ranges that may read /metrics without metrics.token", false,
+		func(r *rawConfig) *string { return &r.Metrics.Allow },
+		asList(func(c *Config) *[]string { return &c.Metrics.Allow }, proxy)},
 	{"temporal.address", "LARDER_TEMPORAL_ADDRESS", "temporal-address", "Temporal frontend host:port; empty runs an embedded server", false,
 		func(r *rawConfig) *string { return &r.Temporal.Address },
 		asString(func(c *Config) *string { return &c.Temporal.Address }, optional(hostPort("temporal.internal:7233, or empty for an embedded server")))},

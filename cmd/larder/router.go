@@ -44,6 +44,9 @@ type webParts struct {
 	DraftsPerHour        int
 	StaffToken           string
 	HooksToken           string
+	// MetricsToken and MetricsAllow limit /metrics (metrics.token, metrics.allow).
+	MetricsToken string
+	MetricsAllow []string
 	// Staff are the users and API clients of the back office.
 	Staff *access.Directory
 	// Inbox is the index staff pages list open work from.
@@ -105,7 +108,11 @@ func newRouter(p webParts) (http.Handler, error) {
 		return nil, err
 	}
 	(&hooks.Handler{Recipes: p.Recipes, Cases: p.Cases, Token: p.HooksToken, Log: p.Log}).Routes(r)
-	(&ops.Handler{Temporal: p.Cases, Redis: p.Redis}).Routes(r)
+	metricsAllow, err := ops.ParseAllow(p.MetricsAllow)
+	if err != nil {
+		return nil, err
+	}
+	(&ops.Handler{Temporal: p.Cases, Redis: p.Redis, MetricsToken: p.MetricsToken, MetricsAllow: metricsAllow}).Routes(r)
 	r.NoRoute(residents.NotFound)
 	return r, nil
 }

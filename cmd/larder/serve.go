@@ -244,6 +244,7 @@ func (a *app) startWeb(conns *connectors.Registry) error {
 		DraftTTL: a.cfg.Forms.DraftTTL, SubmissionsPerMinute: a.cfg.Forms.SubmissionsPerMinute,
 		AnswersPerMinute: a.cfg.Forms.AnswersPerMinute, DraftsPerHour: a.cfg.Forms.DraftsPerHour,
 		StaffToken: a.cfg.StaffToken, HooksToken: a.cfg.HooksToken, Log: a.log,
+		MetricsToken: a.cfg.Metrics.Token, MetricsAllow: a.cfg.Metrics.Allow,
 		Staff: staffDir, Inbox: a.inbox,
 	})
 	if err != nil {
