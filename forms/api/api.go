@@ -125,7 +125,9 @@ func (h *Handler) service(c *gin.Context) {
 }
 
 // submit takes a JSON object of answers keyed by question id. A repeat
-// with the same Idempotency-Key header returns the same case.
+// with the same Idempotency-Key header from the same caller
+// (idempotencyKey) returns the same case if it brings the same answers,
+// and 422 if it brings others.
 func (h *Handler) submit(c *gin.Context) {
 	r := h.recipe(c.Param("service"))
 	if r == nil {
@@ -157,7 +159,12 @@ func (h *Handler) submit(c *gin.Context) {
 		web.Problem(c, http.StatusServiceUnavailable, "We could not take your submission just now; try again shortly", nil)
 		return
 	}
-	ref, err := h.Cases.Start(c.Request.Context(), r, answers, c.GetHeader("Idempotency-Key"))
+	ref, err := h.Cases.Start(c.Request.Context(), r, answers, idempotencyKey(c))
+	if errors.Is(err, cases.ErrKeyReused) {
+		web.CountSubmission(r.ID, "invalid")
+		web.Problem(c, http.StatusUnprocessableEntity, IdempotencyKeyReused, nil)
+		return
+	}
 	if err != nil {
 		web.CountSubmission(r.ID, "error")
 		h.Log.ErrorContext(c, "submission not started", "service", r.ID, "err", err)

@@ -164,3 +164,36 @@ func TestCheckRetentionRefusesLessThanADay(t *testing.T) {
 		}
 	}
 }
+
+// TestFinding5KeyWithOtherAnswersIsRefused repeats an idempotency key with
+// other answers, the same day and the day after: each is ErrKeyReused,
+// and no second case starts. The same answers still find the case.
+//
+// Security finding 5: a repeat with other answers was given the first
+// case's reference, and its answers were dropped.
+func TestFinding5KeyWithOtherAnswersIsRefused(t *testing.T) {
+	r := permit(t, "1")
+	e := newEnv(t, r)
+	ctx := context.Background()
+	first := time.Date(2026, time.March, 2, 23, 0, 0, 0, time.UTC)
+	orchard := map[string]any{"street": "Orchard Way"}
+
+	ref, err := e.cases.StartAt(ctx, r, orchard, "key-1", first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, later := range []time.Duration{time.Minute, 2 * time.Hour} {
+		if got, err := e.cases.StartAt(ctx, r, map[string]any{"street": "Mill Lane"}, "key-1", first.Add(later)); !errors.Is(err, cases.ErrKeyReused) {
+			t.Errorf("key repeated %s later with another street: %q, %v; want ErrKeyReused", later, got, err)
+		}
+		if got, err := e.cases.StartAt(ctx, r, map[string]any{"street": "Orchard Way"}, "key-1", first.Add(later)); err != nil || got != ref {
+			t.Errorf("key repeated %s later with the same street: %q, %v; want %s", later, got, err, ref)
+		}
+	}
+	if d := e.waitDetail(t, ref, hasOpenTask); d.Form["street"] != "Orchard Way" {
+		t.Errorf("case %s has the answers %v; want the first street", ref, d.Form)
+	}
+	if got, err := e.cases.StartAt(ctx, r, orchard, cases.ScopedKey("someone else", "key-1"), first); err != nil || got == ref {
+		t.Errorf("the key from another scope: %q, %v; want a case other than %s", got, err, ref)
+	}
+}
