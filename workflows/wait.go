@@ -174,7 +174,15 @@ func (c *caseRun) listeningOn() []string {
 	return keys
 }
 
-// receiveMessages queues every message signal as it arrives.
+// MaxQueuedMessages is the most messages a case keeps that no wait has
+// taken yet; with one more, the oldest is dropped. A system posting the
+// same hook over and over cannot make a case's state grow without end.
+const MaxQueuedMessages = 20
+
+// receiveMessages queues every message signal as it arrives, keeping the
+// newest MaxQueuedMessages. Dropping one issues no command, so replay is
+// unchanged unless a case held more than that and a wait later took one
+// of the oldest.
 func (c *caseRun) receiveMessages(ctx workflow.Context) {
 	ch := workflow.GetSignalChannel(ctx, MessageSignal)
 	workflow.Go(ctx, func(gctx workflow.Context) {
@@ -184,6 +192,9 @@ func (c *caseRun) receiveMessages(ctx workflow.Context) {
 				return
 			}
 			c.messages = append(c.messages, m)
+			if over := len(c.messages) - MaxQueuedMessages; over > 0 {
+				c.messages = slices.Delete(c.messages, 0, over)
+			}
 		}
 	})
 }
