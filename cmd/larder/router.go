@@ -93,7 +93,7 @@ func newRouter(p webParts) (http.Handler, error) {
 	// Each lookup by reference is a query to Temporal; the API is answered
 	// in problem+json, never with the residents' "too many" page.
 	lookups := (&web.RateLimit{Redis: p.Redis, KeyPrefix: p.KeyPrefix, Log: p.Log}).Guard("case-lookups", api.LookupsPerMinute)
-	(&api.Handler{Recipes: p.Recipes, Cases: p.Cases, Validator: validator, Uploads: p.Uploads, Log: p.Log}).Routes(v1, limit, lookups)
+	(&api.Handler{Recipes: p.Recipes, Cases: p.Cases, Validator: validator, Uploads: p.Uploads, Connectors: p.Connectors, Log: p.Log}).Routes(v1, limit, lookups)
 	clients, err := p.Staff.Clients(p.StaffToken)
 	if err != nil {
 		return nil, err

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/larder-council/larder/connectors"
 	"github.com/larder-council/larder/forms"
 	"github.com/larder-council/larder/forms/web"
 	"github.com/larder-council/larder/workflows"
@@ -36,6 +37,8 @@ type Handler struct {
 	Validator *forms.Validator
 	// Uploads keeps files sent for file questions.
 	Uploads *forms.Uploads
+	// Connectors answer the lookups an address answer is checked against.
+	Connectors *connectors.Registry
 	// Log receives what clients are not shown.
 	Log *slog.Logger
 }
@@ -148,6 +151,17 @@ func (h *Handler) submit(c *gin.Context) {
 	}
 	answers, errs := h.Validator.Form(r, raw)
 	errs = append(errs, h.Uploads.CheckAnswers(r, answers)...)
+	if len(errs) == 0 {
+		// An address must be one its lookup offers for the postcode given;
+		// when the lookup cannot be made, the answer cannot be taken yet.
+		var err error
+		if errs, err = forms.CheckLookups(c.Request.Context(), h.Connectors, r, answers); err != nil {
+			web.CountSubmission(r.ID, "error")
+			h.Log.ErrorContext(c, "lookup failed", "service", r.ID, "err", err)
+			web.Problem(c, http.StatusServiceUnavailable, "We could not check your answers just now; try again shortly", nil)
+			return
+		}
+	}
 	if len(errs) > 0 {
 		web.CountSubmission(r.ID, "invalid")
 		web.Problem(c, http.StatusUnprocessableEntity, "Some answers need fixing", errs)

@@ -46,15 +46,17 @@ func serve(t *testing.T, h *api.Handler, limit, lookups gin.HandlerFunc) string 
 func running(t *testing.T) (string, *casetest.Env) {
 	t.Helper()
 	env := casetest.Shipped(t, wastesim.Options{})
-	h := &api.Handler{Recipes: env.Recipes, Cases: env.Cases, Validator: forms.New(),
+	h := &api.Handler{Recipes: env.Recipes, Cases: env.Cases, Validator: forms.New(), Connectors: env.Connectors,
 		Uploads: &forms.Uploads{Dir: t.TempDir()}, Log: casetest.Log()}
 	return serve(t, h, pass, pass), env
 }
 
-// faked serves the API over the shipped recipes and cases that are a fake.
+// faked serves the API over the shipped recipes and cases that are a fake,
+// with a waste simulator of the test's own for address lookups.
 func faked(t *testing.T, cases *fakeCases) string {
 	t.Helper()
-	h := &api.Handler{Recipes: shipped(t), Cases: cases, Validator: forms.New(),
+	recipes, conns, _ := withWaste(t)
+	h := &api.Handler{Recipes: recipes, Cases: cases, Validator: forms.New(), Connectors: conns,
 		Uploads: &forms.Uploads{Dir: t.TempDir()}, Log: casetest.Log()}
 	return serve(t, h, pass, pass)
 }

@@ -295,9 +295,18 @@ func (h *Handler) submit(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, pageURL(r, max(h.firstUnanswered(r, d), 0)))
 		return
 	}
-	// Each file must be one uploaded for its own question: one that is
-	// not is dropped, and its question asked again.
-	if errs := h.Uploads.CheckAnswers(r, answers); len(errs) > 0 {
+	// Each file must be one uploaded for its own question, and each address
+	// one its lookup offers for the postcode given: one that is not is
+	// dropped, and its question asked again.
+	errs = h.Uploads.CheckAnswers(r, answers)
+	if len(errs) == 0 {
+		var err error
+		if errs, err = forms.CheckLookups(c, h.Connectors, r, answers); err != nil {
+			h.pages.Unavailable(c, err)
+			return
+		}
+	}
+	if len(errs) > 0 {
 		for _, e := range errs {
 			delete(d.Answers, e.Field)
 			delete(d.Labels, e.Field)

@@ -1,0 +1,77 @@
+package resident
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"testing"
+
+	"github.com/larder-council/larder/internal/wastesim"
+)
+
+// Security finding 8: a case could act on a property the resident was
+// never offered: an address saved unchecked with "Save and come back
+// later", or chosen for a postcode changed since. Sending the form checks
+// each address against the lookup for the postcode given, against the
+// real waste simulator: an address not offered is asked again, and while
+// the lookup cannot be made nothing is sent.
+func TestFinding8WebSendsOnlyAnAddressThePostcodeLookupOffered(t *testing.T) {
+	waste := wastesim.New(wastesim.Options{})
+	ws := httptest.NewServer(waste)
+	t.Cleanup(ws.Close)
+	page := func(p string) string { return "/services/missed-bin/pages/" + p }
+	const check = "/services/missed-bin/check"
+
+	t.Run("an address saved unchecked", func(t *testing.T) {
+		recipes, conns := shippedAt(t, ws.URL)
+		cases := &fakeCases{}
+		l := serve(t, &Handler{Recipes: recipes, Connectors: conns, Cases: cases}, 0, nil)
+		r := newResident(t, l.URL)
+		r.post(page("postcode"), url.Values{"postcode": {"LR1 1AA"}})
+		// 1 Station Road is at LR2 3CC: the lookup for LR1 1AA never offers it.
+		r.post(page("address"), url.Values{"uprn": {"100003000001"}, "save": {"Save and come back later"}})
+		r.post(page("bin"), url.Values{"bin_type": {"general"}})
+		r.post(page("contact"), url.Values{"name": {"Sam Resident"}, "email": {"sam@example.com"}})
+		got := r.post(check, url.Values{})
+		if got.Path != page("address") || len(cases.Started()) != 0 {
+			t.Fatalf("sending an address not offered landed on %s with %d cases started; want the address page again and none",
+				got.Path, len(cases.Started()))
+		}
+		mustSay(t, "the address page again", got, "3 Orchard Way, Larchester, LR1 1AA")
+		mustNotSay(t, "the address page again", got, "Station Road")
+	})
+
+	t.Run("a postcode changed after the address was chosen", func(t *testing.T) {
+		recipes, conns := shippedAt(t, ws.URL)
+		cases := &fakeCases{}
+		l := serve(t, &Handler{Recipes: recipes, Connectors: conns, Cases: cases}, 0, nil)
+		r := newResident(t, l.URL)
+		fillMissedBin(t, r) // 3 Orchard Way, LR1 1AA
+		if got := r.post(page("postcode")+"?return=check", url.Values{"postcode": {"LR2 3CC"}}); got.Path != check {
+			t.Fatalf("changing the postcode landed on %s", got.Path)
+		}
+		got := r.post(check, url.Values{})
+		if got.Path != page("address") || len(cases.Started()) != 0 {
+			t.Fatalf("sending an address at the old postcode landed on %s with %d cases started; want the address page again and none",
+				got.Path, len(cases.Started()))
+		}
+		mustSay(t, "the address page for the new postcode", got, "2 Station Road, Larchester, LR2 3CC")
+
+		// The lookup system down: nothing is sent, and the answers are kept.
+		r.post(page("address"), url.Values{"uprn": {"100003000002"}})
+		waste.SetFaults(wastesim.Faults{FailRate: 1})
+		t.Cleanup(func() { waste.SetFaults(wastesim.Faults{}) })
+		down := r.post(check, url.Values{})
+		unavailable(t, "sending with the lookup system down", down, "connector waste", "/api/properties", "temporarily unavailable")
+		if n := len(cases.Started()); n != 0 {
+			t.Fatalf("%d cases started with the lookup system down", n)
+		}
+
+		waste.SetFaults(wastesim.Faults{})
+		done := r.post(check, url.Values{})
+		started := cases.Started()
+		if done.Status != http.StatusOK || len(started) != 1 || started[0].Answers["uprn"] != "100003000002" || started[0].Answers["postcode"] != "LR2 3CC" {
+			t.Fatalf("sending an offered address landed on %s; cases started %+v, want one for 100003000002 at LR2 3CC", done.Path, started)
+		}
+	})
+}
