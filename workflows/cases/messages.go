@@ -49,7 +49,8 @@ func (c *Client) Deliver(ctx context.Context, service string, msg workflows.Mess
 // FindByKey finds running cases by reference, or by the correlation search
 // attribute for a business key among the service's cases. Cases started
 // before cases carried their service, and subrecipes' child cases, have
-// none and are included; they keep a message no wait of theirs takes.
+// none: they are included when their reference is the service's (or no
+// loaded recipe's), and keep a message no wait of theirs takes.
 func (c *Client) FindByKey(ctx context.Context, service, key string) ([]string, error) {
 	// A reference reaches its own service's case only; a key shaped like
 	// another service's reference is looked up as a business key.
@@ -68,7 +69,13 @@ func (c *Client) FindByKey(ctx context.Context, service, key string) ([]string, 
 	}
 	var refs []string
 	for _, e := range resp.Executions {
-		refs = append(refs, e.Execution.WorkflowId)
+		ref := e.Execution.WorkflowId
+		// A case without the service attribute is another service's when
+		// its reference (or its parent case's) says so.
+		if r := c.recipeByPrefix(ref); r != nil && r.ID != service {
+			continue
+		}
+		refs = append(refs, ref)
 	}
 	return refs, nil
 }
