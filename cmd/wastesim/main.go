@@ -35,6 +35,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	addr := fs.String("addr", envOr("WASTESIM_ADDR", "127.0.0.1:8081"), "listen address (or WASTESIM_ADDR); port 0 picks a free one")
 	failRate := fs.Float64("fail-rate", 0, "share of API requests answered 503, 0 to 1")
 	latency := fs.Duration("latency", 0, "delay added to every API request")
+	failPath := fs.String("fail-path", "", "fail only API requests whose path starts with this, e.g. /api/properties/")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -59,12 +60,12 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		return 1
 	}
 	srv := &http.Server{
-		Handler:           wastesim.New(wastesim.Options{Faults: wastesim.Faults{FailRate: *failRate, Latency: *latency}}),
+		Handler:           wastesim.New(wastesim.Options{Faults: wastesim.Faults{FailRate: *failRate, Latency: *latency, FailPath: *failPath}}),
 		ReadHeaderTimeout: 5 * time.Second,
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(l) }()
-	logger.Info("wastesim listening", "addr", l.Addr().String(), "fail_rate", *failRate, "latency", *latency)
+	logger.Info("wastesim listening", "addr", l.Addr().String(), "fail_rate", *failRate, "fail_path", *failPath, "latency", *latency)
 	select {
 	case err := <-served:
 		logger.Error("wastesim stopped", "err", err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 )
@@ -30,6 +31,10 @@ type Faults struct {
 	FailRate float64 `json:"fail_rate"`
 	// Latency delays every API request.
 	Latency time.Duration `json:"latency"`
+	// FailPath, when set, limits the failures to requests whose path
+	// starts with it: "/api/properties/" fails looking a property up but
+	// not the postcode search a form offers addresses from.
+	FailPath string `json:"fail_path,omitempty"`
 }
 
 // MissedCollection is one report of a missed bin.
@@ -103,7 +108,7 @@ func (s *Server) faulty(h http.HandlerFunc) http.HandlerFunc {
 				return
 			}
 		}
-		if f.FailRate > 0 && rand.Float64() < f.FailRate {
+		if f.FailRate > 0 && strings.HasPrefix(r.URL.Path, f.FailPath) && rand.Float64() < f.FailRate {
 			problem(w, http.StatusServiceUnavailable, "unavailable", "the waste system is temporarily unavailable")
 			return
 		}
@@ -221,12 +226,13 @@ func (s *Server) setFaults(w http.ResponseWriter, r *http.Request) {
 	var f struct {
 		FailRate  float64 `json:"fail_rate"`
 		LatencyMS int     `json:"latency_ms"`
+		FailPath  string  `json:"fail_path"`
 	}
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4<<10)).Decode(&f); err != nil || f.FailRate < 0 || f.FailRate > 1 {
-		problem(w, http.StatusBadRequest, "bad_request", "send {\"fail_rate\": 0..1, \"latency_ms\": n}")
+		problem(w, http.StatusBadRequest, "bad_request", "send {\"fail_rate\": 0..1, \"latency_ms\": n, \"fail_path\": \"/api/...\"}")
 		return
 	}
-	s.SetFaults(Faults{FailRate: f.FailRate, Latency: time.Duration(f.LatencyMS) * time.Millisecond})
+	s.SetFaults(Faults{FailRate: f.FailRate, Latency: time.Duration(f.LatencyMS) * time.Millisecond, FailPath: f.FailPath})
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -278,3 +278,20 @@ func TestLatency(t *testing.T) {
 		t.Errorf("status %d within the client's 20ms, want a timeout", resp.StatusCode)
 	}
 }
+
+// TestFaultsCanBeLimitedToAPath: a property lookup can fail while the
+// postcode search a form offers addresses from still answers.
+func TestFaultsCanBeLimitedToAPath(t *testing.T) {
+	s := wastesim.New(wastesim.Options{Now: func() time.Time { return now }})
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	if resp := call(t, srv, "PUT", "/admin/faults", "", `{"fail_rate": 1, "fail_path": "/api/properties/"}`, nil); resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("PUT /admin/faults: %d", resp.StatusCode)
+	}
+	if resp := call(t, srv, "GET", "/api/properties/"+orchard1, "", "", nil); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("property lookup under a path fault: %d, want 503", resp.StatusCode)
+	}
+	if resp := call(t, srv, "GET", "/api/properties?postcode=LR1+1AA", "", "", nil); resp.StatusCode != http.StatusOK {
+		t.Errorf("postcode search outside the faulty path: %d, want 200", resp.StatusCode)
+	}
+}

@@ -391,10 +391,11 @@ async function main() {
     fs.mkdirSync(shots, { recursive: true });
     for (const f of fs.readdirSync(shots).filter((f) => f.startsWith('staff-'))) fs.rmSync(path.join(shots, f));
     const [worked, assigned, noScript] = [await submit(base, 'fly-tipping'), await submit(base, 'fly-tipping'), await submit(base, 'fly-tipping')];
-    // The waste system goes down, then a missed bin is reported: its
-    // first step retries for some 15s, then waits for staff as an incident
-    // while the other journeys run.
-    await waste('-fail-rate', '1');
+    // The waste system's property records go down (its postcode search,
+    // which checks the address answer, stays up), then a missed bin is
+    // reported: its first step retries for some 15s, then waits for staff
+    // as an incident while the other journeys run.
+    await waste('-fail-rate', '1', '-fail-path', '/api/properties/');
     const stuck = await submit(base, 'missed-bin');
     console.log(`  fly-tipping ${worked}, ${assigned}, ${noScript}; missed-bin ${stuck} (waste system down)`);
 
