@@ -3,7 +3,7 @@ GO       ?= go
 BIN      := bin
 WASTESIM ?= 127.0.0.1:8081
 
-.PHONY: build run test lint vet bench clean assets browser-test need-chromium cover
+.PHONY: build run test lint vet bench clean assets browser-test need-chromium cover fuzz
 
 build: assets
 	$(GO) build -o $(BIN)/larder ./cmd/larder
@@ -70,6 +70,18 @@ cover: assets
 	echo; $(GO) run ./tests/cover -exclude $(COVER_NOT_PRODUCT) $(COVER_PROFILE) || status=1; \
 	if [ $$status -ne 0 ]; then echo "make cover: some tests failed (above); coverage is of what ran"; fi; \
 	exit $$status
+
+# fuzz runs each fuzz target for FUZZTIME, one after another (make test
+# runs only their seeds). New failing inputs land in the target's
+# testdata/fuzz/ folder: commit them with the fix.
+FUZZTIME ?= 30s
+
+fuzz:
+	$(GO) test -run=^$$ -fuzz=^FuzzParse$$ -fuzztime=$(FUZZTIME) ./workflows/recipe
+	$(GO) test -run=^$$ -fuzz=^FuzzRender$$ -fuzztime=$(FUZZTIME) ./workflows/recipe
+	$(GO) test -run=^$$ -fuzz=^FuzzFormPost$$ -fuzztime=$(FUZZTIME) ./forms
+	$(GO) test -run=^$$ -fuzz=^FuzzSubmitBody$$ -fuzztime=$(FUZZTIME) ./forms/api
+	$(GO) test -run=^$$ -fuzz=^FuzzReply$$ -fuzztime=$(FUZZTIME) ./connectors/http
 
 # bench compares the history events per case of a recipe with a
 # hand-written Temporal workflow doing the same calls.
