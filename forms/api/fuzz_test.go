@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -57,7 +58,7 @@ func FuzzSubmitBody(f *testing.F) {
 		f.Add("missed-bin", []byte(s))
 	}
 	f.Fuzz(func(t *testing.T, service string, body []byte) {
-		if strings.ContainsAny(service, "/?#%") || service == "" {
+		if service == "" || service != url.PathEscape(service) {
 			return
 		}
 		req := httptest.NewRequest(http.MethodPost, "/api/v1/services/"+service+"/submissions", strings.NewReader(string(body)))
