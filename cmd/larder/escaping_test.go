@@ -22,8 +22,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/larder-council/larder/internal/casetest"
-	"github.com/larder-council/larder/internal/redistest"
 	"github.com/larder-council/larder/workflows"
 )
 
@@ -109,7 +107,7 @@ func TestAnswersAreEscapedEverywhere(t *testing.T) {
 		t.Fatal(err)
 	}
 	dataDir := filepath.Join(dir, "data")
-	base := startEscapingLarder(t, recipes, dataDir, staffFile)
+	base, _ := startLarderWith(t, larderOptions{recipesDir: recipes, dataDir: dataDir, staffFile: staffFile})
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	staff, err := signInToStaff(ctx, base, password)
@@ -163,52 +161,6 @@ func TestAnswersAreEscapedEverywhere(t *testing.T) {
 			residentJourney(t, base, p.value)
 		})
 	}
-}
-
-// startEscapingLarder runs larder as startLarderWith does, with a staff
-// file, so that staff can sign in to the staff pages.
-func startEscapingLarder(t *testing.T, recipes, dataDir, staffFile string) string {
-	t.Helper()
-	cfg, err := defaults().parse(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := redistest.New(t)
-	cfg.DataDir, cfg.RecipesDir = dataDir, recipes
-	cfg.HTTP.Address = "127.0.0.1:0"
-	cfg.Redis.URL, cfg.Redis.KeyPrefix = db.URL, db.Prefix
-	cfg.StaffToken, cfg.HooksToken = staffToken, hooksToken
-	cfg.StaffFile, cfg.staffFileSet = staffFile, true
-	cfg.Forms.SubmissionsPerMinute, cfg.Forms.AnswersPerMinute, cfg.Forms.DraftsPerHour = 10000, 0, 0
-	ctx, cancel := context.WithCancel(context.Background())
-	started := make(chan string, 1)
-	stopped := make(chan error, 1)
-	go func() {
-		stopped <- runApp(ctx, cfg, roles{web: true, worker: true}, casetest.Log(), func(a *app) { started <- a.Addr })
-	}()
-	var base string
-	select {
-	case addr := <-started:
-		base = "http://" + addr
-	case err := <-stopped:
-		cancel()
-		t.Fatalf("larder did not start: %v", err)
-	case <-time.After(60 * time.Second):
-		cancel()
-		t.Fatal("larder did not start within 60s")
-	}
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-stopped:
-			if err != nil {
-				t.Errorf("larder stopped with %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("larder did not shut down within 30s")
-		}
-	})
-	return base
 }
 
 // submitTo posts answers to a service's submissions and returns the status

@@ -28,6 +28,8 @@ const (
 type larderOptions struct {
 	recipesDir string
 	dataDir    string
+	// staffFile, when set, is the staff.yaml staff sign in from.
+	staffFile string
 	// started, when set, is given the running app.
 	started func(*app)
 }
@@ -57,6 +59,9 @@ func startLarderWith(t testing.TB, o larderOptions) (base string, stop func()) {
 	cfg.HTTP.Address = "127.0.0.1:0"
 	cfg.Redis.URL, cfg.Redis.KeyPrefix = db.URL, db.Prefix
 	cfg.StaffToken, cfg.HooksToken = staffToken, hooksToken
+	if o.staffFile != "" {
+		cfg.StaffFile, cfg.staffFileSet = o.staffFile, true
+	}
 	// Tests send many forms from one address; the limits have tests of
 	// their own in forms/resident.
 	cfg.Forms.SubmissionsPerMinute, cfg.Forms.AnswersPerMinute, cfg.Forms.DraftsPerHour = 10000, 0, 0
