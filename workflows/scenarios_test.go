@@ -92,6 +92,10 @@ func TestCaseHistories(t *testing.T) {
 		t.Parallel()
 		taskCancelScenario(t, recipes["step-task"])
 	})
+	t.Run("undo-fails", func(t *testing.T) {
+		t.Parallel()
+		undoFailsScenario(t, recipes["step-fail"])
+	})
 	t.Run("task-working-days", func(t *testing.T) {
 		t.Parallel()
 		taskWorkingDaysScenario(t)

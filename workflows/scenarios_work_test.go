@@ -69,3 +69,20 @@ func taskWorkingDaysScenario(t *testing.T) {
 		recordHistory(t, casetest.Client(t), ref, "task-working-days")
 	}
 }
+
+// undoFailsScenario fails a booking whose cancellation the waste system
+// refuses once: the case notes that the booking could not be undone.
+func undoFailsScenario(t *testing.T, r *recipe.Recipe) {
+	office := &backOffice{
+		replies: map[string]map[string]any{"book_collection": {"status": "full"}},
+		refuse:  map[string]int{"cancel_booking": 1},
+	}
+	ref := startCase(t, caseWorker(t, office, r), r, nil)
+	d := waitFor(t, ref, "end", closed)
+	if d.Status != workflows.StatusFailed {
+		t.Fatalf("case ended %s %q, want failed", d.Status, d.Outcome)
+	}
+	if recording() {
+		recordHistory(t, casetest.Client(t), ref, "undo-fails")
+	}
+}

@@ -41,6 +41,9 @@ type backOffice struct {
 	mu      sync.Mutex
 	calls   []string
 	replies map[string]map[string]any
+	// refuse counts down the calls of an operation answered 422, a
+	// refusal no retry overcomes.
+	refuse map[string]int
 }
 
 func (b *backOffice) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -48,6 +51,14 @@ func (b *backOffice) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	b.mu.Lock()
 	b.calls = append(b.calls, op)
 	n := len(b.calls)
+	if b.refuse[op] > 0 {
+		b.refuse[op]--
+		b.mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnprocessableEntity)
+		_ = json.NewEncoder(w).Encode(map[string]string{"code": "not_cancellable", "message": "booking is with a crew"})
+		return
+	}
 	out := map[string]any{
 		"id": fmt.Sprintf("%s-%d", strings.ToUpper(op), n), "status": "confirmed", "payment_id": fmt.Sprintf("PAY-%d", n),
 		"vehicle": fmt.Sprintf("VAN-%d", n), "address": "1 Orchard Way, Larchester, LR1 1AA",
