@@ -94,8 +94,8 @@ func TestReportWindowCountsWholeDays(t *testing.T) {
 				if tc.status == http.StatusCreated && m.CollectionDate != "2025-03-03" {
 					t.Errorf("reported collection %s, want 2025-03-03", m.CollectionDate)
 				}
-				if tc.status != http.StatusCreated && (p.Code != "report_window_passed" || p.Message != "the General waste (black bin) collection on Monday 3 March was more than 3 days ago, too long ago to report") {
-					t.Errorf("refusal %+v, want report_window_passed naming Monday 3 March", p)
+				if tc.status != http.StatusCreated && (p.Code != "outside_window" || p.Message != "the General waste (black bin) collection on Monday 3 March was more than 3 days ago, too long ago to report") {
+					t.Errorf("refusal %+v, want outside_window naming Monday 3 March", p)
 				}
 			})
 		}

@@ -14,7 +14,9 @@ type Property struct {
 	UPRN     string `json:"uprn"`
 	Address  string `json:"address"`
 	Postcode string `json:"postcode"`
-	Bins     []Bin  `json:"bins"`
+	// Round is the collection round the property is on (see GET /api/rounds).
+	Round string `json:"round"`
+	Bins  []Bin  `json:"bins"`
 }
 
 // Bin is one container and its round.
@@ -27,8 +29,17 @@ type Bin struct {
 	CollectionDay string `json:"collection_day"`
 	// LastCollection is the date of the last scheduled collection.
 	LastCollection string `json:"last_collection"`
-	// Subscribed is false for a garden bin whose subscription lapsed: not due.
+	// NextCollection is the date of the next scheduled collection after today.
+	NextCollection string `json:"next_collection"`
+	// Round is the collection round the bin is emptied on.
+	Round string `json:"round"`
+	// Subscribed is false for a garden bin without an active garden-waste
+	// subscription: it is not due a collection.
 	Subscribed bool `json:"subscribed"`
+	// SubscribedSince is the start of the garden-waste subscription taken
+	// out through the API, if one is active; collections before it were
+	// not due.
+	SubscribedSince string `json:"subscribed_since,omitempty"`
 }
 
 // street is a seed row: a street, its postcode and, per bin type, how many
@@ -62,6 +73,7 @@ var binTypes = []struct {
 // reports about it on a given day.
 type house struct {
 	uprn, address, postcode string
+	round                   string
 	bins                    []bin
 }
 
@@ -99,7 +111,7 @@ func daysBetween(from, to time.Time) int {
 
 // on is the property as the system reports it on the given date.
 func (h house) on(today time.Time) Property {
-	p := Property{UPRN: h.uprn, Address: h.address, Postcode: h.postcode}
+	p := Property{UPRN: h.uprn, Address: h.address, Postcode: h.postcode, Round: h.round}
 	for _, b := range h.bins {
 		last := b.round.last(today)
 		p.Bins = append(p.Bins, Bin{
@@ -107,16 +119,18 @@ func (h house) on(today time.Time) Property {
 			Name:           b.name,
 			CollectionDay:  last.Weekday().String(),
 			LastCollection: last.Format(time.DateOnly),
+			NextCollection: last.AddDate(0, 0, b.round.every).Format(time.DateOnly),
+			Round:          h.round,
 			Subscribed:     b.subscribed,
 		})
 	}
 	return p
 }
 
-// seed builds the demo data set from the simulator's first day, so the same
+// demoHouses builds the demo data set from the simulator's first day, so the same
 // rounds are reportable whenever it starts; the rounds then come as the
 // clock moves on. Odd-numbered houses have no garden waste subscription.
-func seed(first time.Time) []house {
+func demoHouses(first time.Time) []house {
 	var out []house
 	for si, s := range streets {
 		for h := 1; h <= s.houses; h++ {
@@ -124,6 +138,7 @@ func seed(first time.Time) []house {
 				uprn:     fmt.Sprintf("1000%02d%06d", si+1, h),
 				address:  fmt.Sprintf("%d %s, Larchester, %s", h, s.name, s.postcode),
 				postcode: s.postcode,
+				round:    roundID(si),
 			}
 			for _, b := range binTypes {
 				hs.bins = append(hs.bins, bin{

@@ -2,10 +2,8 @@ package wastesim
 
 import (
 	"encoding/json"
-	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 )
@@ -18,46 +16,53 @@ const ReportDays = 3
 // Options tune the simulator.
 type Options struct {
 	// Now is the simulator's clock; default time.Now. The demo data is laid
-	// out from its first reading, rounds come as it moves on, and a report's
-	// collection day and window follow it.
+	// out from its first reading, rounds come as it moves on, and every date
+	// (a report's collection day and window, a reservation's lapse, a
+	// subscription's end, a token's expiry) follows it.
 	Now func() time.Time
 	// Faults are injected into API requests.
 	Faults Faults
-}
-
-// Faults make the simulator misbehave like a real back-office system.
-type Faults struct {
-	// FailRate is the share of API requests answered 503, from 0 to 1.
-	FailRate float64 `json:"fail_rate"`
-	// Latency delays every API request.
-	Latency time.Duration `json:"latency"`
-	// FailPath, when set, limits the failures to requests whose path
-	// starts with it: "/api/properties/" fails looking a property up but
-	// not the postcode search a form offers addresses from.
-	FailPath string `json:"fail_path,omitempty"`
-}
-
-// MissedCollection is one report of a missed bin.
-type MissedCollection struct {
-	ID             string `json:"id"`
-	UPRN           string `json:"uprn"`
-	BinType        string `json:"bin_type"`
-	CollectionDate string `json:"collection_date"`
-	ReportedBy     string `json:"reported_by,omitempty"`
-	Status         string `json:"status"`
-	ReportedAt     string `json:"reported_at"`
+	// Seed makes the faults' random draws repeatable; 0 draws a seed.
+	Seed uint64
+	// BulkyCapacity is how many bulky-waste bookings a day's slot takes;
+	// default 20.
+	BulkyCapacity int
+	// ReservationTTL is how long a bulky-waste reservation waits to be
+	// confirmed before it lapses and frees its place; default 30 minutes.
+	ReservationTTL time.Duration
+	// Auth, when set, is the credentials the /api and /open311 routes ask
+	// for; nil asks for none, as the demo needs.
+	Auth *Auth
+	// Open311APIKey is the api_key a GeoReport v2 POST must carry; default
+	// "demo-open311-key".
+	Open311APIKey string
 }
 
 // Server is the simulator; it is an http.Handler.
 type Server struct {
-	now    func() time.Time
-	mux    *http.ServeMux
+	now func() time.Time
+	// first is the simulator's first day, which the demo rounds are laid out from.
+	first time.Time
+	mux   *http.ServeMux
+	opts  Options
+	// routes are the patterns the mux serves, in the order added.
+	routes []string
+
 	mu     sync.Mutex
 	props  map[string]house
 	order  []string
 	missed []MissedCollection
-	byKey  map[string]int
+	bulky  []Reservation
+	garden []Subscription
 	faults Faults
+	rand   *rand.Rand
+	tokens map[string]time.Time
+	issued int
+
+	// writes serialises POSTs so a key's first reply is stored before a
+	// repeat of it is looked up.
+	writes  sync.Mutex
+	replies map[string]reply
 }
 
 // New builds a simulator seeded with the demo data set.
@@ -65,175 +70,69 @@ func New(opts Options) *Server {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &Server{now: opts.Now, mux: http.NewServeMux(), props: map[string]house{}, byKey: map[string]int{}, faults: opts.Faults}
-	for _, h := range seed(date(opts.Now())) {
+	if opts.BulkyCapacity <= 0 {
+		opts.BulkyCapacity = 20
+	}
+	if opts.ReservationTTL <= 0 {
+		opts.ReservationTTL = 30 * time.Minute
+	}
+	if opts.Open311APIKey == "" {
+		opts.Open311APIKey = "demo-open311-key"
+	}
+	seed := opts.Seed
+	if seed == 0 {
+		seed = rand.Uint64()
+	}
+	s := &Server{
+		now: opts.Now, first: date(opts.Now()), mux: http.NewServeMux(), opts: opts,
+		props: map[string]house{}, faults: opts.Faults,
+		rand:   rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+		tokens: map[string]time.Time{}, replies: map[string]reply{},
+	}
+	for _, h := range demoHouses(s.first) {
 		s.props[h.uprn] = h
 		s.order = append(s.order, h.uprn)
 	}
-	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) })
-	s.mux.HandleFunc("GET /api/properties", s.faulty(s.findProperties))
-	s.mux.HandleFunc("GET /api/properties/{uprn}", s.faulty(s.getProperty))
-	s.mux.HandleFunc("POST /api/missed-collections", s.faulty(s.reportMissed))
-	s.mux.HandleFunc("GET /api/missed-collections", s.listMissed)
-	s.mux.HandleFunc("PUT /admin/faults", s.setFaults)
+	s.handle("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) })
+	s.handle("PUT /admin/faults", s.setFaults)
+
+	s.api("GET /api/properties", s.findProperties)
+	s.api("GET /api/properties/{uprn}", s.getProperty)
+	s.api("GET /api/rounds", s.listRounds)
+	s.api("POST /api/missed-collections", s.reportMissed)
+	s.check("GET /api/missed-collections", s.listMissed)
+
+	s.api("GET /api/bulky-waste/slots", s.listSlots)
+	s.api("POST /api/bulky-waste/reservations", s.reserve)
+	s.api("POST /api/bulky-waste/reservations/{id}/confirm", s.confirm)
+	s.api("POST /api/bulky-waste/reservations/{id}/cancel", s.cancel)
+	s.check("GET /api/bulky-waste/reservations", s.listReservations)
+
+	s.api("POST /api/garden-waste/subscriptions", s.subscribe)
+	s.api("POST /api/garden-waste/subscriptions/{id}/renew", s.renew)
+	s.api("GET /api/garden-waste/subscriptions/{id}", s.getSubscription)
+	s.check("GET /api/garden-waste/subscriptions", s.listSubscriptions)
 	return s
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
-// SetFaults changes the injected faults.
-func (s *Server) SetFaults(f Faults) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults = f
+// handle serves pattern with h as it is: no credentials, no faults.
+func (s *Server) handle(pattern string, h http.HandlerFunc) {
+	s.routes = append(s.routes, pattern)
+	s.mux.HandleFunc(pattern, h)
 }
 
-// MissedCollections returns every report received.
-func (s *Server) MissedCollections() []MissedCollection {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]MissedCollection(nil), s.missed...)
+// api serves an API route: it asks for credentials when Options.Auth is
+// set, meets the injected faults, and its writes honour Idempotency-Key.
+func (s *Server) api(pattern string, h http.HandlerFunc) {
+	s.handle(pattern, s.authorised(s.faulty(h)))
 }
 
-// faulty wraps an API handler with the injected latency and failures.
-func (s *Server) faulty(h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		s.mu.Lock()
-		f := s.faults
-		s.mu.Unlock()
-		if f.Latency > 0 {
-			select {
-			case <-time.After(f.Latency):
-			case <-r.Context().Done():
-				return
-			}
-		}
-		if f.FailRate > 0 && strings.HasPrefix(r.URL.Path, f.FailPath) && rand.Float64() < f.FailRate {
-			problem(w, http.StatusServiceUnavailable, "unavailable", "the waste system is temporarily unavailable")
-			return
-		}
-		h(w, r)
-	}
-}
-
-func (s *Server) findProperties(w http.ResponseWriter, r *http.Request) {
-	pc := normalisePostcode(r.URL.Query().Get("postcode"))
-	if pc == "" {
-		problem(w, http.StatusBadRequest, "postcode_required", "give a postcode to search by")
-		return
-	}
-	today := date(s.now())
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	found := []Property{}
-	for _, uprn := range s.order {
-		if h := s.props[uprn]; normalisePostcode(h.postcode) == pc {
-			found = append(found, h.on(today))
-		}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"properties": found})
-}
-
-func (s *Server) getProperty(w http.ResponseWriter, r *http.Request) {
-	today := date(s.now())
-	s.mu.Lock()
-	h, ok := s.props[r.PathValue("uprn")]
-	s.mu.Unlock()
-	if !ok {
-		problem(w, http.StatusNotFound, "property_not_found", "no property has that UPRN")
-		return
-	}
-	writeJSON(w, http.StatusOK, h.on(today))
-}
-
-func (s *Server) reportMissed(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		UPRN       string `json:"uprn"`
-		BinType    string `json:"bin_type"`
-		ReportedBy string `json:"reported_by"`
-	}
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10)).Decode(&in); err != nil {
-		problem(w, http.StatusBadRequest, "bad_request", "the body must be JSON with uprn and bin_type")
-		return
-	}
-	key := r.Header.Get("Idempotency-Key")
-	now := s.now() // read once: a report made at midnight is on one day
-	today := date(now)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if i, seen := s.byKey[key]; seen && key != "" {
-		w.Header().Set("Idempotent-Replayed", "true")
-		writeJSON(w, http.StatusCreated, s.missed[i])
-		return
-	}
-	h, ok := s.props[in.UPRN]
-	if !ok {
-		problem(w, http.StatusNotFound, "property_not_found", "no property has that UPRN")
-		return
-	}
-	p := h.on(today)
-	bin, ok := findBin(p, in.BinType)
-	switch {
-	case !ok:
-		problem(w, http.StatusUnprocessableEntity, "bin_not_at_property", fmt.Sprintf("%s has no %s bin", p.Address, in.BinType))
-		return
-	case !bin.Subscribed:
-		problem(w, http.StatusUnprocessableEntity, "not_due", fmt.Sprintf("%s was not due a collection: there is no garden waste subscription", p.Address))
-		return
-	}
-	last, _ := time.Parse(time.DateOnly, bin.LastCollection)
-	if daysBetween(last, today) > ReportDays {
-		problem(w, http.StatusUnprocessableEntity, "report_window_passed",
-			fmt.Sprintf("the %s collection on %s was more than %d days ago, too long ago to report", bin.Name, last.Format("Monday 2 January"), ReportDays))
-		return
-	}
-	for _, m := range s.missed {
-		if m.UPRN == in.UPRN && m.BinType == in.BinType && m.CollectionDate == bin.LastCollection {
-			problem(w, http.StatusConflict, "already_reported", fmt.Sprintf("a missed %s collection on %s has already been reported as %s", bin.Name, last.Format("Monday 2 January"), m.ID))
-			return
-		}
-	}
-	m := MissedCollection{
-		ID:             fmt.Sprintf("MC-%06d", len(s.missed)+1),
-		UPRN:           in.UPRN,
-		BinType:        in.BinType,
-		CollectionDate: bin.LastCollection,
-		ReportedBy:     in.ReportedBy,
-		Status:         "open",
-		ReportedAt:     now.UTC().Format(time.RFC3339),
-	}
-	s.missed = append(s.missed, m)
-	if key != "" {
-		s.byKey[key] = len(s.missed) - 1
-	}
-	writeJSON(w, http.StatusCreated, m)
-}
-
-func findBin(p Property, kind string) (Bin, bool) {
-	for _, b := range p.Bins {
-		if b.Type == kind {
-			return b, true
-		}
-	}
-	return Bin{}, false
-}
-
-func (s *Server) listMissed(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"missed_collections": s.MissedCollections()})
-}
-
-func (s *Server) setFaults(w http.ResponseWriter, r *http.Request) {
-	var f struct {
-		FailRate  float64 `json:"fail_rate"`
-		LatencyMS int     `json:"latency_ms"`
-		FailPath  string  `json:"fail_path"`
-	}
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4<<10)).Decode(&f); err != nil || f.FailRate < 0 || f.FailRate > 1 {
-		problem(w, http.StatusBadRequest, "bad_request", "send {\"fail_rate\": 0..1, \"latency_ms\": n, \"fail_path\": \"/api/...\"}")
-		return
-	}
-	s.SetFaults(Faults{FailRate: f.FailRate, Latency: time.Duration(f.LatencyMS) * time.Millisecond, FailPath: f.FailPath})
-	w.WriteHeader(http.StatusNoContent)
+// check serves a listing that checks and load commands read: it asks for
+// credentials like the API but never meets a fault.
+func (s *Server) check(pattern string, h http.HandlerFunc) {
+	s.handle(pattern, s.authorised(h))
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

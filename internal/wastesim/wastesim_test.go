@@ -151,7 +151,7 @@ func TestReportMissedRefusals(t *testing.T) {
 		code, message   string
 	}{
 		{"garden bin without subscription", orchard1, "garden", 422, "not_due", "1 Orchard Way, Larchester, LR1 1AA was not due a collection"},
-		{"recycling 13 days ago", station1, "recycling", 422, "report_window_passed", "the Recycling (blue bin) collection on Thursday 20 February was more than 3 days ago"},
+		{"recycling 13 days ago", station1, "recycling", 422, "outside_window", "the Recycling (blue bin) collection on Thursday 20 February was more than 3 days ago"},
 		{"unknown property", "999999999999", "general", 404, "property_not_found", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
