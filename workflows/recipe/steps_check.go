@@ -253,6 +253,7 @@ func (v *validator) checkEmail(node, shown string, e *EmailStep) {
 		}
 	}
 	v.checkTemplates(node, shown, map[string]string{"to": e.To, "subject": e.Subject, "text": e.Text, "html": e.HTML})
+	inLayout(e, v.conns)
 }
 
 func (v *validator) checkTask(node, shown string, t *TaskStep, route func(key, target string)) {
