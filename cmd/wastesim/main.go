@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -34,8 +35,11 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", envOr("WASTESIM_ADDR", "127.0.0.1:8081"), "listen address (or WASTESIM_ADDR); port 0 picks a free one")
 	failRate := fs.Float64("fail-rate", 0, "share of API requests answered 503, 0 to 1")
-	latency := fs.Duration("latency", 0, "delay added to every API request")
-	failPath := fs.String("fail-path", "", "fail only API requests whose path starts with this, e.g. /api/properties/")
+	slowRate := fs.Float64("slow-rate", 0, "share of API requests delayed by -latency, 0 to 1 (0: every request, when -latency is set)")
+	latency := fs.Duration("latency", 0, "delay added to slow API requests (to every one unless -slow-rate is set)")
+	dropRate := fs.Float64("drop-rate", 0, "share of API writes done and recorded, then answered by dropping the connection, 0 to 1")
+	failPath := fs.String("fail-path", "", "fail and drop only API requests whose path starts with this, e.g. /api/properties/")
+	seed := fs.Uint64("seed", 0, "seed for the faults' random draws, so a run can be repeated (0: a new one each run)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -47,8 +51,20 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "wastesim: takes flags only, not %q\n", fs.Arg(0))
 		fs.Usage()
 		return 2
-	case *failRate < 0 || *failRate > 1:
-		fmt.Fprintf(stderr, "wastesim: -fail-rate must be from 0 to 1, not %v\n", *failRate)
+	}
+	for _, r := range []struct {
+		flag string
+		v    float64
+	}{{"fail-rate", *failRate}, {"slow-rate", *slowRate}, {"drop-rate", *dropRate}} {
+		if r.v < 0 || r.v > 1 || r.v != r.v {
+			fmt.Fprintf(stderr, "wastesim: -%s must be from 0 to 1, not %v\n", r.flag, r.v)
+			fs.Usage()
+			return 2
+		}
+	}
+	faults := wastesim.Faults{FailRate: *failRate, SlowRate: *slowRate, Latency: *latency, DropRate: *dropRate, FailPath: *failPath}
+	if err := faults.Validate(); err != nil {
+		fmt.Fprintf(stderr, "wastesim: %v\n", flagWords(err))
 		fs.Usage()
 		return 2
 	}
@@ -60,12 +76,13 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		return 1
 	}
 	srv := &http.Server{
-		Handler:           wastesim.New(wastesim.Options{Faults: wastesim.Faults{FailRate: *failRate, Latency: *latency, FailPath: *failPath}}),
+		Handler:           wastesim.New(wastesim.Options{Faults: faults, Seed: *seed}),
 		ReadHeaderTimeout: 5 * time.Second,
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(l) }()
-	logger.Info("wastesim listening", "addr", l.Addr().String(), "fail_rate", *failRate, "fail_path", *failPath, "latency", *latency)
+	logger.Info("wastesim listening", "addr", l.Addr().String(), "fail_rate", *failRate, "slow_rate", *slowRate, "latency", *latency,
+		"drop_rate", *dropRate, "fail_path", *failPath)
 	select {
 	case err := <-served:
 		logger.Error("wastesim stopped", "err", err)
@@ -78,6 +95,11 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		logger.Warn("wastesim stopped before every request finished", "err", err)
 	}
 	return 0
+}
+
+// flagWords names the flags where a fault setting's error names its JSON key.
+func flagWords(err error) string {
+	return strings.NewReplacer("fail_rate", "-fail-rate", "slow_rate", "-slow-rate", "drop_rate", "-drop-rate", "latency", "-latency").Replace(err.Error())
 }
 
 func envOr(key, def string) string {

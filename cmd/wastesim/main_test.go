@@ -163,6 +163,10 @@ func TestBadFlagsExitWithUsage(t *testing.T) {
 		{[]string{"-fail-rate", "1.5"}, "-fail-rate must be from 0 to 1, not 1.5"},
 		{[]string{"-fail-rate", "-0.1"}, "-fail-rate must be from 0 to 1, not -0.1"},
 		{[]string{"-latency", "300"}, `invalid value "300" for flag -latency`},
+		{[]string{"-slow-rate", "2", "-latency", "1s"}, "-slow-rate must be from 0 to 1, not 2"},
+		{[]string{"-drop-rate", "-0.5"}, "-drop-rate must be from 0 to 1, not -0.5"},
+		{[]string{"-slow-rate", "0.5"}, "-slow-rate needs a -latency"},
+		{[]string{"-seed", "many"}, `invalid value "many" for flag -seed`},
 		{[]string{"-port", "8081"}, "flag provided but not defined: -port"},
 		{[]string{"127.0.0.1:8081"}, `takes flags only, not "127.0.0.1:8081"`},
 	} {
@@ -187,7 +191,7 @@ func TestHelpExitsZero(t *testing.T) {
 	if code := run(context.Background(), []string{"-h"}, &stderr); code != 0 {
 		t.Errorf("wastesim -h: exit code %d, want 0", code)
 	}
-	for _, flag := range []string{"-addr", "-fail-rate", "-latency"} {
+	for _, flag := range []string{"-addr", "-fail-rate", "-slow-rate", "-latency", "-drop-rate", "-fail-path", "-seed"} {
 		if !strings.Contains(stderr.String(), flag) {
 			t.Errorf("wastesim -h does not describe %s:\n%s", flag, stderr.String())
 		}
@@ -207,5 +211,24 @@ func TestAddressInUseExitsOne(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), addr) || !strings.Contains(stderr.String(), "cannot listen") {
 		t.Errorf("standard error does not say it cannot listen on %s:\n%s", addr, stderr.String())
+	}
+}
+
+// TestDropRateFlagLosesTheAnswerNotTheWrite: with -drop-rate 1 a report
+// gets no answer, yet the waste system holds it.
+func TestDropRateFlagLosesTheAnswerNotTheWrite(t *testing.T) {
+	base, _ := start(t, "-addr", "127.0.0.1:0", "-drop-rate", "1", "-seed", "1")
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	req, _ := http.NewRequest("POST", base+"/api/missed-collections", strings.NewReader(`{"uprn":"100001000001","bin_type":"general"}`))
+	req.Header.Set("Idempotency-Key", "MB-1/raise")
+	if resp, err := client.Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("with -drop-rate 1 the report was answered %d, want the connection dropped", resp.StatusCode)
+	}
+	var list struct {
+		MissedCollections []struct{ ID string } `json:"missed_collections"`
+	}
+	if status := get(t, base, "/api/missed-collections", &list); status != http.StatusOK || len(list.MissedCollections) != 1 {
+		t.Errorf("GET /api/missed-collections: %d %+v, want the one report", status, list.MissedCollections)
 	}
 }
