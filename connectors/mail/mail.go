@@ -9,6 +9,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	netmail "net/mail"
+	"regexp"
+	"strings"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
@@ -34,10 +37,12 @@ type Sender interface {
 	Send(ctx context.Context, m Message) error
 }
 
-// compose builds the MIME message. The Message-ID derives from the key, so
-// a relay or mailbox that sees the same message twice can tell.
+// compose builds the MIME message: Date, From, To, Subject, a Message-ID
+// and MIME-Version, then the text alone or, with html, a
+// multipart/alternative of the text first and the html after it (a reader
+// shows the last part it can).
 func compose(from string, m Message, now time.Time) (*gomail.Msg, error) {
-	msg := gomail.NewMsg()
+	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
 	if err := msg.From(from); err != nil {
 		return nil, fmt.Errorf("email from %q: %w", from, err)
 	}
@@ -46,7 +51,7 @@ func compose(from string, m Message, now time.Time) (*gomail.Msg, error) {
 	}
 	msg.Subject(m.Subject)
 	msg.SetDateWithValue(now)
-	msg.SetMessageIDWithValue(messageID(m.Key))
+	msg.SetMessageIDWithValue(messageID(m.Key, from))
 	msg.SetBodyString(gomail.TypeTextPlain, m.Text)
 	if m.HTML != "" {
 		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
@@ -54,7 +59,26 @@ func compose(from string, m Message, now time.Time) (*gomail.Msg, error) {
 	return msg, nil
 }
 
-func messageID(key string) string {
+// messageID is the Message-ID of the message with the key, without its
+// angle brackets: a hash of the key (the same on every attempt, another
+// for another step) at the sending domain, the domain of from, or
+// "larder" when from has none fit for a Message-ID.
+func messageID(key, from string) string {
 	sum := sha256.Sum256([]byte(key))
-	return hex.EncodeToString(sum[:16]) + "@larder"
+	return hex.EncodeToString(sum[:16]) + "@" + idDomain(from)
+}
+
+// dotAtom is RFC 5322's dot-atom-text, what the right of a Message-ID's @ may be.
+var dotAtom = regexp.MustCompile("^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
+
+func idDomain(from string) string {
+	a, err := netmail.ParseAddress(from)
+	if err != nil {
+		return "larder"
+	}
+	domain := strings.ToLower(a.Address[strings.LastIndex(a.Address, "@")+1:])
+	if !dotAtom.MatchString(domain) {
+		return "larder"
+	}
+	return domain
 }

@@ -18,7 +18,7 @@ var confirm = mail.Message{
 	Text:    "Dear Sam Resident,\n\nYour reference is MB-7K4Q-2PXD.\n",
 }
 
-var messageID = regexp.MustCompile(`(?m)^Message-ID: <[0-9a-f]{32}@larder>\r?$`)
+var messageID = regexp.MustCompile(`(?m)^Message-ID: <[0-9a-f]{32}@larchester\.example>\r?$`)
 
 func emlFiles(t *testing.T, dir string) []string {
 	t.Helper()
