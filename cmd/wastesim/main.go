@@ -40,6 +40,14 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	dropRate := fs.Float64("drop-rate", 0, "share of API writes done and recorded, then answered by dropping the connection, 0 to 1")
 	failPath := fs.String("fail-path", "", "fail and drop only API requests whose path starts with this, e.g. /api/properties/")
 	seed := fs.Uint64("seed", 0, "seed for the faults' random draws, so a run can be repeated (0: a new one each run)")
+	keyHeader := fs.String("api-key-header", "", "header the API key (WASTESIM_API_KEY) is read from (default X-API-Key unless -api-key-query is set)")
+	keyQuery := fs.String("api-key-query", "", "query parameter the API key (WASTESIM_API_KEY) may be sent in")
+	tokenTTL := fs.Duration("token-ttl", time.Hour, "how long an access token from /oauth/token lasts")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage of wastesim:\n")
+		fs.PrintDefaults()
+		fmt.Fprint(fs.Output(), authUsage)
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -76,12 +84,13 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		return 1
 	}
 	srv := &http.Server{
-		Handler:           wastesim.New(wastesim.Options{Faults: faults, Seed: *seed}),
+		Handler: wastesim.New(wastesim.Options{Faults: faults, Seed: *seed, Open311APIKey: os.Getenv("WASTESIM_OPEN311_KEY"),
+			Auth: authFromEnv(*keyHeader, *keyQuery, *tokenTTL)}),
 		ReadHeaderTimeout: 5 * time.Second,
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(l) }()
-	logger.Info("wastesim listening", "addr", l.Addr().String(), "fail_rate", *failRate, "slow_rate", *slowRate, "latency", *latency,
+	logger.Info("wastesim listening", "addr", l.Addr().String(), "auth", authKinds(srv.Handler.(*wastesim.Server)), "fail_rate", *failRate, "slow_rate", *slowRate, "latency", *latency,
 		"drop_rate", *dropRate, "fail_path", *failPath)
 	select {
 	case err := <-served:

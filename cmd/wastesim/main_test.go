@@ -232,3 +232,53 @@ func TestDropRateFlagLosesTheAnswerNotTheWrite(t *testing.T) {
 		t.Errorf("GET /api/missed-collections: %d %+v, want the one report", status, list.MissedCollections)
 	}
 }
+
+// TestCredentialsFromEnvironment: a token in the environment is asked of
+// API callers, and the log names the kind, never the token.
+func TestCredentialsFromEnvironment(t *testing.T) {
+	const secret = "env-bearer-secret-5e1"
+	t.Setenv("WASTESIM_BEARER_TOKEN", secret)
+	ctx, cancel := context.WithCancel(context.Background())
+	stderr := &output{}
+	exited := make(chan int, 1)
+	go func() { exited <- run(ctx, []string{"-addr", "127.0.0.1:0"}, stderr) }()
+	defer func() { cancel(); <-exited }()
+	var base string
+	for deadline := time.Now().Add(10 * time.Second); base == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if m := listening.FindStringSubmatch(stderr.String()); m != nil {
+			base = "http://" + m[1]
+		}
+	}
+	if base == "" {
+		t.Fatalf("wastesim did not say where it listens:\n%s", stderr)
+	}
+	var p problem
+	if status := get(t, base, "/api/properties/100001000001", &p); status != http.StatusUnauthorized || p.Code != "unauthorized" {
+		t.Errorf("GET a property without the token: %d %+v, want 401 unauthorized", status, p)
+	}
+	req, _ := http.NewRequest("GET", base+"/api/properties/100001000001", nil)
+	req.Header.Set("Authorization", "Bearer "+secret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("GET a property with the token: %d, want 200", resp.StatusCode)
+	}
+	if out := stderr.String(); !strings.Contains(out, "auth=bearer") || strings.Contains(out, secret) {
+		t.Errorf("the log should name the kind of credentials and not the token:\n%s", out)
+	}
+}
+
+// TestNoCredentialsByDefault: as `make run` starts it, the API asks for none.
+func TestNoCredentialsByDefault(t *testing.T) {
+	for _, k := range []string{"WASTESIM_BEARER_TOKEN", "WASTESIM_BASIC_PASSWORD", "WASTESIM_API_KEY", "WASTESIM_CLIENT_SECRET"} {
+		t.Setenv(k, "")
+	}
+	base, _ := start(t, "-addr", "127.0.0.1:0")
+	var p property
+	if status := get(t, base, "/api/properties/100001000001", &p); status != http.StatusOK {
+		t.Errorf("GET a property with no credentials set: %d, want 200", status)
+	}
+}

@@ -96,6 +96,7 @@ func New(opts Options) *Server {
 	s.handle("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) })
 	s.handle("PUT /admin/faults", s.setFaults)
 	s.handle("GET /admin/faults", s.getFaults)
+	s.handle("POST /oauth/token", s.issueToken)
 
 	s.api("GET /api/properties", s.findProperties)
 	s.api("GET /api/properties/{uprn}", s.getProperty)
