@@ -22,8 +22,12 @@ type SMTPRelay struct {
 
 // Mail is one message as the relay received it.
 type Mail struct {
+	// From is the envelope sender (MAIL FROM).
 	From string
-	To   []string
+	// To is the envelope recipients (RCPT TO), in order.
+	To []string
+	// Data is the message as it came after DATA, headers and body, with
+	// its CRLF line ends: what net/mail.ReadMessage reads.
 	Data string
 }
 
