@@ -85,10 +85,13 @@ func TestAuthKinds(t *testing.T) {
 // Open311), while health, faults and the OpenAPI document stay open.
 func TestAuthGuardsAPIAndOpen311Only(t *testing.T) {
 	_, _, srv := simWith(t, now, wastesim.Options{Auth: &wastesim.Auth{BearerToken: token}})
-	for _, path := range []string{"/api/rounds", "/api/missed-collections", "/api/bulky-waste/reservations", "/api/garden-waste/subscriptions"} {
+	for _, path := range []string{"/api/rounds", "/api/missed-collections", "/api/bulky-waste/reservations", "/api/garden-waste/subscriptions", "/open311/v2/services.json"} {
 		if status, body := get(t, srv.URL+path, nil); status != 401 {
 			t.Errorf("GET %s without credentials: %d %s, want 401", path, status, body)
 		}
+	}
+	if _, body := get(t, srv.URL+"/open311/v2/services.json", nil); !strings.HasPrefix(body, `[{"code":401,"description":`) {
+		t.Errorf("Open311 refusal %s, want a GeoReport error list", body)
 	}
 	for _, path := range []string{"/healthz", "/admin/faults"} {
 		if status, _ := get(t, srv.URL+path, nil); status != 200 {

@@ -39,8 +39,8 @@ func (r *recorder) WriteHeader(status int) {
 // on the same method and path gets the first reply, marked
 // Idempotent-Replayed, and the handler does not run again. Refusals are
 // kept like successes (the same request meets the same answer); a request
-// too malformed to act on (400) and a reply of 500 or more are not kept,
-// so a corrected request or a retry tries again.
+// too malformed or unauthorised to act on (400, 401, 403) and a reply of
+// 500 or more are not kept, so a corrected request or a retry tries again.
 func (s *Server) write(r *http.Request, h http.HandlerFunc) reply {
 	// Read the body before queueing behind other writes, so a slow sender
 	// holds no one up.
@@ -65,7 +65,7 @@ func (s *Server) write(r *http.Request, h http.HandlerFunc) reply {
 	rec := &recorder{header: http.Header{}}
 	h(rec, r)
 	rep := rec.reply()
-	if key != "" && rep.status != http.StatusBadRequest && rep.status < 500 {
+	if key != "" && kept(rep.status) {
 		s.replies[id] = rep
 	}
 	return rep
@@ -88,4 +88,13 @@ func (rep reply) send(w http.ResponseWriter) {
 	}
 	w.WriteHeader(rep.status)
 	_, _ = w.Write(rep.body)
+}
+
+// kept says whether a reply of that status is kept for its key.
+func kept(status int) bool {
+	switch status {
+	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden:
+		return false
+	}
+	return status < 500
 }

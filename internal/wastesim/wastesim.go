@@ -48,16 +48,17 @@ type Server struct {
 	// routes are the patterns the mux serves, in the order added.
 	routes []string
 
-	mu     sync.Mutex
-	props  map[string]house
-	order  []string
-	missed []MissedCollection
-	bulky  []Reservation
-	garden []Subscription
-	faults Faults
-	rand   *rand.Rand
-	tokens map[string]time.Time
-	issued int
+	mu      sync.Mutex
+	props   map[string]house
+	order   []string
+	missed  []MissedCollection
+	bulky   []Reservation
+	garden  []Subscription
+	reports []ServiceRequest
+	faults  Faults
+	rand    *rand.Rand
+	tokens  map[string]time.Time
+	issued  int
 
 	// writes serialises POSTs so a key's first reply is stored before a
 	// repeat of it is looked up.
@@ -114,6 +115,11 @@ func New(opts Options) *Server {
 	s.api("POST /api/garden-waste/subscriptions/{id}/renew", s.renew)
 	s.api("GET /api/garden-waste/subscriptions/{id}", s.getSubscription)
 	s.check("GET /api/garden-waste/subscriptions", s.listSubscriptions)
+
+	s.api("GET /open311/v2/{file}", s.open311List)
+	s.api("POST /open311/v2/{file}", s.open311Post)
+	s.api("GET /open311/v2/services/{file}", s.open311Service)
+	s.api("GET /open311/v2/requests/{file}", s.open311Request)
 	return s
 }
 
