@@ -93,7 +93,7 @@ func TestAuthGuardsAPIAndOpen311Only(t *testing.T) {
 	if _, body := get(t, srv.URL+"/open311/v2/services.json", nil); !strings.HasPrefix(body, `[{"code":401,"description":`) {
 		t.Errorf("Open311 refusal %s, want a GeoReport error list", body)
 	}
-	for _, path := range []string{"/healthz", "/admin/faults"} {
+	for _, path := range []string{"/healthz", "/admin/faults", "/openapi.json"} {
 		if status, _ := get(t, srv.URL+path, nil); status != 200 {
 			t.Errorf("GET %s without credentials: %d, want 200", path, status)
 		}

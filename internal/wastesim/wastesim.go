@@ -95,6 +95,7 @@ func New(opts Options) *Server {
 		s.order = append(s.order, h.uprn)
 	}
 	s.handle("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) })
+	s.handle("GET /openapi.json", serveOpenAPI)
 	s.handle("PUT /admin/faults", s.setFaults)
 	s.handle("GET /admin/faults", s.getFaults)
 	s.handle("POST /oauth/token", s.issueToken)
