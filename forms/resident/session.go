@@ -123,33 +123,44 @@ func (h *Handler) checkCSRF(c *gin.Context, sid string) bool {
 }
 
 // draftsCookie lists the services this browser has saved answers for, so
-// a first visit to a service's form needs no trip to Redis.
-const draftsCookie = "larder_drafts"
+// a first visit to a service's form needs no trip to Redis; over HTTPS it
+// is hostDraftsCookie, for the reason the session cookie is.
+const (
+	draftsCookie     = "larder_drafts"
+	hostDraftsCookie = "__Host-larder_drafts"
+)
 
-func hasDraft(c *gin.Context, service string) bool {
-	v, err := c.Cookie(draftsCookie)
+func (h *Handler) draftsCookieName() string {
+	if h.SecureCookies {
+		return hostDraftsCookie
+	}
+	return draftsCookie
+}
+
+func (h *Handler) hasDraft(c *gin.Context, service string) bool {
+	v, err := c.Cookie(h.draftsCookieName())
 	return err == nil && slices.Contains(strings.Split(v, "."), service)
 }
 
 // markDraft adds the service to the browser's list of saved forms.
 func (h *Handler) markDraft(c *gin.Context, service string) {
-	if hasDraft(c, service) {
+	if h.hasDraft(c, service) {
 		return
 	}
-	v, _ := c.Cookie(draftsCookie)
+	v, _ := c.Cookie(h.draftsCookieName())
 	if v != "" {
 		v += "."
 	}
 	v += service
 	http.SetCookie(c.Writer, &http.Cookie{
-		Name: draftsCookie, Value: v, Path: "/", HttpOnly: true,
+		Name: h.draftsCookieName(), Value: v, Path: "/", HttpOnly: true,
 		Secure: h.SecureCookies, SameSite: http.SameSiteLaxMode, MaxAge: int(h.draftTTL().Seconds()),
 	})
 }
 
 func (h *Handler) loadDraft(c *gin.Context, sid, service string) (*draft, error) {
 	d := &draft{Answers: map[string]string{}, Labels: map[string]string{}}
-	if !hasDraft(c, service) {
+	if !h.hasDraft(c, service) {
 		d.Key = randomToken()
 		return d, nil
 	}

@@ -1,6 +1,7 @@
 package resident
 
 import (
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -90,5 +91,38 @@ func TestFinding13SessionCookieIsHostPrefixedOverHTTPS(t *testing.T) {
 	}
 	if !strings.Contains(w.Body.String(), l.Handler.csrfToken(c.Value)) {
 		t.Errorf("the second page does not carry the session's form token")
+	}
+}
+
+// Over HTTPS the cookie listing a browser's saved forms is a __Host-
+// cookie too, and is read back under that name.
+func TestDraftsCookieIsHostPrefixedOverHTTPS(t *testing.T) {
+	l := serve(t, &Handler{SecureCookies: true}, 0, nil)
+	do := func(req *http.Request, cookies ...*http.Cookie) *http.Response {
+		for _, c := range cookies {
+			req.AddCookie(c)
+		}
+		w := httptest.NewRecorder()
+		l.Config.Handler.ServeHTTP(w, req)
+		return w.Result()
+	}
+	session := sessionCookieOf(do(httptest.NewRequest(http.MethodGet, "/services/missed-bin/pages/postcode", nil)), hostSessionCookie)
+	if session == nil {
+		t.Fatal("no session cookie over HTTPS")
+	}
+	form := url.Values{"csrf_token": {l.Handler.csrfToken(session.Value)}, "postcode": {"LR1 1AA"}}
+	post := httptest.NewRequest(http.MethodPost, "/services/missed-bin/pages/postcode", strings.NewReader(form.Encode()))
+	post.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	res := do(post, session)
+	drafts := sessionCookieOf(res, hostDraftsCookie)
+	if drafts == nil || !drafts.Secure || drafts.Path != "/" || drafts.Domain != "" {
+		t.Fatalf("after a page is saved over HTTPS the cookies are %v; want __Host-larder_drafts, Secure, Path=/, no Domain", res.Header["Set-Cookie"])
+	}
+	if sessionCookieOf(res, draftsCookie) != nil {
+		t.Errorf("over HTTPS the plain larder_drafts cookie was set as well")
+	}
+	page := do(httptest.NewRequest(http.MethodGet, "/services/missed-bin/pages/postcode", nil), session, drafts)
+	if body, _ := io.ReadAll(page.Body); !strings.Contains(string(body), `value="LR1 1AA"`) {
+		t.Errorf("the saved answer is not on the page again: the __Host- drafts cookie was not read")
 	}
 }
