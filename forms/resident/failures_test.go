@@ -128,3 +128,29 @@ func TestPagePostedWhileRedisIsDown(t *testing.T) {
 		t.Errorf("the Redis error was not logged for staff:\n%s", logged)
 	}
 }
+
+// A send that seemed to fail had started the case; the resident then
+// changes an answer and sends again. The draft's key has started a case
+// with other answers, so the new answers go under a new key: a second
+// case with them, not a lasting "try again later".
+func TestChangedAnswersAfterASendThatSeemedToFailStartANewCase(t *testing.T) {
+	cases := &fakeCases{}
+	l := serve(t, &Handler{Cases: cases}, 0, nil)
+	r := newResident(t, l.URL)
+	fillMissedBin(t, r)
+
+	cases.LoseNextReply()
+	unavailable(t, "a send whose reply was lost", r.post("/services/missed-bin/check", url.Values{}))
+	r.post("/services/missed-bin/pages/contact?return=check", url.Values{"name": {"Sam Jones"}, "email": {"sam@example.com"}})
+	got := r.post("/services/missed-bin/check", url.Values{})
+	if !strings.HasPrefix(got.Path, "/services/missed-bin/done/") {
+		t.Fatalf("sending the changed answers landed on %s (%d)", got.Path, got.Status)
+	}
+	started := cases.Started()
+	if len(started) != 2 || started[1].Answers["name"] != "Sam Jones" || started[0].Key == started[1].Key {
+		t.Fatalf("cases started %+v; want the first and a second, under a new key, with the changed name", started)
+	}
+	if ref := strings.TrimPrefix(got.Path, "/services/missed-bin/done/"); ref != started[1].Reference {
+		t.Errorf("the resident was given %s, want the new case's %s", ref, started[1].Reference)
+	}
+}

@@ -2,6 +2,8 @@ package resident
 
 import (
 	"context"
+	"errors"
+	"reflect"
 	"sync"
 
 	"github.com/larder-council/larder/workflows"
@@ -20,6 +22,7 @@ type fakeCases struct {
 
 	mu      sync.Mutex
 	fail    error
+	lose    bool
 	started []fakeCase
 }
 
@@ -39,12 +42,27 @@ func (f *fakeCases) Start(_ context.Context, r *recipe.Recipe, answers map[strin
 	}
 	for _, c := range f.started {
 		if c.Key == key {
+			if !reflect.DeepEqual(c.Answers, answers) {
+				return "", cases.ErrKeyReused
+			}
 			return c.Reference, nil
 		}
 	}
 	ref := fakeReference(r.ReferencePrefix, len(f.started)+1)
 	f.started = append(f.started, fakeCase{Reference: ref, Service: r.ID, Key: key, Answers: answers})
+	if f.lose {
+		f.lose = false
+		return "", errors.New("start case: context deadline exceeded")
+	}
 	return ref, nil
+}
+
+// LoseNextReply starts the next case but answers as if it had not: the
+// case exists, and the resident is told to try again.
+func (f *fakeCases) LoseNextReply() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.lose = true
 }
 
 func (f *fakeCases) View(_ context.Context, ref string) (workflows.CaseView, error) {

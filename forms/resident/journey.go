@@ -324,6 +324,15 @@ func (h *Handler) submit(c *gin.Context) {
 		return
 	}
 	ref, err := h.Cases.Start(c, r, answers, d.Key)
+	if errors.Is(err, cases.ErrKeyReused) {
+		// The key started a case with the answers as they were before the
+		// resident changed one (a send that seemed to fail, then an edit):
+		// these answers are a new request, under a new key.
+		d.Key = randomToken()
+		if err = h.saveDraft(c, sid, r.ID, d); err == nil {
+			ref, err = h.Cases.Start(c, r, answers, d.Key)
+		}
+	}
 	if err != nil {
 		web.CountSubmission(r.ID, "error")
 		h.Log.ErrorContext(c, "case not started", "service", r.ID, "err", err)
