@@ -92,6 +92,10 @@ func TestCaseHistories(t *testing.T) {
 		t.Parallel()
 		taskCancelScenario(t, recipes["step-task"])
 	})
+	t.Run("wait-flood", func(t *testing.T) {
+		t.Parallel()
+		waitFloodScenario(t)
+	})
 	t.Run("undo-fails", func(t *testing.T) {
 		t.Parallel()
 		undoFailsScenario(t, recipes["step-fail"])

@@ -86,3 +86,26 @@ func undoFailsScenario(t *testing.T, r *recipe.Recipe) {
 		recordHistory(t, casetest.Client(t), ref, "undo-fails")
 	}
 }
+
+// waitFloodScenario has a system post a message nobody waits for more
+// times than a case keeps, then the one the case waits for.
+func waitFloodScenario(t *testing.T) {
+	r, err := recipe.Parse("garden.yaml", []byte(gardenRecipe), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := startCase(t, caseWorker(t, &backOffice{}), r, nil)
+	waitFor(t, ref, "wait", func(d workflows.CaseDetail) bool { return len(d.Waiting) == 1 })
+	for i := range workflows.MaxQueuedMessages + 5 {
+		sendMessage(t, ref, workflows.Message{Name: "weighed", Correlation: "GB-5521", Data: map[string]any{"kg": i}})
+	}
+	sendMessage(t, ref, workflows.Message{Name: "collected", Correlation: "GB-5521", Data: map[string]any{"crew": "C7"}})
+	d := waitFor(t, ref, "task", func(d workflows.CaseDetail) bool { return len(d.Tasks) == 1 })
+	sendUpdate(t, ref, workflows.CompleteTask, workflows.Completion{TaskID: d.Tasks[0].ID, Outcome: "done", By: "pat"})
+	if d = waitFor(t, ref, "end", closed); d.Outcome != "Collected" {
+		t.Fatalf("case ended %s %q, want Collected", d.Status, d.Outcome)
+	}
+	if recording() {
+		recordHistory(t, casetest.Client(t), ref, "wait-flood")
+	}
+}
