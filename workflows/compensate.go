@@ -31,18 +31,36 @@ func (c *caseRun) undoFor(s recipe.Step, key string) (Undo, error) {
 }
 
 // compensate runs the undos of completed calls, newest first (BPMN
-// compensation). A failed undo is recorded for staff and the rest still run.
+// compensation). An undo that fails raises an incident, and the case waits
+// for staff to retry it, mark it undone (done by hand) or leave it; cases
+// started before undoIncidentsChange note the failure and go on. The rest
+// of the undos run either way.
 func (c *caseRun) compensate(ctx workflow.Context) {
 	for i := len(c.undos) - 1; i >= 0; i-- {
-		u := c.undos[i]
+		c.undo(ctx, c.undos[i])
+	}
+	c.undos = nil
+}
+
+// undo runs one undo until it succeeds or staff settle its incident.
+func (c *caseRun) undo(ctx workflow.Context, u Undo) {
+	for {
 		opts := callOptions(&recipe.CallStep{Timeout: u.Timeout})
 		opts.ActivityID = c.activityID(u.Request.IdempotencyKey)
 		err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), a.Call, u.Request).Get(ctx, nil)
-		if err != nil {
-			c.recordDetail(ctx, u.Step, "undo", "Could not undo", c.redact(stepErrorMessage(err)))
-			continue
+		if err == nil {
+			c.record(ctx, u.Step, "undo", "Undone: "+u.Request.Connector+" "+u.Request.Operation)
+			return
 		}
-		c.record(ctx, u.Step, "undo", "Undone: "+u.Request.Connector+" "+u.Request.Operation)
+		c.recordDetail(ctx, u.Step, "undo", "Could not undo", c.redact(stepErrorMessage(err)))
+		if workflow.GetVersion(ctx, undoIncidentsChange, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+			return
+		}
+		lob, _ := lobError(err)
+		lob.Code = codeUndoFailed
+		res, err := c.raiseIncident(ctx, u.Step, lob)
+		if err != nil || res.Action != ActionRetry {
+			return
+		}
 	}
-	c.undos = nil
 }

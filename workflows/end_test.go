@@ -75,25 +75,51 @@ func TestFailStepUndoesCallsNewestFirst(t *testing.T) {
 	sc.env.AssertExpectations(t)
 }
 
-func TestFailStepUndoThatFailsDoesNotStopTheOthers(t *testing.T) {
+// Security review, and then: an undo that fails raises an incident for
+// staff (here they leave the booking as it is); the other undos still run.
+func TestFailStepUndoThatFailsRaisesAnIncidentAndTheOthersStillRun(t *testing.T) {
 	sc := newStepCase(t)
 	sc.on("reserve_vehicle", map[string]any{"vehicle": "VAN-7"}, nil).Once()
 	sc.on("book_collection", map[string]any{"id": "BK-1", "status": "full"}, nil).Once()
-	sc.on("cancel_booking", nil, refused("already_cancelled", "booking already cancelled")).Once()
+	sc.on("cancel_booking", nil, refused("with_crew", "booking is with a crew")).Once()
 	sc.on("release_vehicle", map[string]any{}, nil).Once()
+	var inc workflows.Incident
+	var left *update
+	sc.env.RegisterDelayedCallback(func() {
+		if d := sc.detail(t); len(d.Incidents) == 1 {
+			inc = *d.Incidents[0]
+		}
+		if slices.Contains(sc.operations(), "release_vehicle") {
+			t.Error("the vehicle was released while the booking's undo waited for staff")
+		}
+		left = sc.resolve(workflows.Resolution{IncidentID: "book-1", Action: workflows.ActionCancel, By: "alex"})
+	}, time.Hour)
 
 	sc.run(t, "step-fail", nil)
 
+	if inc.Step != "book" || inc.Code != "undo_failed" || inc.Error != "booking is with a crew" {
+		t.Errorf("incident %+v, want an undo_failed incident at book with the system's reason", inc)
+	}
+	if left == nil || !left.accepted {
+		t.Fatalf("staff's answer not accepted: %+v", left)
+	}
 	sc.failedWith(t, "No collection slot available")
 	v := sc.detail(t) // staff's timeline, which names what was undone
 	var notes []string
 	for _, e := range v.Timeline {
-		if e.Kind == "undo" {
+		if e.Kind == "undo" || e.Kind == "incident" {
 			notes = append(notes, e.Step+": "+e.Note)
 		}
 	}
-	if len(notes) != 2 || !strings.HasPrefix(notes[0], "book: Could not undo") || !strings.HasPrefix(notes[1], "reserve: Undone") {
-		t.Errorf("undo timeline = %q, want book not undone, then reserve undone", notes)
+	want := []string{"book: Could not undo", "book: Paused for staff to check this step", "book: Resolved: cancel", "reserve: Undone"}
+	if len(notes) != len(want) {
+		t.Fatalf("undo timeline = %q, want %q", notes, want)
+	}
+	for i := range want {
+		if !strings.HasPrefix(notes[i], want[i]) {
+			t.Errorf("undo timeline = %q, want %q", notes, want)
+			break
+		}
 	}
 	sc.env.AssertExpectations(t)
 }

@@ -48,14 +48,15 @@ type Resolution struct {
 	At time.Time `json:"at"`
 }
 
-func (c *caseRun) raiseIncident(ctx workflow.Context, s recipe.Step, lob connectors.Error) (Resolution, error) {
+// raiseIncident pauses the case on a step until staff resolve the incident.
+func (c *caseRun) raiseIncident(ctx workflow.Context, step string, lob connectors.Error) (Resolution, error) {
 	inc := &Incident{
-		ID: fmt.Sprintf("%s-%d", s.ID, len(c.incidents)+1), Step: s.ID,
+		ID: fmt.Sprintf("%s-%d", step, len(c.incidents)+1), Step: step,
 		Error: lob.Message, Code: lob.Code, RaisedAt: workflow.Now(ctx),
 	}
 	c.incidents = append(c.incidents, inc)
 	// The error is for staff, never the resident's timeline.
-	c.recordDetail(ctx, s.ID, "incident", "Paused for staff to check this step", c.redact(lob.Message))
+	c.recordDetail(ctx, step, "incident", "Paused for staff to check this step", c.redact(lob.Message))
 	c.putWork(ctx, c.incidentEntry(inc, false))
 	if err := workflow.Await(ctx, func() bool { return inc.Resolution != nil }); err != nil {
 		inc.stopped = true
@@ -65,14 +66,19 @@ func (c *caseRun) raiseIncident(ctx workflow.Context, s recipe.Step, lob connect
 	}
 	r := *inc.Resolution
 	// Residents read the note; who resolved it is for staff.
-	c.recordBy(ctx, s.ID, "incident", "Resolved: "+r.Action, r.By)
+	c.recordBy(ctx, step, "incident", "Resolved: "+r.Action, r.By)
 	c.putWork(ctx, c.incidentEntry(inc, true))
 	return r, nil
 }
 
 // codeStepFailed is the code of an incident raised by a step other than a
-// call's final failure.
-const codeStepFailed = "step_failed"
+// call's final failure; codeUndoFailed of one raised by an undo that
+// failed. Retry runs the undo again; skip takes it as undone by hand;
+// cancel leaves it undone.
+const (
+	codeStepFailed = "step_failed"
+	codeUndoFailed = "undo_failed"
+)
 
 // stepErrorMessage is what staff read: the cause, without the activity's
 // or child case's bookkeeping around it ("Payment declined", not "child
@@ -96,7 +102,7 @@ func stepErrorMessage(err error) string {
 // and returns what staff decided: the next step, whether to run the step
 // again, or errCancelled.
 func (c *caseRun) stepIncident(ctx workflow.Context, s recipe.Step, err error) (next string, retry bool, _ error) {
-	res, err := c.raiseIncident(ctx, s, connectors.Error{Code: codeStepFailed, Message: c.redact(stepErrorMessage(err))})
+	res, err := c.raiseIncident(ctx, s.ID, connectors.Error{Code: codeStepFailed, Message: c.redact(stepErrorMessage(err))})
 	if err != nil {
 		return "", false, err
 	}

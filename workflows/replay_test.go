@@ -34,6 +34,10 @@ var oldBranches = map[string]string{
 	"step-activity-ids": "step-parallel.json",
 	// a task opened and completed with no inbox index, memo or queues
 	"inbox-index": "step-task.v2.json",
+	// a booking's cancellation refused: noted, and the case closed
+	"undo-incidents": "undo-fails.v3.json",
+	// 25 messages nobody waited for, all kept, then the awaited one
+	"bounded-messages": "wait-flood.v3.json",
 }
 
 // TestReplayRecordedHistories replays every case history recorded on a real

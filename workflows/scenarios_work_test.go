@@ -2,6 +2,8 @@ package workflows_test
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -71,20 +73,44 @@ func taskWorkingDaysScenario(t *testing.T) {
 }
 
 // undoFailsScenario fails a booking whose cancellation the waste system
-// refuses once: the case notes that the booking could not be undone.
+// refuses once: the case raises an incident for the undo, staff retry it,
+// the booking is cancelled and the vehicle released, and the case closes.
 func undoFailsScenario(t *testing.T, r *recipe.Recipe) {
 	office := &backOffice{
 		replies: map[string]map[string]any{"book_collection": {"status": "full"}},
 		refuse:  map[string]int{"cancel_booking": 1},
 	}
 	ref := startCase(t, caseWorker(t, office, r), r, nil)
-	d := waitFor(t, ref, "end", closed)
+	d := waitFor(t, ref, "incident", func(d workflows.CaseDetail) bool { return len(d.Incidents) == 1 })
+	inc := d.Incidents[0]
+	if inc.Step != "book" || inc.Code != "undo_failed" || !strings.Contains(inc.Error, "booking is with a crew") || d.Status != workflows.StatusRunning {
+		t.Fatalf("case %s with incident %+v, want running with an undo_failed incident at book giving the system's reason", d.Status, inc)
+	}
+	if slices.Contains(office.called(), "release_vehicle") {
+		t.Errorf("the vehicle was released while the booking's undo waited for staff: undos run newest first, one at a time")
+	}
+	sendUpdate(t, ref, workflows.ResolveIncident, workflows.Resolution{IncidentID: inc.ID, Action: workflows.ActionRetry, By: "sam"})
+	d = waitFor(t, ref, "end", closed)
 	if d.Status != workflows.StatusFailed {
 		t.Fatalf("case ended %s %q, want failed", d.Status, d.Outcome)
+	}
+	calls := office.called()
+	if n := countOf(calls, "cancel_booking"); n != 2 || !slices.Contains(calls, "release_vehicle") {
+		t.Errorf("calls %v; want cancel_booking twice (refused, then retried) and release_vehicle", calls)
 	}
 	if recording() {
 		recordHistory(t, casetest.Client(t), ref, "undo-fails")
 	}
+}
+
+func countOf(xs []string, x string) int {
+	n := 0
+	for _, v := range xs {
+		if v == x {
+			n++
+		}
+	}
+	return n
 }
 
 // waitFloodScenario has a system post a message nobody waits for more

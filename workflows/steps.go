@@ -67,7 +67,7 @@ func (c *caseRun) call(ctx workflow.Context, s recipe.Step) (string, error) {
 			c.recordDetail(ctx, s.ID, "call", "Not accepted", c.redact(lob.Message))
 			return cs.OnError, nil
 		}
-		res, err := c.raiseIncident(ctx, s, lob)
+		res, err := c.raiseIncident(ctx, s.ID, lob)
 		if err != nil {
 			return "", err
 		}

@@ -19,6 +19,7 @@ import (
 //	v1  stepIncidentsChange, forgetKeysChange
 //	v2  stepActivityIDsChange
 //	v3  inboxIndexChange
+//	v4  undoIncidentsChange, boundedMessagesChange
 //
 // Every change keeps a recorded history of its old branch; the replay
 // test checks that one is named for each change in changes.
@@ -37,10 +38,16 @@ const (
 	// index (a local activity per change), to its memo and to the
 	// LarderQueues search attribute.
 	inboxIndexChange = "inbox-index"
+	// undoIncidentsChange raises an incident when an undo fails, where
+	// the case used to note it and go on.
+	undoIncidentsChange = "undo-incidents"
+	// boundedMessagesChange drops the oldest message a case holds that no
+	// wait has taken, once it holds more than MaxQueuedMessages.
+	boundedMessagesChange = "bounded-messages"
 )
 
 // changes lists every change id, oldest first.
-var changes = []string{stepIncidentsChange, forgetKeysChange, stepActivityIDsChange, inboxIndexChange}
+var changes = []string{stepIncidentsChange, forgetKeysChange, stepActivityIDsChange, inboxIndexChange, undoIncidentsChange, boundedMessagesChange}
 
 // namesActivities asks, once per case at its start, whether the case names
 // its activities for their steps: cases started before the change keep

@@ -180,11 +180,12 @@ func (c *caseRun) listeningOn() []string {
 const MaxQueuedMessages = 20
 
 // receiveMessages queues every message signal as it arrives, keeping the
-// newest MaxQueuedMessages. Dropping one issues no command, so replay is
-// unchanged unless a case held more than that and a wait later took one
-// of the oldest.
+// newest MaxQueuedMessages. The first time a case holds more it asks
+// whether it runs on an interpreter that drops them (boundedMessagesChange):
+// a case that held more before the change keeps them all, as it did.
 func (c *caseRun) receiveMessages(ctx workflow.Context) {
 	ch := workflow.GetSignalChannel(ctx, MessageSignal)
+	bounded := -1 // not asked yet
 	workflow.Go(ctx, func(gctx workflow.Context) {
 		for {
 			var m Message
@@ -192,7 +193,11 @@ func (c *caseRun) receiveMessages(ctx workflow.Context) {
 				return
 			}
 			c.messages = append(c.messages, m)
-			if over := len(c.messages) - MaxQueuedMessages; over > 0 {
+			over := len(c.messages) - MaxQueuedMessages
+			if over > 0 && bounded < 0 {
+				bounded = int(workflow.GetVersion(gctx, boundedMessagesChange, workflow.DefaultVersion, 1))
+			}
+			if over > 0 && bounded == 1 {
 				c.messages = slices.Delete(c.messages, 0, over)
 			}
 		}
