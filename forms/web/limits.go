@@ -74,7 +74,7 @@ func (l *RateLimit) Allow(c *gin.Context, name, key string, limit int, per time.
 	}
 	c.Header("Retry-After", strconv.FormatInt(window-now.Unix()%window, 10))
 	if l.Pages == nil || !wantsPage(c) {
-		Problem(c, http.StatusTooManyRequests, "Too many requests; try again in a minute", nil)
+		Problem(c, http.StatusTooManyRequests, "Too many requests; try again in "+windowWords(per), nil)
 		return false
 	}
 	title, body := l.Title, l.Body
@@ -83,6 +83,18 @@ func (l *RateLimit) Allow(c *gin.Context, name, key string, limit int, per time.
 	}
 	l.Pages.Problem(c, http.StatusTooManyRequests, title, body)
 	return false
+}
+
+// windowWords says how long a window is, as a client reads it in "try
+// again in ...": a minute, an hour, or a day.
+func windowWords(per time.Duration) string {
+	switch {
+	case per <= time.Minute:
+		return "a minute"
+	case per <= time.Hour:
+		return "an hour"
+	}
+	return "a day"
 }
 
 // wantsPage reports whether the request should be answered with a page:

@@ -11,6 +11,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/gin-gonic/gin"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/larder-council/larder/internal/redistest"
@@ -176,5 +177,26 @@ func TestRateLimitKeysAreTheCouncilsAndExpire(t *testing.T) {
 	if err != nil || ttl <= 0 || ttl > 2*time.Minute {
 		keys, _ := db.Client.Keys(t.Context(), db.Prefix+"*").Result()
 		t.Errorf("count %s expires in %v (%v); want within 2 minutes; keys: %v", key, ttl, err, keys)
+	}
+}
+
+// A limit counted by the hour tells an API client to come back in an
+// hour, not in a minute.
+func TestRateLimitTellsAnAPIClientTheWindowItCounts(t *testing.T) {
+	db := redistest.New(t)
+	at := &clock{now: time.Date(2026, 7, 1, 9, 30, 0, 0, time.UTC)}
+	l := &RateLimit{Redis: db.Client, KeyPrefix: db.Prefix, Now: at.Now}
+	for per, want := range map[time.Duration]string{time.Minute: "a minute", time.Hour: "an hour", 24 * time.Hour: "a day"} {
+		r := newEngine(t)
+		r.POST("/send", func(c *gin.Context) {
+			if l.Allow(c, "drafts-"+per.String(), c.ClientIP(), 1, per) {
+				c.Status(http.StatusOK)
+			}
+		})
+		sendFrom(r, "203.0.113.7", "Content-Type", "application/json")
+		w := sendFrom(r, "203.0.113.7", "Content-Type", "application/json")
+		if got := decodeProblem(t, w.Body.String()).Title; w.Code != http.StatusTooManyRequests || got != "Too many requests; try again in "+want {
+			t.Errorf("over a limit of one per %s: %d %q, want 429 saying to try again in %s", per, w.Code, got, want)
+		}
 	}
 }
