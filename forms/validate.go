@@ -147,6 +147,14 @@ func (v *Validator) typeCheck(f recipe.Field, value string) string {
 		if !ukPhonePattern.MatchString(compactPhone(value)) {
 			return message(f, "uk_phone", "")
 		}
+	case "postcode":
+		if !postcodePattern.MatchString(NormalisePostcode(value)) {
+			return message(f, "postcode", "")
+		}
+	case "email":
+		if v.v.Var(value, "email") != nil {
+			return message(f, "email", "")
+		}
 	case "file":
 		if !strings.HasPrefix(value, UploadPrefix) {
 			return message(f, "file", "")

@@ -186,3 +186,26 @@ func TestFinding4NonFiniteNumbersAreRefused(t *testing.T) {
 		}
 	}
 }
+
+// A postcode or email question checks its answer by its type alone: a
+// designer who leaves out `validate: postcode` or `email` does not get a
+// question that takes any text.
+func TestPostcodeAndEmailTypesCheckTheirAnswersWithoutARule(t *testing.T) {
+	v := New()
+	postcode := recipe.Field{ID: "postcode", Type: "postcode", Label: "Postcode"}
+	email := recipe.Field{ID: "email", Type: "email", Label: "Email address"}
+	for _, tc := range []struct {
+		f           recipe.Field
+		value, want string
+	}{
+		{postcode, "<script>alert(1)</script>", "Enter a full UK postcode, like LR1 1AA"},
+		{postcode, "not a postcode", "Enter a full UK postcode, like LR1 1AA"},
+		{postcode, Clean(postcode, "lr11aa"), ""},
+		{email, `"><img src=x onerror=alert(1)>`, "Enter an email address in the correct format, like name@example.com"},
+		{email, "sam@example.com", ""},
+	} {
+		if got := v.Field(tc.f, tc.value); got != tc.want {
+			t.Errorf("%s %q: got %q, want %q", tc.f.ID, tc.value, got, tc.want)
+		}
+	}
+}
