@@ -135,3 +135,19 @@ func waitFloodScenario(t *testing.T) {
 		recordHistory(t, casetest.Client(t), ref, "wait-flood")
 	}
 }
+
+// A child case names the recipe it runs in LarderService, as a case a
+// resident starts does, so a hook for that service finds it.
+func TestChildCaseNamesItsService(t *testing.T) {
+	r := scenarioRecipes(t)["step-subrecipe"]
+	ref := startCase(t, caseWorker(t, &backOffice{}, r), r, nil)
+	waitFor(t, ref, "end", closed)
+	desc, err := casetest.Client(t).DescribeWorkflowExecution(context.Background(), ref+".payment", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := desc.GetWorkflowExecutionInfo().GetSearchAttributes().GetIndexedFields()[workflows.ServiceKey.GetName()]
+	if got == nil || !strings.Contains(string(got.GetData()), "bulky-fee") {
+		t.Errorf("child case %s.payment has LarderService %v, want bulky-fee", ref, got)
+	}
+}

@@ -28,7 +28,12 @@ func (c *caseRun) subrecipe(ctx workflow.Context, s recipe.Step) (string, error)
 		Answers:     answers,
 		SubmittedAt: workflow.Now(ctx),
 	}
-	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{WorkflowID: in.Reference})
+	// The child names the recipe it runs, as every case does, so hooks and
+	// staff searches by service find it.
+	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+		WorkflowID:            in.Reference,
+		TypedSearchAttributes: temporal.NewSearchAttributes(ServiceKey.ValueSet(child.ID)),
+	})
 	var res CaseResult
 	err = workflow.ExecuteChildWorkflow(cctx, CaseWorkflow, in).Get(ctx, &res)
 	if err == nil {
