@@ -36,8 +36,7 @@ func authFromEnv(keyHeader, keyQuery string, ttl time.Duration) *wastesim.Auth {
 
 // authKinds names, for the log, the kinds of credentials asked for: never
 // the secrets.
-func authKinds(s *wastesim.Server) string {
-	a := s.Auth()
+func authKinds(a *wastesim.Auth) string {
 	if a == nil {
 		return "none"
 	}

@@ -167,6 +167,8 @@ func TestBadFlagsExitWithUsage(t *testing.T) {
 		{[]string{"-drop-rate", "-0.5"}, "-drop-rate must be from 0 to 1, not -0.5"},
 		{[]string{"-slow-rate", "0.5"}, "-slow-rate needs a -latency"},
 		{[]string{"-seed", "many"}, `invalid value "many" for flag -seed`},
+		{[]string{"-bulky-capacity", "0"}, "-bulky-capacity must be at least 1, not 0"},
+		{[]string{"-reservation-ttl", "0s"}, "-reservation-ttl and -token-ttl must be more than 0"},
 		{[]string{"-port", "8081"}, "flag provided but not defined: -port"},
 		{[]string{"127.0.0.1:8081"}, `takes flags only, not "127.0.0.1:8081"`},
 	} {
@@ -280,5 +282,13 @@ func TestNoCredentialsByDefault(t *testing.T) {
 	var p property
 	if status := get(t, base, "/api/properties/100001000001", &p); status != http.StatusOK {
 		t.Errorf("GET a property with no credentials set: %d, want 200", status)
+	}
+}
+
+func TestBulkyCapacityFlag(t *testing.T) {
+	base, _ := start(t, "-addr", "127.0.0.1:0", "-bulky-capacity", "3")
+	var out struct{ Slots []struct{ Remaining int } }
+	if status := get(t, base, "/api/bulky-waste/slots", &out); status != http.StatusOK || len(out.Slots) != 10 || out.Slots[0].Remaining != 3 {
+		t.Errorf("GET slots with -bulky-capacity 3: %d %+v, want 10 slots with 3 places each", status, out.Slots)
 	}
 }

@@ -44,8 +44,9 @@ type Reservation struct {
 	ReservedAt string `json:"reserved_at"`
 }
 
-// holdsPlace says whether the reservation takes a place in its slot.
-func (r Reservation) holdsPlace() bool { return r.Status == "reserved" || r.Status == "confirmed" }
+// HoldsPlace says whether the reservation takes a place in its slot:
+// reserved (not yet lapsed) or confirmed.
+func (r Reservation) HoldsPlace() bool { return r.Status == "reserved" || r.Status == "confirmed" }
 
 // bulkyPrice is £20 for up to three items and £5 for each one more.
 func bulkyPrice(items int) int {
@@ -83,7 +84,7 @@ func (s *Server) lapse(now time.Time) {
 func (s *Server) taken(day string) int {
 	n := 0
 	for _, r := range s.bulky {
-		if r.Date == day && r.holdsPlace() {
+		if r.Date == day && r.HoldsPlace() {
 			n++
 		}
 	}
