@@ -1,8 +1,10 @@
 // Real-browser test of the resident pages: starts wastesim and Larder on free
 // ports, drives every shipped recipe's journey in Debian chromium (an error,
 // a change from Check your answers, save and come back later, sending, the
-// track page), runs axe-core's WCAG 2.2 A/AA rules on every page visited and
-// saves a full-page screenshot of each. Exits non-zero on any failure.
+// track page; for a service that waits for payment, the payment provider's
+// message and the track page after it), runs axe-core's WCAG 2.2 A/AA rules
+// on every page visited and saves a full-page screenshot of each. Exits
+// non-zero on any failure.
 //
 //   node run.mjs            (from tests/browser, after `make build`)
 //   CHROMIUM=/path/to/chrome node run.mjs
@@ -15,12 +17,27 @@ import {
 } from './lib.mjs';
 
 const photo = path.join(here, 'fixtures', 'photo.png');
+const hooksToken = 'browser-test-hooks-token';
+
+// After sending, some services wait for a payment provider. paid says what
+// it posts to /hooks/{service}/payment and what the track page then shows.
+// pickFirst names questions whose choices the waste system offers for the
+// day (collection dates), so no example can name one: the first is chosen.
+const services = {
+  'bulky-waste': {
+    pickFirst: ['slot'],
+    paid: { data: { status: 'paid', payment_ref: 'PAY-BROWSER-1' }, shows: 'Collection booked' },
+  },
+  'garden-waste': {
+    paid: { data: { status: 'paid', payment_ref: 'PAY-BROWSER-2' }, shows: 'Subscription started' },
+  },
+};
 
 // ---- the journey ------------------------------------------------------------
 
 // fill answers the questions of the page shown, from their examples, and
 // says whether it attached the photo.
-async function fill(page, fields) {
+async function fill(page, fields, pickFirst = []) {
   let attached = false;
   for (const f of fields) {
     const present = await page.locator(`[name="${f.id}"], [name="${f.id}-day"]`).count();
@@ -44,6 +61,12 @@ async function fill(page, fields) {
         break;
       }
       case 'radios': case 'yesno': case 'address': {
+        if (pickFirst.includes(f.id)) {
+          const first = page.locator(`input[name="${f.id}"]`).first();
+          check(await first.count() === 1, `${page.url()}: no choices offered for ${f.id}`);
+          await first.check();
+          break;
+        }
         const radio = page.locator(`input[name="${f.id}"][value="${ex}"]`);
         check(await radio.count() === 1, `${page.url()}: no choice with value "${ex}" for ${f.id}`);
         await radio.check();
@@ -86,7 +109,7 @@ async function journey(page, base, id, shot) {
       await audit(page, shot, `${p.id}-error`);
       errorShown = true;
     }
-    if (await fill(page, p.fields)) attached = true;
+    if (await fill(page, p.fields, services[id]?.pickFirst)) attached = true;
     await clickAndWait(page, page.getByRole('button', { name: 'Continue' }));
   }
   check(errorShown, `${id}: no page has a required question, so no error was shown`);
@@ -133,6 +156,26 @@ async function journey(page, base, id, shot) {
   check(new URL(page.url()).pathname === `/track/${ref}`, `progress link went to ${page.url()}`);
   await audit(page, shot, 'track');
   console.log(`  sent ${ref}`);
+  if (services[id]?.paid) await pay(page, base, id, ref, services[id].paid, shot);
+}
+
+// pay posts the payment provider's message for the case, as its webhook
+// would, and waits for the track page to show what follows.
+async function pay(page, base, id, ref, paid, shot) {
+  const res = await fetch(`${base}/hooks/${id}/payment`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${hooksToken}` },
+    body: JSON.stringify({ correlation: ref, data: paid.data }),
+  });
+  check(res.status === 202, `POST /hooks/${id}/payment for ${ref} answered ${res.status}`);
+  for (const deadline = Date.now() + 30_000; ;) {
+    await page.goto(`${base}/track/${ref}`);
+    if ((await page.locator('main').innerText()).includes(paid.shows)) break;
+    check(Date.now() < deadline, `${ref}: the track page does not show "${paid.shows}" 30s after payment`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  await audit(page, shot, 'track-paid');
+  console.log(`  paid ${ref}: ${paid.shows}`);
 }
 
 async function sitePages(page, base) {
@@ -155,6 +198,7 @@ async function main() {
     children.push(start('wastesim', ['-addr', `127.0.0.1:${wastePort}`], {}, tmp));
     children.push(start('larder', ['serve', '--data-dir', path.join(tmp, 'data'), '--http-address', `127.0.0.1:${larderPort}`, '--recipes-dir', 'recipes'], {
       WASTE_URL: `http://127.0.0.1:${wastePort}`, LARDER_STAFF_TOKEN: 'browser-test-staff-token', LARDER_SUBMISSIONS_PER_MINUTE: '1000',
+      LARDER_HOOKS_TOKEN: hooksToken,
     }, tmp));
     await waitReady(base);
 
