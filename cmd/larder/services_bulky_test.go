@@ -20,14 +20,7 @@ import (
 func TestBulkyWasteNotPaidOnTheTestClock(t *testing.T) {
 	r := service(t, "bulky-waste")
 	start := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
-	cc := newClockCase(t, start, map[string]func(activities.CallRequest) (map[string]any, error){
-		"reserve_bulky": func(activities.CallRequest) (map[string]any, error) {
-			return map[string]any{"id": "BW-000001", "date": "2026-05-05", "status": "reserved", "price_pence": 2500.0}, nil
-		},
-		"cancel_bulky": func(activities.CallRequest) (map[string]any, error) {
-			return map[string]any{"id": "BW-000001", "status": "cancelled"}, nil
-		},
-	})
+	cc := newClockCase(t, start, bulkyReplies(nil))
 	res := cc.run(t, r, "BW-TEST-0001", examples(r, map[string]any{"items": []any{"sofa", "fridge"}}))
 	if res.Status != workflows.StatusFailed || res.Outcome != "Booking cancelled because we did not receive payment" {
 		t.Errorf("case ended %s %q, want failed for want of payment", res.Status, res.Outcome)
@@ -52,6 +45,82 @@ func TestBulkyWasteNotPaidOnTheTestClock(t *testing.T) {
 	}
 	if cancelled.Subject != "Bulky waste collection cancelled: BW-TEST-0001" || !strings.Contains(cancelled.Text, "not been charged") {
 		t.Errorf("cancellation %q:\n%s", cancelled.Subject, cancelled.Text)
+	}
+}
+
+// bulkyReplies answer the waste system's bulky-waste operations: a
+// reservation of £25 on Tuesday 5 May 2026, confirmed by confirm (or
+// refused by it, when confirm is an error), cancelled by cancel.
+func bulkyReplies(confirm error) map[string]func(activities.CallRequest) (map[string]any, error) {
+	return map[string]func(activities.CallRequest) (map[string]any, error){
+		"reserve_bulky": func(activities.CallRequest) (map[string]any, error) {
+			return map[string]any{"id": "BW-000001", "date": "2026-05-05", "status": "reserved", "price_pence": 2500.0}, nil
+		},
+		"confirm_bulky": func(activities.CallRequest) (map[string]any, error) {
+			if confirm != nil {
+				return nil, confirm
+			}
+			return map[string]any{"id": "BW-000001", "status": "confirmed"}, nil
+		},
+		"cancel_bulky": func(activities.CallRequest) (map[string]any, error) {
+			return map[string]any{"id": "BW-000001", "status": "cancelled"}, nil
+		},
+	}
+}
+
+// TestBulkyWasteDateTakenOnTheTestClock: a date taken by someone else
+// between choosing and sending is refused by the waste system; the
+// resident is told why and nothing is held.
+func TestBulkyWasteDateTakenOnTheTestClock(t *testing.T) {
+	r := service(t, "bulky-waste")
+	replies := bulkyReplies(nil)
+	replies["reserve_bulky"] = func(activities.CallRequest) (map[string]any, error) {
+		return nil, refusal(409, "slot_full", "that collection date is fully booked")
+	}
+	cc := newClockCase(t, time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC), replies)
+	res := cc.run(t, r, "BW-TEST-0002", examples(r, map[string]any{"items": []any{"sofa"}}))
+	if res.Status != workflows.StatusCompleted || res.Outcome != "Collection not booked" {
+		t.Errorf("case ended %s %q, want not booked", res.Status, res.Outcome)
+	}
+	if ops := cc.operations(); !slices.Equal(ops, []string{"reserve_bulky"}) {
+		t.Errorf("calls %v, want only the refused reservation", ops)
+	}
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	if len(cc.emails) != 1 || !strings.Contains(cc.emails[0].Text, "that collection date is fully booked") {
+		t.Errorf("emails %+v, want one refusal giving the reason", cc.emails)
+	}
+}
+
+// TestBulkyWastePaidTooLateOnTheTestClock: a payment that comes after the
+// hold lapsed cannot be confirmed; staff refund it, the resident is told,
+// and the lapsed reservation is cancelled by its undo.
+func TestBulkyWastePaidTooLateOnTheTestClock(t *testing.T) {
+	r := service(t, "bulky-waste")
+	const ref = "BW-TEST-0003"
+	cc := newClockCase(t, time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC), bulkyReplies(refusal(409, "lapsed", "the reservation lapsed before it was confirmed")))
+	cc.message(29*time.Minute, workflows.Message{Name: "payment", Correlation: ref, Data: map[string]any{"status": "paid", "payment_ref": "PAY-LATE"}})
+	cc.env.RegisterDelayedCallback(func() {
+		d := cc.detail(t)
+		if len(d.Tasks) != 1 || d.Tasks[0].Queue != "waste-payments" || !strings.Contains(d.Tasks[0].Title, "PAY-LATE") || !strings.Contains(d.Tasks[0].Title, "£25.00") {
+			t.Fatalf("tasks %+v, want one refund of PAY-LATE (£25.00) for waste-payments", d.Tasks)
+		}
+		cc.complete(t, d.Tasks[0].ID, "refunded")
+	}, 2*time.Hour)
+
+	res := cc.run(t, r, ref, examples(r, map[string]any{"items": []any{"sofa"}}))
+	if res.Status != workflows.StatusFailed || res.Outcome != "Collection not booked, payment refunded" {
+		t.Errorf("case ended %s %q, want not booked, refunded", res.Status, res.Outcome)
+	}
+	if ops := cc.operations(); !slices.Equal(ops, []string{"reserve_bulky", "confirm_bulky", "cancel_bulky"}) {
+		t.Errorf("calls %v, want reserve, the refused confirmation and the undo", ops)
+	}
+	want := []string{
+		"2026-05-01 Pay for your bulky waste collection: " + ref,
+		"2026-05-01 Bulky waste collection not booked: " + ref,
+	}
+	if got := cc.sent(); !slices.Equal(got, want) {
+		t.Errorf("emails %v, want %v", got, want)
 	}
 }
 

@@ -25,6 +25,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/larder-council/larder/activities"
+	"github.com/larder-council/larder/connectors"
 	"github.com/larder-council/larder/connectors/mail"
 	"github.com/larder-council/larder/internal/casetest"
 	"github.com/larder-council/larder/workflows"
@@ -260,4 +261,35 @@ func lettersFor(t *testing.T, dataDir, ref string) []string {
 		out = append(out, plainText(eml))
 	}
 	return out
+}
+
+// refusal is how the call activity reports the system saying no: on_error
+// routes the case, with steps.<id>.error holding the code and message.
+func refusal(status int, code, message string) error {
+	return temporal.NewNonRetryableApplicationError("connector waste: "+message, activities.RefusedError, nil,
+		connectors.Error{Status: status, Code: code, Message: message})
+}
+
+// complete has staff complete the case's task with the outcome, now.
+func (cc *clockCase) complete(t *testing.T, taskID, outcome string) {
+	t.Helper()
+	cc.env.UpdateWorkflow(workflows.CompleteTask, "", &testsuite.TestUpdateCallback{
+		OnReject:   func(err error) { t.Errorf("completing %s refused: %v", taskID, err) },
+		OnAccept:   func() {},
+		OnComplete: func(any, error) {},
+	}, workflows.Completion{TaskID: taskID, Outcome: outcome, By: "pat", At: cc.env.Now()})
+}
+
+// detail is the case as staff see it, now.
+func (cc *clockCase) detail(t *testing.T) workflows.CaseDetail {
+	t.Helper()
+	v, err := cc.env.QueryWorkflow(workflows.DetailQuery)
+	if err != nil {
+		t.Fatalf("detail query: %v", err)
+	}
+	var d workflows.CaseDetail
+	if err := v.Get(&d); err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
