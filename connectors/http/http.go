@@ -7,10 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -29,15 +27,23 @@ type Client struct {
 	cfg  Config
 	base *url.URL
 	http *http.Client
+	auth authorizer
 }
 
-// New builds a client from validated settings; it does no I/O.
+// New builds a client from settings, checking them and reading the TLS
+// files they name; it sends nothing. Its errors are *connectors.ConfigError,
+// joined, and never carry a secret.
 func New(name string, cfg Config) (*Client, error) {
-	if err := cfg.validate(name); err != nil {
+	err := cfg.validate(name)
+	ck := &checker{base: []string{"connectors", name, "http"}}
+	tr := cfg.TLS.transport(ck)
+	if err := errors.Join(err, errors.Join(ck.errs...)); err != nil {
 		return nil, err
 	}
 	base, _ := url.Parse(strings.TrimRight(cfg.BaseURL, "/"))
-	return &Client{name: name, cfg: cfg, base: base, http: &http.Client{Timeout: cfg.Timeout}}, nil
+	// Each operation's timeout is set on its request's context.
+	client := &http.Client{Transport: tr}
+	return &Client{name: name, cfg: cfg, base: base, http: client, auth: newAuthorizer(cfg.Auth, client)}, nil
 }
 
 // Operations lists the operation names, sorted.
@@ -50,92 +56,173 @@ func (c *Client) Operations() []string {
 	return ops
 }
 
-var placeholder = regexp.MustCompile(`\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+// request is one call's request, built before anything is sent so a retry
+// after a stale token sends the same bytes.
+type request struct {
+	method string
+	url    *url.URL
+	path   string // as shown in errors: no query, no credentials
+	header http.Header
+	body   []byte
+}
 
-// Call sends the request. 4xx replies other than 408 and 429 are refusals,
-// not worth retrying; 5xx replies and network failures are.
+// Call sends the request. Unless the operation lists its own refuse
+// statuses, 4xx replies other than 408 and 429 are refusals, not worth
+// retrying; 5xx replies and network failures are.
 func (c *Client) Call(ctx context.Context, req connectors.Request) (map[string]any, bool, error) {
 	op, ok := c.cfg.Operations[req.Operation]
 	if !ok {
 		return nil, false, fmt.Errorf("connector %s: unknown operation %q", c.name, req.Operation)
 	}
-	rest := make(map[string]any, len(req.Input))
-	for k, v := range req.Input {
-		rest[k] = v
-	}
-	var missing []string
-	path := placeholder.ReplaceAllStringFunc(op.Path, func(m string) string {
-		key := m[1 : len(m)-1]
-		v, ok := rest[key]
-		if !ok || v == nil || v == "" {
-			missing = append(missing, key)
-		}
-		delete(rest, key)
-		return url.PathEscape(fmt.Sprint(v))
-	})
-	if len(missing) > 0 {
-		return nil, false, fmt.Errorf("connector %s: %s: input %s is required for the path", c.name, req.Operation, strings.Join(missing, ", "))
-	}
-	u, err := url.Parse(c.base.String() + path)
-	if err != nil {
-		return nil, false, fmt.Errorf("connector %s: %s: bad path: %w", c.name, req.Operation, err)
-	}
-	q := url.Values{}
-	for _, key := range op.Query {
-		if v, ok := rest[key]; ok {
-			q.Set(key, fmt.Sprint(v))
-			delete(rest, key)
-		}
-	}
-	u.RawQuery = q.Encode()
-	if (op.Method == "GET" || op.Method == "DELETE") && len(rest) > 0 {
-		return nil, false, fmt.Errorf("connector %s: %s: inputs %s have nowhere to go in a %s (list them under query)", c.name, req.Operation, strings.Join(slices.Sorted(maps.Keys(rest)), ", "), op.Method)
-	}
-
-	var body io.Reader
-	if op.Method != "GET" && op.Method != "DELETE" {
-		b, err := json.Marshal(rest)
-		if err != nil {
-			return nil, false, fmt.Errorf("connector %s: %s: encode input: %w", c.name, req.Operation, err)
-		}
-		body = bytes.NewReader(b)
-	}
-	hreq, err := http.NewRequestWithContext(ctx, op.Method, u.String(), body)
+	r, err := c.build(op, req)
 	if err != nil {
 		return nil, false, fmt.Errorf("connector %s: %s: %w", c.name, req.Operation, err)
 	}
-	hreq.Header.Set("Accept", "application/json")
-	if body != nil {
-		hreq.Header.Set("Content-Type", "application/json")
+	fail := func(format string, args ...any) error {
+		return fmt.Errorf("connector %s: %s %s: %w", c.name, r.method, r.path, fmt.Errorf(format, args...))
 	}
+	ctx, cancel := context.WithTimeout(ctx, op.Timeout)
+	defer cancel()
+	status, data, err := c.send(ctx, r)
+	if err != nil {
+		return nil, true, fail("%w", err)
+	}
+	if status >= 300 {
+		e := replyError(status, data)
+		return nil, !refused(op, status), fail("%w", e)
+	}
+	reply, err := decode(data)
+	if err != nil {
+		return nil, false, fail("%w", err)
+	}
+	if len(op.result) == 0 {
+		return asResult(reply), false, nil
+	}
+	// The system has done what was asked; a reply that does not fit the
+	// mapping is for staff to look at, and a retry with the same key gets
+	// the same reply once they have fixed connectors.yaml.
+	out, err := mapResult(op.result, reply)
+	if err != nil {
+		return nil, true, fail("the reply does not fit %w", err)
+	}
+	return out, false, nil
+}
+
+// refused says whether a failing status is a refusal rather than an outage.
+func refused(op Operation, status int) bool {
+	if op.Refuse != nil {
+		return slices.Contains(op.Refuse, status)
+	}
+	return status >= 400 && status < 500 && status != http.StatusRequestTimeout && status != http.StatusTooManyRequests
+}
+
+// build places the inputs: path, query, headers, then the body.
+func (c *Client) build(op Operation, req connectors.Request) (*request, error) {
+	in, err := newInputs(req.Input)
+	if err != nil {
+		return nil, err
+	}
+	path, missing := in.render(op.Path, url.PathEscape)
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("input %s is required for the path", strings.Join(missing, ", "))
+	}
+	rel, err := url.Parse(path)
+	if err != nil {
+		return nil, fmt.Errorf("path %s is not a URL path", path)
+	}
+	u := *c.base
+	u.Path, u.RawPath = c.base.Path+rel.Path, c.base.EscapedPath()+rel.EscapedPath()
+	q := url.Values{}
+	for key, tmpl := range op.Query {
+		if v, missing := in.render(tmpl, same); len(missing) == 0 {
+			q.Set(key, v)
+		}
+	}
+	u.RawQuery = q.Encode()
+
+	r := &request{method: op.Method, url: &u, path: u.EscapedPath(), header: http.Header{}}
+	r.header.Set("Accept", "application/json")
 	for k, v := range c.cfg.Headers {
-		hreq.Header.Set(k, v)
+		r.header.Set(k, v)
+	}
+	for k, tmpl := range op.Headers {
+		if v, missing := in.render(tmpl, same); len(missing) == 0 {
+			r.header.Set(k, v)
+		}
 	}
 	// Each call's own key, after the configured headers: a header of the
 	// same name in connectors.yaml must not make every write look like a
 	// retry of the first.
 	if req.IdempotencyKey != "" {
-		hreq.Header.Set("Idempotency-Key", req.IdempotencyKey)
+		r.header.Set("Idempotency-Key", req.IdempotencyKey)
+	}
+
+	body := map[string]any{}
+	if op.Body != nil {
+		v, _ := in.value(op.Body)
+		body = v.(map[string]any)
+	}
+	rest := in.rest()
+	if op.Method == "GET" || op.Method == "DELETE" {
+		if len(rest) > 0 {
+			return nil, fmt.Errorf("inputs %s have nowhere to go in a %s (list them under query)", strings.Join(rest, ", "), op.Method)
+		}
+		return r, nil
+	}
+	for _, k := range rest {
+		if _, clash := body[k]; clash {
+			return nil, fmt.Errorf("input %s is also a key of the body template: place it with {%s} or rename it", k, k)
+		}
+		body[k] = in.values[k]
+	}
+	if op.Encoding == "form" {
+		r.body = []byte(formValues(body).Encode())
+		r.header.Set("Content-Type", "application/x-www-form-urlencoded")
+		return r, nil
+	}
+	if r.body, err = json.Marshal(body); err != nil {
+		return nil, fmt.Errorf("encode the body: %w", err)
+	}
+	r.header.Set("Content-Type", "application/json")
+	return r, nil
+}
+
+// send sends the request with credentials, once more with fresh ones when
+// the system refuses a kept token (it may have ended it early).
+func (c *Client) send(ctx context.Context, r *request) (int, []byte, error) {
+	status, data, cached, err := c.sendOnce(ctx, r)
+	if err == nil && status == http.StatusUnauthorized && cached {
+		c.auth.forget()
+		status, data, _, err = c.sendOnce(ctx, r)
+	}
+	return status, data, err
+}
+
+func (c *Client) sendOnce(ctx context.Context, r *request) (status int, data []byte, cached bool, err error) {
+	var body io.Reader
+	if r.body != nil {
+		body = bytes.NewReader(r.body)
+	}
+	hreq, err := http.NewRequestWithContext(ctx, r.method, r.url.String(), body)
+	if err != nil {
+		return 0, nil, false, errors.New("cannot make the request")
+	}
+	hreq.Header = r.header.Clone()
+	if c.auth != nil {
+		if cached, err = c.auth.authorize(ctx, hreq); err != nil {
+			return 0, nil, false, err
+		}
 	}
 	resp, err := c.http.Do(hreq)
 	if err != nil {
-		return nil, true, fmt.Errorf("connector %s: %s %s: %w", c.name, op.Method, path, transportError(err))
+		return 0, nil, false, transportError(err)
 	}
 	defer func() { _ = resp.Body.Close() }()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+	data, err = io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 	if err != nil {
-		return nil, true, fmt.Errorf("connector %s: %s %s: read reply: %w", c.name, op.Method, path, transportError(err))
+		return 0, nil, false, fmt.Errorf("read reply: %w", transportError(err))
 	}
-	if resp.StatusCode >= 300 {
-		e := replyError(resp.StatusCode, data)
-		retry := resp.StatusCode >= 500 || resp.StatusCode == http.StatusRequestTimeout || resp.StatusCode == http.StatusTooManyRequests
-		return nil, retry, fmt.Errorf("connector %s: %s %s: %w", c.name, op.Method, path, e)
-	}
-	out, err := decodeReply(data)
-	if err != nil {
-		return nil, false, fmt.Errorf("connector %s: %s %s: %w", c.name, op.Method, path, err)
-	}
-	return out, false, nil
+	return resp.StatusCode, data, cached, nil
 }
 
 // transportError drops the URL from a *url.Error so no address secret leaks.
@@ -147,11 +234,14 @@ func transportError(err error) error {
 		}
 		return ue.Err
 	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return errors.New("timed out")
+	}
 	return err
 }
 
-// decodeReply turns a JSON reply into a result map; a list becomes {"items": [...]}.
-func decodeReply(data []byte) (map[string]any, error) {
+// decode reads a JSON reply; an empty reply is an empty object.
+func decode(data []byte) (any, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return map[string]any{}, nil
 	}
@@ -159,10 +249,25 @@ func decodeReply(data []byte) (map[string]any, error) {
 	if err := json.Unmarshal(data, &v); err != nil {
 		return nil, fmt.Errorf("reply is not JSON: %w", err)
 	}
+	return v, nil
+}
+
+// asResult makes a reply a result map; a list or a single value becomes
+// {"items": ...}.
+func asResult(v any) map[string]any {
 	if m, ok := v.(map[string]any); ok {
-		return m, nil
+		return m
 	}
-	return map[string]any{"items": v}, nil
+	return map[string]any{"items": v}
+}
+
+// decodeReply turns a JSON reply into a result map; a list becomes {"items": [...]}.
+func decodeReply(data []byte) (map[string]any, error) {
+	v, err := decode(data)
+	if err != nil {
+		return nil, err
+	}
+	return asResult(v), nil
 }
 
 // replyError reads {"code": ..., "message": ...} from an error reply.

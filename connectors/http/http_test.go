@@ -22,7 +22,7 @@ const (
 
 func operations() map[string]httpconn.Operation {
 	return map[string]httpconn.Operation{
-		"find_properties": {Method: "GET", Path: "/api/properties", Query: []string{"postcode"}},
+		"find_properties": {Method: "GET", Path: "/api/properties", Query: httpconn.Query{"postcode": "{postcode}"}},
 		"get_property":    {Path: "/api/properties/{uprn}"},
 		"report_missed":   {Method: "post", Path: "/api/missed-collections"},
 		"add_note":        {Method: "PUT", Path: "/api/cases/{ref}/notes"},

@@ -6,10 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
 
 	"github.com/larder-council/larder/connectors"
 	httpconn "github.com/larder-council/larder/connectors/http"
@@ -21,6 +26,9 @@ type file struct {
 	Connectors map[string]entry `yaml:"connectors"`
 }
 
+// entry is one connector: its kind and, under the key named like the kind,
+// that kind's settings. A new kind adds its settings here and its builder
+// to kinds.
 type entry struct {
 	// Kind picks the implementation: http.
 	Kind string `yaml:"kind"`
@@ -28,20 +36,37 @@ type entry struct {
 	HTTP *httpconn.Config `yaml:"http"`
 }
 
-// kinds is the explicit list of connector kinds Larder knows.
-var kinds = map[string]func(name string, e entry) (connectors.Connector, error){
-	"http": func(name string, e entry) (connectors.Connector, error) {
-		if e.HTTP == nil {
-			return nil, fmt.Errorf("connectors.%s.http: is required for kind http", name)
+// kinds is the explicit list of connector kinds Larder knows. The loader
+// has already checked that the entry carries the kind's settings (the key
+// named like the kind) and no other kind's; dir is connectors.yaml's folder,
+// against which relative file names in the settings are read.
+var kinds = map[string]func(name, dir string, e entry) (connectors.Connector, error){
+	"http": func(name, dir string, e entry) (connectors.Connector, error) {
+		cfg := *e.HTTP
+		if cfg.TLS != nil {
+			tls := *cfg.TLS
+			for _, f := range []*string{&tls.CAFile, &tls.CertFile, &tls.KeyFile} {
+				*f = inDir(dir, *f)
+			}
+			cfg.TLS = &tls
 		}
-		return httpconn.New(name, *e.HTTP)
+		return httpconn.New(name, cfg)
 	},
 }
 
-// LoadFile reads connectors.yaml. ${NAME} and ${NAME:-default} in the file
-// are replaced from the environment, so secrets and addresses stay out of it.
-// No file means no connectors: recipes that only email and open tasks need
-// none, and a recipe that calls one is told the connector is unknown.
+// inDir resolves a file name given in connectors.yaml against its folder.
+func inDir(dir, name string) string {
+	if name == "" || filepath.IsAbs(name) {
+		return name
+	}
+	return filepath.Join(dir, name)
+}
+
+// LoadFile reads connectors.yaml. ${NAME} and ${NAME:-default} in its
+// values are replaced from the environment, so secrets and addresses stay
+// out of it. No file means no connectors: recipes that only email and open
+// tasks need none, and a recipe that calls one is told the connector is
+// unknown. Mistakes in the file come back as Problems, each at its line.
 func LoadFile(path string) (*connectors.Registry, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -50,29 +75,97 @@ func LoadFile(path string) (*connectors.Registry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read connectors: %w", err)
 	}
+	return Parse(path, data)
+}
+
+// Parse builds the connectors described by data, read from path (named in
+// problems, and the folder of the files the settings name). The error, when it is
+// a mistake in the file, is Problems.
+func Parse(path string, data []byte) (*connectors.Registry, error) {
+	tree, err := parser.ParseBytes(data, 0)
+	if err != nil {
+		return nil, Problems{decodeProblem(path, err)}
+	}
+	// Values are expanded in the parsed tree, not the text: a secret then
+	// cannot break the YAML, nor show in a syntax error, and positions stay
+	// those of the file.
+	for _, doc := range tree.Docs {
+		ast.Walk(expander{}, doc)
+	}
 	var f file
-	if err := yaml.UnmarshalWithOptions([]byte(expandEnv(string(data))), &f, yaml.Strict()); err != nil {
-		return nil, fmt.Errorf("%s: %s", path, yaml.FormatError(err, false, false))
+	if len(tree.Docs) > 0 && tree.Docs[0].Body != nil {
+		if err := yaml.NodeToValue(tree.Docs[0].Body, &f, yaml.Strict()); err != nil {
+			return nil, Problems{decodeProblem(path, err)}
+		}
 	}
 	byName := map[string]connectors.Connector{}
-	var errs []error
-	for name, e := range f.Connectors {
+	var ps Problems
+	at := func(err error, keys ...string) {
+		ps = append(ps, problems(path, tree, err, keys)...)
+	}
+	for _, name := range sortedKeys(f.Connectors) {
+		e := f.Connectors[name]
 		build, ok := kinds[e.Kind]
 		if !ok {
-			errs = append(errs, fmt.Errorf("connectors.%s.kind: unknown kind %q (use http)", name, e.Kind))
+			at(fmt.Errorf("unknown kind %q (use %s)", e.Kind, strings.Join(sortedKeys(kinds), " or ")), "connectors", name, "kind")
 			continue
 		}
-		c, err := build(name, e)
+		if missing := settingsProblems(e, name, at); missing {
+			continue
+		}
+		c, err := build(name, filepath.Dir(path), e)
 		if err != nil {
-			errs = append(errs, err)
+			at(err, "connectors", name)
 			continue
 		}
 		byName[name] = c
 	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	if len(ps) > 0 {
+		ps.inFileOrder()
+		return nil, ps
 	}
 	return connectors.NewRegistry(byName), nil
+}
+
+// settingsProblems checks an entry carries its kind's settings and no
+// other kind's; it reports whether the kind's own are missing.
+func settingsProblems(e entry, name string, at func(error, ...string)) (missing bool) {
+	v := reflect.ValueOf(e)
+	for i := range v.NumField() {
+		f := v.Type().Field(i)
+		key, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if f.Type.Kind() != reflect.Pointer || key == "" {
+			continue
+		}
+		given := !v.Field(i).IsNil()
+		switch {
+		case key == e.Kind && !given:
+			at(fmt.Errorf("is required for kind %s", e.Kind), "connectors", name, key)
+			missing = true
+		case key != e.Kind && given:
+			at(fmt.Errorf("is for kind %s, and this connector is kind %s", key, e.Kind), "connectors", name, key)
+		}
+	}
+	return missing
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// expander replaces ${NAME} and ${NAME:-default} in every string value.
+type expander struct{}
+
+func (x expander) Visit(n ast.Node) ast.Visitor {
+	if s, ok := n.(*ast.StringNode); ok {
+		s.Value = expandEnv(s.Value)
+	}
+	return x
 }
 
 var envRef = regexp.MustCompile(`\$\{([A-Z_][A-Z0-9_]*)(:-([^}]*))?\}`)
