@@ -61,6 +61,7 @@ func (s *Server) faulty(h http.HandlerFunc) http.HandlerFunc {
 		slow := f.Latency > 0 && (f.SlowRate == 0 || s.draw(f.SlowRate))
 		fail := inPath && s.draw(f.FailRate)
 		drop := inPath && r.Method == http.MethodPost && s.draw(f.DropRate)
+		s.count(slow && f.SlowRate > 0, fail, drop && !fail)
 		s.mu.Unlock()
 		if slow {
 			t := time.NewTimer(f.Latency)
@@ -80,11 +81,50 @@ func (s *Server) faulty(h http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		rep := s.write(r, h)
+		if rep.replayed {
+			s.mu.Lock()
+			s.injected.Replayed++
+			s.mu.Unlock()
+		}
 		if drop {
 			hangUp(w)
 			return
 		}
 		rep.send(w)
+	}
+}
+
+// Injected counts what the simulator has done to its callers, for a load
+// run to print beside its own counts.
+type Injected struct {
+	// Failed counts requests answered 503 by fail_rate.
+	Failed int `json:"failed"`
+	// Slowed counts requests delayed by slow_rate (not those a latency
+	// alone delays).
+	Slowed int `json:"slowed"`
+	// Dropped counts writes done and then answered by a dropped connection.
+	Dropped int `json:"dropped"`
+	// Replayed counts writes answered with the first reply to their
+	// Idempotency-Key.
+	Replayed int `json:"replayed"`
+}
+
+// Injected returns the counts of faults injected and replies replayed.
+func (s *Server) Injected() Injected {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.injected
+}
+
+// count adds a request's faults to the counts. s.mu must be held.
+func (s *Server) count(slow, fail, drop bool) {
+	for _, c := range []struct {
+		happened bool
+		n        *int
+	}{{slow, &s.injected.Slowed}, {fail, &s.injected.Failed}, {drop, &s.injected.Dropped}} {
+		if c.happened {
+			*c.n++
+		}
 	}
 }
 
@@ -130,6 +170,8 @@ type faultsJSON struct {
 	LatencyMS int     `json:"latency_ms"`
 	DropRate  float64 `json:"drop_rate"`
 	FailPath  string  `json:"fail_path"`
+	// Injected is read back only.
+	Injected *Injected `json:"injected,omitempty"`
 }
 
 func (s *Server) setFaults(w http.ResponseWriter, r *http.Request) {
@@ -159,8 +201,8 @@ func (s *Server) setFaults(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) getFaults(w http.ResponseWriter, _ *http.Request) {
 	s.mu.Lock()
-	f := s.faults
+	f, n := s.faults, s.injected
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, faultsJSON{FailRate: f.FailRate, SlowRate: f.SlowRate, Latency: f.Latency.String(),
-		LatencyMS: int(f.Latency / time.Millisecond), DropRate: f.DropRate, FailPath: f.FailPath})
+		LatencyMS: int(f.Latency / time.Millisecond), DropRate: f.DropRate, FailPath: f.FailPath, Injected: &n})
 }

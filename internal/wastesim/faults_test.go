@@ -45,6 +45,14 @@ func TestDroppedWriteIsCommitted(t *testing.T) {
 	if n := len(s.Reservations()); n != 1 {
 		t.Errorf("%d reservations after the retry, want 1", n)
 	}
+	if got := s.Injected(); got != (wastesim.Injected{Dropped: 1, Replayed: 1}) {
+		t.Errorf("injected %+v, want one drop and one replay", got)
+	}
+	var read struct{ Injected wastesim.Injected }
+	call(t, srv, "GET", "/admin/faults", "", "", &read)
+	if read.Injected != s.Injected() {
+		t.Errorf("GET /admin/faults shows %+v, want %+v", read.Injected, s.Injected())
+	}
 }
 
 // statuses sends n property lookups and lists their statuses.
@@ -62,11 +70,14 @@ func statuses(t *testing.T, srv *httptest.Server, n int) string {
 // the same requests; a share of 0.5 fails some and not others.
 func TestFaultsAreRepeatableWithASeed(t *testing.T) {
 	opts := wastesim.Options{Seed: 42, Faults: wastesim.Faults{FailRate: 0.5}}
-	_, _, a := simWith(t, now, opts)
+	simA, _, a := simWith(t, now, opts)
 	_, _, b := simWith(t, now, opts)
 	first, second := statuses(t, a, 40), statuses(t, b, 40)
 	if first != second {
 		t.Errorf("same seed, different faults:\n%s\n%s", first, second)
+	}
+	if n := strings.Count(first, "Service Unavailable"); simA.Injected().Failed != n {
+		t.Errorf("counted %d failures, answered %d", simA.Injected().Failed, n)
 	}
 	if !strings.Contains(first, "OK") || !strings.Contains(first, "Service Unavailable") {
 		t.Errorf("fail_rate 0.5 over 40 requests gave %s, want some of each", first)

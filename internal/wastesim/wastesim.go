@@ -56,9 +56,11 @@ type Server struct {
 	garden  []Subscription
 	reports []ServiceRequest
 	faults  Faults
-	rand    *rand.Rand
-	tokens  map[string]time.Time
-	issued  int
+	// injected counts the faults done and the replies replayed.
+	injected Injected
+	rand     *rand.Rand
+	tokens   map[string]time.Time
+	issued   int
 
 	// writes serialises POSTs so a key's first reply is stored before a
 	// repeat of it is looked up.
