@@ -7,9 +7,10 @@ package open311
 
 import (
 	"errors"
-	"fmt"
 	"net/url"
 	"time"
+
+	"github.com/larder-council/larder/connectors"
 )
 
 // Config is one open311 connector in connectors.yaml.
@@ -30,29 +31,32 @@ type Config struct {
 	Timeout time.Duration `yaml:"timeout"`
 }
 
-// validate sets defaults, then checks invariants, naming the YAML key at
-// fault. No message repeats a value: base_url may carry a password.
+// validate sets defaults, then checks invariants. Each mistake is a
+// *connectors.ConfigError at its YAML key, so the loader can show its line;
+// no message repeats a value: base_url may carry a password or a key.
 func (c *Config) validate(name string) error {
-	key := "connectors." + name + ".open311"
+	var errs []error
+	at := func(key, message string) {
+		errs = append(errs, &connectors.ConfigError{Path: []string{"connectors", name, "open311", key}, Message: message})
+	}
 	if c.Timeout == 0 {
 		c.Timeout = 10 * time.Second
 	}
 	if c.Format == "" {
 		c.Format = "json"
 	}
-	var errs []error
 	u, err := url.Parse(c.BaseURL)
 	switch {
 	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
-		errs = append(errs, fmt.Errorf("%s.base_url: must be an http or https URL, e.g. https://council.example/open311/v2", key))
+		at("base_url", "must be an http or https URL, e.g. https://council.example/open311/v2")
 	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
-		errs = append(errs, fmt.Errorf("%s.base_url: must not carry a query or fragment (put the key under api_key and the jurisdiction under jurisdiction_id)", key))
+		at("base_url", "must not carry a query or fragment (put the key under api_key and the jurisdiction under jurisdiction_id)")
 	}
 	if c.Format != "json" && c.Format != "xml" {
-		errs = append(errs, fmt.Errorf("%s.format: must be json or xml", key))
+		at("format", "must be json or xml")
 	}
 	if c.Timeout < 0 {
-		errs = append(errs, fmt.Errorf("%s.timeout: must be positive", key))
+		at("timeout", "must be positive")
 	}
 	return errors.Join(errs...)
 }

@@ -2,6 +2,7 @@ package open311_test
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/larder-council/larder/connectors"
 	"github.com/larder-council/larder/connectors/connectortest"
 	"github.com/larder-council/larder/connectors/open311"
 )
@@ -120,6 +122,11 @@ func TestConfigValidation(t *testing.T) {
 				if !strings.Contains(err.Error(), want) {
 					t.Errorf("error %q does not contain %q", err, want)
 				}
+			}
+			// The loader shows each mistake at its key in connectors.yaml.
+			var ce *connectors.ConfigError
+			if !errors.As(err, &ce) || len(ce.Path) != 4 || ce.Path[2] != "open311" {
+				t.Errorf("error %v is not a ConfigError at a key under connectors.council.open311", err)
 			}
 		})
 	}
