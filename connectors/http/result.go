@@ -3,18 +3,21 @@ package http
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/vm"
 )
 
-// resultEnv is what a result expression sees: reply, the decoded reply.
-// Maps yield nil for a missing key, so reply.maybe?.deeper reads safely.
+// resultEnv is what a result expression sees: reply, the decoded JSON
+// reply (a map, a list or a value). Maps yield nil for a missing key, so
+// reply.maybe?.deeper ?? "none" reads safely.
+type resultEnv struct {
+	Reply any `expr:"reply"`
+}
+
 func resultOptions() []expr.Option {
-	return []expr.Option{
-		expr.Env(map[string]any{"reply": nil}),
-		expr.DisableBuiltin("now"),
-	}
+	return []expr.Option{expr.Env(resultEnv{}), expr.DisableBuiltin("now")}
 }
 
 // compileResult parses a result expression, refusing names other than reply.
@@ -24,7 +27,9 @@ func compileResult(src string) (*vm.Program, error) {
 	}
 	prog, err := expr.Compile(src, resultOptions()...)
 	if err != nil {
-		return nil, fmt.Errorf("expression %q: %v", src, err)
+		// The first line; expr's next lines draw the place, for a terminal.
+		msg, _, _ := strings.Cut(err.Error(), "\n")
+		return nil, fmt.Errorf("expression %q: %s", src, msg)
 	}
 	return prog, nil
 }
@@ -39,9 +44,10 @@ func mapResult(progs map[string]*vm.Program, reply any) (map[string]any, error) 
 	sort.Strings(names)
 	out := make(map[string]any, len(progs))
 	for _, n := range names {
-		v, err := expr.Run(progs[n], map[string]any{"reply": reply})
+		v, err := expr.Run(progs[n], resultEnv{Reply: reply})
 		if err != nil {
-			return nil, fmt.Errorf("result.%s: %v", n, err)
+			msg, _, _ := strings.Cut(err.Error(), "\n")
+			return nil, fmt.Errorf("result.%s: %s", n, msg)
 		}
 		out[n] = v
 	}

@@ -48,19 +48,32 @@ func TestErrorsKeepSecrets(t *testing.T) {
 		{"no such host", "http://waste.invalid", "get_property", 500 * time.Millisecond},
 		{"unknown operation", refusing.URL, "drop_tables", 0},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			c, err := httpconn.New("waste", httpconn.Config{
-				BaseURL:    withPassword(t, tc.base),
-				Timeout:    tc.timeout,
-				Headers:    map[string]string{"Authorization": token, "X-Api-Key": "k3y-" + password},
-				Operations: operations(),
-			})
-			if err != nil {
-				t.Fatal(err)
+		ts := newTokenServer(t)
+		for _, auth := range []*httpconn.Auth{
+			nil,
+			{Kind: "basic", Username: "larder", Password: password},
+			{Kind: "bearer", Token: "tok-5ecret-f00d"},
+			{Kind: "api_key", Name: "X-Api-Key", Value: apiKey},
+			{Kind: "api_key", In: "query", Name: "api_key", Value: apiKey},
+			oauth2Auth(ts, "form"),
+		} {
+			kind := "headers"
+			if auth != nil {
+				kind = auth.Kind + " " + auth.In
 			}
-			_, _, err = call(c, tc.op, map[string]any{"uprn": "1"})
-			connectortest.NoSecretInError(t, err, token, "tok-5ecret-f00d", password)
-		})
+			t.Run(tc.name+"/"+kind, func(t *testing.T) {
+				cfg := httpconn.Config{BaseURL: withPassword(t, tc.base), Timeout: tc.timeout, Auth: auth, Operations: operations()}
+				if auth == nil {
+					cfg.Headers = map[string]string{"Authorization": token, "X-Api-Key": "k3y-" + password}
+				}
+				c, err := httpconn.New("waste", cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, _, err = call(c, tc.op, map[string]any{"uprn": "1"})
+				connectortest.NoSecretInError(t, err, token, "tok-5ecret-f00d", password, apiKey, clientSecret, "at-1")
+			})
+		}
 	}
 }
 
