@@ -3,7 +3,6 @@ package registry
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -96,31 +95,57 @@ func leaves(err error) []error {
 	return []error{err}
 }
 
-// plainKey is a key a YAML path can name without quotes.
-var plainKey = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
-
-// position finds the line and column of the value at keys (its key, where
-// the value is missing), falling back to the nearest parent that exists.
+// position finds where keys lead in the file: a plain value itself, else
+// its key; for a key that is missing, the nearest key above it that exists.
 func position(tree *ast.File, keys []string) (int, int) {
-	for n := len(keys); n > 0; n-- {
-		var b strings.Builder
-		b.WriteString("$")
-		for _, k := range keys[:n] {
-			if plainKey.MatchString(k) {
-				b.WriteString("." + k)
-			} else {
-				b.WriteString(".'" + strings.ReplaceAll(k, "'", "''") + "'")
-			}
-		}
-		p, err := yaml.PathString(b.String())
-		if err != nil {
-			continue
-		}
-		if node, err := p.FilterFile(tree); err == nil && node != nil {
-			if tk := node.GetToken(); tk != nil && tk.Position != nil {
-				return tk.Position.Line, tk.Position.Column
-			}
-		}
+	line, col := 1, 1
+	if len(tree.Docs) == 0 {
+		return line, col
 	}
-	return 1, 1
+	node := tree.Docs[0].Body
+	for i, key := range keys {
+		k, v := lookup(node, key)
+		if k == nil {
+			break
+		}
+		line, col = at(k, line, col)
+		if _, scalar := v.(ast.ScalarNode); scalar && i == len(keys)-1 {
+			line, col = at(v, line, col)
+		}
+		node = v
+	}
+	return line, col
+}
+
+// lookup finds key in a mapping node: its key and value nodes.
+func lookup(n ast.Node, key string) (ast.Node, ast.Node) {
+	for {
+		switch v := n.(type) {
+		case *ast.AnchorNode:
+			n = v.Value
+			continue
+		case *ast.TagNode:
+			n = v.Value
+			continue
+		case *ast.MappingNode:
+			for _, mv := range v.Values {
+				if mv.Key != nil && mv.Key.String() == key {
+					return mv.Key, mv.Value
+				}
+			}
+		case *ast.MappingValueNode:
+			if v.Key != nil && v.Key.String() == key {
+				return v.Key, v.Value
+			}
+		}
+		return nil, nil
+	}
+}
+
+// at is a node's line and column, or else the ones given.
+func at(n ast.Node, line, col int) (int, int) {
+	if tk := n.GetToken(); tk != nil && tk.Position != nil {
+		return tk.Position.Line, tk.Position.Column
+	}
+	return line, col
 }
