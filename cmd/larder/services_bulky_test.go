@@ -160,7 +160,7 @@ func TestBulkyWasteEndToEnd(t *testing.T) {
 	book := func(t *testing.T, uprn string) (ref, slot string) {
 		t.Helper()
 		slot = offeredSlot(t, waste, uprn)
-		ref = startCase(t, base, "bulky-waste", examples(r, map[string]any{"uprn": uprn, "slot": slot, "items": []string{"sofa", "mattress", "table", "chair"}}))
+		ref = startCase(t, base, "bulky-waste", examples(r, map[string]any{"uprn": uprn, "slot": slot, "items": []string{"sofa", "washing-machine", "table", "chair"}}))
 		waitForDetail(t, base, ref, func(d workflows.CaseDetail) bool { return waitingFor(d, "pay") != nil })
 		if got := reservationsOf(waste, uprn); len(got) != 1 || got[0].Status != "reserved" || got[0].SlotID != slot {
 			t.Fatalf("while awaiting payment, reservations %+v, want one reserved on %s", got, slot)
@@ -184,7 +184,8 @@ func TestBulkyWasteEndToEnd(t *testing.T) {
 		day, _ := time.Parse(time.DateOnly, slot)
 		mails := lettersFor(t, dataDir, ref)
 		booked := slices.ContainsFunc(mails, func(m string) bool {
-			return strings.Contains(m, "Bulky waste collection booked") && strings.Contains(m, day.Format("Monday 2 January 2006")) && strings.Contains(m, "£25.00")
+			return strings.Contains(m, "Bulky waste collection booked") && strings.Contains(m, day.Format("Monday 2 January 2006")) && strings.Contains(m, "£25.00") &&
+				strings.Contains(m, "We will collect: sofa, washing machine, table, chair.")
 		})
 		if len(mails) != 2 || !booked {
 			t.Errorf("want the link to pay and a confirmation with the date and price, got %d: %v", len(mails), mails)
