@@ -61,6 +61,7 @@ func (h *Handler) Routes(r gin.IRoutes, limit, lookups gin.HandlerFunc) {
 		h.Log = slog.Default()
 	}
 	r.GET("/schema/recipe.json", func(c *gin.Context) { c.Data(http.StatusOK, "application/schema+json", recipe.Schema) })
+	r.GET("/schema/connectors.json", func(c *gin.Context) { c.Data(http.StatusOK, "application/schema+json", connectors.Schema) })
 	r.GET("/services", h.services)
 	r.GET("/services/:service", h.service)
 	r.POST("/services/:service/submissions", limit, h.submit)
