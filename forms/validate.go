@@ -122,7 +122,9 @@ func (v *Validator) Field(f recipe.Field, value string) string {
 func (v *Validator) typeCheck(f recipe.Field, value string) string {
 	switch f.Type {
 	case "radios", "select":
-		if !hasOption(f, value) {
+		// Choices a lookup offers are checked against the lookup
+		// (CheckLookups), which knows them.
+		if f.Lookup == nil && !hasOption(f, value) {
 			return message(f, "oneof", "")
 		}
 	case "checkboxes":

@@ -96,14 +96,14 @@ func (h *Handler) showPage(c *gin.Context, status int, r *recipe.Recipe, i int, 
 			hasFile = true
 			fs.FileName = d.Labels[f.ID]
 		}
-		if f.Type == "address" {
+		if f.Lookup != nil {
 			opts, err := h.lookupOptions(c, f, d.Answers)
 			switch {
 			case err != nil:
-				h.Log.WarnContext(c, "address lookup failed", "service", r.ID, "err", err)
-				fs.LookupFailed = "We could not look up addresses just now. Try again in a few minutes."
+				h.Log.WarnContext(c, "lookup failed", "service", r.ID, "field", f.ID, "err", err)
+				fs.LookupFailed = lookupFailed(f)
 			case len(opts) == 0:
-				fs.LookupFailed = "We could not find any addresses for that postcode. Go back and check the postcode."
+				fs.LookupFailed = lookupEmpty(f)
 			}
 			fs.Options = opts
 		}
@@ -173,7 +173,7 @@ func (h *Handler) answer(c *gin.Context) {
 	}
 	errs := h.Validator.Page(recipe.Page{ID: p.ID, Fields: others}, d.Answers)
 	for _, f := range others {
-		if f.Type != "address" || d.Answers[f.ID] == "" || hasError(errs, f.ID) {
+		if f.Lookup == nil || d.Answers[f.ID] == "" || hasError(errs, f.ID) {
 			continue
 		}
 		opts, err := h.lookupOptions(c, f, d.Answers)
@@ -183,7 +183,7 @@ func (h *Handler) answer(c *gin.Context) {
 		}
 		j := slices.IndexFunc(opts, func(o recipe.Option) bool { return o.Value == d.Answers[f.ID] })
 		if j < 0 {
-			errs = append(errs, forms.FieldError{Field: f.ID, Message: "Select an address from the list"})
+			errs = append(errs, forms.FieldError{Field: f.ID, Message: forms.NotOffered(f)})
 			continue
 		}
 		d.Labels[f.ID] = opts[j].Label

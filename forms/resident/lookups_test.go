@@ -1,12 +1,14 @@
 package resident
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"testing"
 
 	"github.com/larder-council/larder/internal/wastesim"
+	"github.com/larder-council/larder/workflows/recipe"
 )
 
 // Security finding 8: a case could act on a property the resident was
@@ -74,4 +76,91 @@ func TestFinding8WebSendsOnlyAnAddressThePostcodeLookupOffered(t *testing.T) {
 			t.Fatalf("sending an offered address landed on %s; cases started %+v, want one for 100003000002 at LR2 3CC", done.Path, started)
 		}
 	})
+}
+
+// slotsRecipe asks for a collection date from the dates the waste system
+// offers the property: a radios question whose choices come from a lookup.
+const slotsRecipe = `id: bulky-slots
+version: "1"
+title: Book a bulky waste collection
+reference_prefix: BS
+form:
+  pages:
+    - id: property
+      title: Property reference
+      fields:
+        - { id: uprn, type: text, label: Property reference, validate: "required,uprn", example: "100001000001" }
+    - id: slot
+      title: Choose a collection date
+      fields:
+        - id: slot
+          type: radios
+          label: Collection date
+          validate: required
+          messages:
+            lookup_empty: There are no collection dates left. Try again next week.
+          lookup:
+            connector: waste
+            operation: bulky_slots
+            input:
+              uprn: "{{ form.uprn }}"
+            items: result.slots
+            value: id
+            label: label
+          example: "2026-12-03"
+steps:
+  - id: booked
+    end:
+      outcome: Collection booked
+`
+
+// A radios question whose choices come from a lookup shows the dates the
+// waste system offers, takes one of them, refuses another, and shows the
+// chosen date's words on check answers.
+func TestRadiosTakeTheirChoicesFromALookup(t *testing.T) {
+	ws := httptest.NewServer(wastesim.New(wastesim.Options{}))
+	t.Cleanup(ws.Close)
+	_, conns := shippedAt(t, ws.URL)
+	r, err := recipe.Parse("bulky-slots.yaml", []byte(slotsRecipe), conns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := &fakeCases{}
+	l := serve(t, &Handler{Recipes: []*recipe.Recipe{r}, Connectors: conns, Cases: cases}, 0, nil)
+	res := newResident(t, l.URL)
+	res.post("/services/bulky-slots/pages/property", url.Values{"uprn": {"100001000001"}})
+	slots := offeredSlots(t, ws.URL, "100001000001")
+	if len(slots) < 2 {
+		t.Fatalf("the waste system offers %d dates, want at least 2", len(slots))
+	}
+	got := res.get("/services/bulky-slots/pages/slot")
+	mustSay(t, "the date page", got, `type="radio"`, `value="`+slots[0].ID+`"`, slots[0].Label, slots[1].Label)
+
+	if got := res.post("/services/bulky-slots/pages/slot", url.Values{"slot": {"1999-01-01"}}); got.Status != http.StatusUnprocessableEntity {
+		t.Errorf("a date not offered: %d, want 422", got.Status)
+	} else {
+		mustSay(t, "a date not offered", got, "Select collection date from the list")
+	}
+	if got := res.post("/services/bulky-slots/pages/slot", url.Values{"slot": {slots[1].ID}}); got.Path != "/services/bulky-slots/check" {
+		t.Fatalf("an offered date landed on %s", got.Path)
+	}
+	mustSay(t, "check answers", res.get("/services/bulky-slots/check"), slots[1].Label)
+	if got := res.post("/services/bulky-slots/check", url.Values{}); len(cases.Started()) != 1 || cases.Started()[0].Answers["slot"] != slots[1].ID {
+		t.Errorf("sending landed on %s with cases %+v; want one case with the date chosen", got.Path, cases.Started())
+	}
+}
+
+// offeredSlots asks the waste system for the dates it offers a property.
+func offeredSlots(t *testing.T, base, uprn string) []wastesim.Slot {
+	t.Helper()
+	res, err := http.Get(base + "/api/bulky-waste/slots?uprn=" + uprn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var body struct{ Slots []wastesim.Slot }
+	if err := json.NewDecoder(res.Body).Decode(&body); err != nil {
+		t.Fatal(err)
+	}
+	return body.Slots
 }

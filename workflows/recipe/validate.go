@@ -15,6 +15,12 @@ var FieldTypes = []string{"text", "textarea", "email", "phone", "number", "date"
 // choiceTypes are the field types whose answers come from options.
 var choiceTypes = []string{"radios", "checkboxes", "select"}
 
+// lookupTypes are the field types whose choices may come from a connector
+// operation (a lookup) asked with the answers so far: an address by
+// postcode, or a radios or select question such as the collection dates
+// a waste system offers for a property.
+var lookupTypes = []string{"address", "radios", "select"}
+
 var (
 	idPattern = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
 	// namePattern is for ids expressions refer to (form.<id>, steps.<id>): no dashes.
@@ -119,8 +125,17 @@ func (v *validator) checkQuestion(node, shown string, f Field) {
 	if f.Label == "" {
 		v.add(node, shown+".label", "is required")
 	}
-	if slices.Contains(choiceTypes, f.Type) && len(f.Options) == 0 {
-		v.add(node, shown+".options", "%s question needs options", article(f.Type))
+	switch {
+	case slices.Contains(lookupTypes, f.Type) && f.Type != "address" && f.Lookup != nil && len(f.Options) > 0:
+		v.add(node+".lookup", shown+".lookup", "give options or a lookup, not both")
+	case slices.Contains(choiceTypes, f.Type) && len(f.Options) == 0 && f.Lookup == nil:
+		what := "options"
+		if slices.Contains(lookupTypes, f.Type) {
+			what = "options or a lookup"
+		}
+		v.add(node, shown+".options", "%s question needs %s", article(f.Type), what)
+	case f.Lookup != nil && !slices.Contains(lookupTypes, f.Type):
+		v.add(node+".lookup", shown+".lookup", "only address, radios and select questions take their choices from a lookup")
 	}
 	if f.ShowIf != "" {
 		v.checkCondition(node+".show_if", shown+".show_if", f.ShowIf)
@@ -133,17 +148,16 @@ func (v *validator) checkQuestion(node, shown string, f Field) {
 			v.add(fmt.Sprintf("%s.options[%d]", node, j), fmt.Sprintf("%s.options[%d]", shown, j), "needs a value and a label")
 		}
 	}
-	if f.Type == "address" {
-		if f.Lookup == nil {
-			v.add(node, shown+".lookup", "an address question needs a lookup")
-		} else {
-			if f.Lookup.Value == "" || f.Lookup.Label == "" {
-				v.add(node+".lookup", shown+".lookup", "needs value and label: the item keys of each choice's value and text")
-			}
-			v.checkOperation(node+".lookup", shown+".lookup", f.Lookup.Connector, f.Lookup.Operation)
-			v.checkTemplates(node+".lookup.input", shown+".lookup.input", f.Lookup.Input)
-			v.checkTemplate(node+".lookup.items", shown+".lookup.items", "{{"+f.Lookup.Items+"}}")
+	if f.Type == "address" && f.Lookup == nil {
+		v.add(node, shown+".lookup", "an address question needs a lookup")
+	}
+	if f.Lookup != nil && slices.Contains(lookupTypes, f.Type) {
+		if f.Lookup.Value == "" || f.Lookup.Label == "" {
+			v.add(node+".lookup", shown+".lookup", "needs value and label: the item keys of each choice's value and text")
 		}
+		v.checkOperation(node+".lookup", shown+".lookup", f.Lookup.Connector, f.Lookup.Operation)
+		v.checkTemplates(node+".lookup.input", shown+".lookup.input", f.Lookup.Input)
+		v.checkTemplate(node+".lookup.items", shown+".lookup.items", "{{"+f.Lookup.Items+"}}")
 	}
 }
 
