@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -31,7 +32,7 @@ func TestBulkyWasteNotPaidOnTheTestClock(t *testing.T) {
 	if in := cc.call(t, "cancel_bulky").Input; in["id"] != "BW-000001" {
 		t.Errorf("cancel input %v, want the reservation", in)
 	}
-	if in := cc.call(t, "reserve_bulky").Input; in["slot_id"] != "2026-12-03" || !slices.Equal(in["items"].([]any), []any{"sofa", "fridge"}) {
+	if in := cc.call(t, "reserve_bulky").Input; in["slot_id"] != "2026-12-03" || fmt.Sprint(in["items"]) != "[sofa fridge]" {
 		t.Errorf("reserve input %v, want the slot and the items", in)
 	}
 	cc.mu.Lock()
