@@ -230,5 +230,8 @@ func TestBulkyWasteEndToEnd(t *testing.T) {
 		if code := staffCall(t, http.MethodPost, base+"/api/v1/services/bulky-waste/submissions", "", answers, &reply); code != http.StatusUnprocessableEntity {
 			t.Fatalf("submit with 6 items: %d %v, want 422", code, reply)
 		}
+		if errs, _ := reply["errors"].([]any); len(errs) != 1 || fmt.Sprint(errs[0]) != "map[field:items message:Select no more than 5 items]" {
+			t.Errorf("errors %v, want one saying at most 5 items", reply["errors"])
+		}
 	})
 }
