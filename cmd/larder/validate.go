@@ -18,14 +18,48 @@ import (
 )
 
 // validateCommand checks recipe files (or every recipe in folders) against
-// the connectors.yaml beside them, printing one file:line:col line per
-// problem. It returns 1 when any recipe has a problem.
+// the connectors.yaml beside them, and that connectors.yaml itself,
+// printing one file:line:col line per problem. It returns 1 when any file
+// has a problem.
 func validateCommand(args []string, out io.Writer) int {
 	if len(args) == 0 {
 		args = []string{"recipes"}
 	}
 	var files []string
+	bad := 0
+	conns := map[string]*connectors.Registry{}
+	// connectorsOf loads (once) the connectors.yaml of dir, printing its
+	// problems; recipes beside a broken one are checked without it.
+	connectorsOf := func(dir string) (*connectors.Registry, bool) {
+		if reg, ok := conns[dir]; ok {
+			return reg, true
+		}
+		reg, err := registry.LoadFile(filepath.Join(dir, "connectors.yaml"))
+		var ps registry.Problems
+		switch {
+		case errors.As(err, &ps):
+			for _, p := range ps {
+				fmt.Fprintln(out, p.Error())
+			}
+			bad += len(ps)
+		case err != nil:
+			fmt.Fprintln(out, err)
+			return nil, false
+		}
+		conns[dir] = reg
+		return reg, true
+	}
 	for _, a := range args {
+		if filepath.Base(a) == "connectors.yaml" {
+			if _, err := os.Stat(a); err != nil {
+				fmt.Fprintf(out, "%s: %v\n", a, err)
+				return 1
+			}
+			if _, ok := connectorsOf(filepath.Dir(a)); !ok {
+				return 1
+			}
+			continue
+		}
 		if st, err := os.Stat(a); err == nil && st.IsDir() {
 			fs, err := recipe.RecipeFiles(a)
 			if err != nil {
@@ -37,20 +71,11 @@ func validateCommand(args []string, out io.Writer) int {
 			files = append(files, a)
 		}
 	}
-	bad := 0
 	v := forms.New()
-	conns := map[string]*connectors.Registry{}
 	for _, f := range files {
-		dir := filepath.Dir(f)
-		reg, ok := conns[dir]
+		reg, ok := connectorsOf(filepath.Dir(f))
 		if !ok {
-			var err error
-			reg, err = registry.LoadFile(filepath.Join(dir, "connectors.yaml"))
-			if err != nil && !errors.Is(err, os.ErrNotExist) {
-				fmt.Fprintln(out, err)
-				return 1
-			}
-			conns[dir] = reg
+			return 1
 		}
 		var cs recipe.Connectors
 		if reg != nil {
@@ -77,6 +102,10 @@ func validateCommand(args []string, out io.Writer) int {
 	}
 	if bad > 0 {
 		return 1
+	}
+	if len(files) == 0 {
+		fmt.Fprintln(out, "connectors valid")
+		return 0
 	}
 	fmt.Fprintf(out, "%d recipes valid\n", len(files))
 	return 0

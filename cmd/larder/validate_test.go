@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,5 +54,65 @@ func TestValidatePrintsOnePositionedLinePerProblem(t *testing.T) {
 	}
 	if !strings.HasPrefix(lines[0], path+":") {
 		t.Errorf("line does not start with file:line:col: %s", lines[0])
+	}
+}
+
+// TestValidateChecksConnectors: a mistake in connectors.yaml is a
+// positioned line like a recipe's, and the recipes beside it are still
+// checked; connectors.yaml can be named alone.
+func TestValidateChecksConnectors(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"emails.yaml", "missed-bin.yaml"} {
+		data, _ := os.ReadFile(filepath.Join(recipesDir, name))
+		_ = os.WriteFile(filepath.Join(dir, name), data, 0o600)
+	}
+	bad := `connectors:
+  waste:
+    kind: http
+    http:
+      base_url: http://127.0.0.1:8081
+      auth:
+        kind: bearer
+      operations:
+        report_missed:
+          method: SEND
+          path: /api/missed-collections
+`
+	cpath := filepath.Join(dir, "connectors.yaml")
+	_ = os.WriteFile(cpath, []byte(bad), 0o600)
+	recipe := filepath.Join(dir, "missed-bin.yaml")
+	src, _ := os.ReadFile(recipe)
+	_ = os.WriteFile(recipe, []byte(strings.Replace(string(src), "next: confirm", "next: confrim", 1)), 0o600)
+
+	at := func(text string) string { // line:col of text in connectors.yaml
+		for i, l := range strings.Split(bad, "\n") {
+			if j := strings.Index(l, text); j >= 0 {
+				return fmt.Sprintf("%d:%d", i+1, j+1)
+			}
+		}
+		t.Fatalf("no %s in connectors.yaml", text)
+		return ""
+	}
+	var out bytes.Buffer
+	if code := validateCommand([]string{dir}, &out); code != 1 {
+		t.Fatalf("exit %d, want 1:\n%s", code, out.String())
+	}
+	got := strings.Split(strings.TrimSpace(out.String()), "\n")
+	want := []string{
+		cpath + ":" + at("auth:") + ": connectors.waste.http.auth.token: is required for auth kind bearer",
+		cpath + ":" + at("SEND") + `: connectors.waste.http.operations.report_missed.method: "SEND" is not GET, POST, PUT, PATCH or DELETE`,
+	}
+	if len(got) != 3 || got[0] != want[0] || got[1] != want[1] || !strings.Contains(got[2], `steps.raise.next: unknown step "confrim"`) {
+		t.Errorf("got:\n%s\nwant the two connectors.yaml problems, then the recipe's:\n%s", out.String(), strings.Join(want, "\n"))
+	}
+
+	out.Reset()
+	if code := validateCommand([]string{cpath}, &out); code != 1 || strings.Count(out.String(), "\n") != 2 {
+		t.Errorf("connectors.yaml alone: exit %d:\n%s\nwant its two problems", code, out.String())
+	}
+	out.Reset()
+	good := filepath.Join(recipesDir, "connectors.yaml")
+	if code := validateCommand([]string{good}, &out); code != 0 || out.String() != "connectors valid\n" {
+		t.Errorf("the shipped connectors.yaml alone: exit %d: %s", code, out.String())
 	}
 }
