@@ -109,7 +109,7 @@ func TestNewFieldTypes(t *testing.T) {
 	}{
 		{items, "", "Select items"},
 		{items, "sofa", ""},
-		{items, "sofa\nfridge", "Select no more than 1"},
+		{items, "sofa\nfridge", "Select no more than 1 option"},
 		{items, "piano", "Select items from the list"},
 		{count, "many", "Number of items must be a number"},
 		{count, "0", "Number of items must be 1 or more"},
