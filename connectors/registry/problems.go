@@ -78,7 +78,7 @@ func problems(file string, tree *ast.File, err error, keys []string) Problems {
 			path, msg = ce.Path, ce.Message
 		}
 		line, col := position(tree, path)
-		out = append(out, Problem{File: file, Line: line, Col: col, Path: strings.Join(path, "."), Message: msg})
+		out = append(out, Problem{File: file, Line: line, Col: col, Path: strings.Join(path, "."), Message: msg + unsetHint(tree, path)})
 	}
 	return out
 }
@@ -148,4 +148,30 @@ func at(n ast.Node, line, col int) (int, int) {
 		return tk.Position.Line, tk.Position.Column
 	}
 	return line, col
+}
+
+// unsetHint names the environment settings a value that came out empty was
+// to be taken from, since an unset one is the likely mistake.
+func unsetHint(tree *ast.File, keys []string) string {
+	if len(tree.Docs) == 0 {
+		return ""
+	}
+	node := tree.Docs[0].Body
+	for _, key := range keys {
+		if _, node = lookup(node, key); node == nil {
+			return ""
+		}
+	}
+	str, ok := node.(*ast.StringNode)
+	if !ok || str.Value != "" || str.GetToken() == nil {
+		return ""
+	}
+	var names []string
+	for _, m := range envRef.FindAllStringSubmatch(str.GetToken().Value, -1) {
+		names = append(names, m[1])
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return " (it comes from " + strings.Join(names, ", ") + " in the environment, which is unset or empty)"
 }

@@ -201,3 +201,19 @@ func testCA(t *testing.T) []byte {
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 }
+
+// TestUnsetEnvironmentIsNamed: a value left empty because the environment
+// lacks it is reported with the setting's name, the likely fix.
+func TestUnsetEnvironmentIsNamed(t *testing.T) {
+	t.Setenv("LARDER_TEST_UNSET", "")
+	path := writeConnectors(t, "connectors:\n  waste:\n    kind: http\n    http:\n      base_url: ${LARDER_TEST_UNSET}\n      auth: { kind: bearer, token: \"${LARDER_TEST_UNSET}\" }\n      operations: { get: { path: /x } }\n")
+	_, err := registry.LoadFile(path)
+	for _, want := range []string{
+		path + ":5:17: connectors.waste.http.base_url: must be an http or https URL (it comes from LARDER_TEST_UNSET in the environment, which is unset or empty)",
+		path + ":6:36: connectors.waste.http.auth.token: is required for auth kind bearer (it comes from LARDER_TEST_UNSET in the environment, which is unset or empty)",
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("err = %v, want %q", err, want)
+		}
+	}
+}
