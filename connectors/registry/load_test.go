@@ -111,7 +111,7 @@ func TestLoadFileRefusals(t *testing.T) {
 		name, body string
 		want       []string
 	}{
-		{"unknown kind", "connectors:\n  mail:\n    kind: smtp\n", []string{`:3:11: connectors.mail.kind: unknown kind "smtp" (use http)`}},
+		{"unknown kind", "connectors:\n  mail:\n    kind: smtp\n", []string{`:3:11: connectors.mail.kind: unknown kind "smtp" (use http`}},
 		{"http kind without settings", "connectors:\n  waste:\n    kind: http\n", []string{":2:3: connectors.waste.http: is required for kind http"}},
 		{"bad http settings", "connectors:\n  waste:\n    kind: http\n    http:\n      base_url: ftp://waste.example\n      operations:\n        get: { path: /x }\n",
 			[]string{":5:17: connectors.waste.http.base_url: must be an http or https URL"}},

@@ -43,8 +43,6 @@ func TestProblemsArePositioned(t *testing.T) {
           refuse: [200]
           result:
             id: replay.id
-  mail:
-    kind: smtp
 `
 	t.Setenv("LARDER_TEST_PASSWORD", "pa55-w0rd-x9")
 	path := writeConnectors(t, body)
@@ -62,7 +60,6 @@ func TestProblemsArePositioned(t *testing.T) {
 		path + `:13:19: connectors.waste.http.operations.report.method: "FETCH" is not GET, POST, PUT, PATCH or DELETE`,
 		path + `:15:11: connectors.waste.http.operations.report.refuse: 200 is not a failing status (400 to 599)`,
 		path + `:17:17: connectors.waste.http.operations.report.result.id: expression "replay.id": unknown name replay (1:1)`,
-		path + `:19:11: connectors.mail.kind: unknown kind "smtp" (use http)`,
 	}
 	if got := strings.Split(ps.Error(), "\n"); !reflect.DeepEqual(got, want) {
 		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
