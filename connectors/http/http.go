@@ -146,7 +146,11 @@ func (c *Client) build(op Operation, req connectors.Request) (*request, error) {
 		r.header.Set(k, v)
 	}
 	for k, tmpl := range op.Headers {
-		if v, missing := in.render(tmpl, same); len(missing) == 0 {
+		v, missing := in.render(tmpl, same)
+		if strings.ContainsAny(v, "\r\n") {
+			return nil, fmt.Errorf("header %s: an input placed in it has a line break", k)
+		}
+		if len(missing) == 0 {
 			r.header.Set(k, v)
 		}
 	}

@@ -249,3 +249,17 @@ func TestOperationConfigValidation(t *testing.T) {
 		})
 	}
 }
+
+// TestHeaderInputWithLineBreak: an input that cannot go in a header fails
+// the call as final (retrying would not help) and sends nothing.
+func TestHeaderInputWithLineBreak(t *testing.T) {
+	srv := connectortest.NewServer(t, 200, `{}`)
+	c := opClient(t, srv.URL, httpconn.Operation{Path: "/x", Headers: map[string]string{"X-Reference": "{ref}"}})
+	_, retry, err := callOp(c, map[string]any{"ref": "MB-1\r\nX-Evil: yes"})
+	if err == nil || retry || !strings.Contains(err.Error(), "header X-Reference") || strings.Contains(err.Error(), "X-Evil") {
+		t.Errorf("retry = %v, err = %v; want a final error naming the header, not the input", retry, err)
+	}
+	if n := len(srv.Requests()); n != 0 {
+		t.Errorf("%d requests sent, want none", n)
+	}
+}
