@@ -218,6 +218,9 @@ func TestBulkyWasteEndToEnd(t *testing.T) {
 		if code := staffCall(t, http.MethodPost, base+"/api/v1/services/bulky-waste/submissions", "", answers, &reply); code != http.StatusUnprocessableEntity {
 			t.Fatalf("submit with a past date: %d %v, want 422", code, reply)
 		}
+		if errs, _ := reply["errors"].([]any); len(errs) != 1 || fmt.Sprint(errs[0]) != "map[field:slot message:Choose one of the dates shown]" {
+			t.Errorf("errors %v, want one asking for a date shown", reply["errors"])
+		}
 		if got := reservationsOf(waste, "100001000004"); len(got) != 0 {
 			t.Errorf("reservations %+v, want none", got)
 		}
