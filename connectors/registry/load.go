@@ -86,6 +86,10 @@ func Parse(path string, data []byte) (*connectors.Registry, error) {
 	if err != nil {
 		return nil, Problems{decodeProblem(path, err)}
 	}
+	if ps := keyProblems(path, tree); len(ps) > 0 {
+		ps.inFileOrder()
+		return nil, ps
+	}
 	// Values are expanded in the parsed tree, not the text: a secret then
 	// cannot break the YAML, nor show in a syntax error, and positions stay
 	// those of the file.

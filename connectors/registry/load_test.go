@@ -115,7 +115,7 @@ func TestLoadFileRefusals(t *testing.T) {
 		{"http kind without settings", "connectors:\n  waste:\n    kind: http\n", []string{":2:3: connectors.waste.http: is required for kind http"}},
 		{"bad http settings", "connectors:\n  waste:\n    kind: http\n    http:\n      base_url: ftp://waste.example\n      operations:\n        get: { path: /x }\n",
 			[]string{":5:17: connectors.waste.http.base_url: must be an http or https URL"}},
-		{"unknown key", "connectors:\n  waste:\n    kind: http\n    htttp: {}\n", []string{`:4:5: unknown field "htttp"`}},
+		{"unknown key", "connectors:\n  waste:\n    kind: http\n    htttp: {}\n", []string{`:4:5: connectors.waste.htttp: unknown key "htttp" (did you mean "http"?)`}},
 		{"every mistake at once", "connectors:\n  mail:\n    kind: smtp\n  waste:\n    kind: http\n",
 			[]string{`:3:11: connectors.mail.kind: unknown kind "smtp"`, ":4:3: connectors.waste.http: is required for kind http"}},
 		{"not YAML", "connectors:\n  waste:\n\tkind: http\n", []string{":3:"}},

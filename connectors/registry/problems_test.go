@@ -214,3 +214,34 @@ func TestUnsetEnvironmentIsNamed(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryUnknownKeyAtOnce: each misspelt key is reported, not only the
+// first, with the key it is nearest to.
+func TestEveryUnknownKeyAtOnce(t *testing.T) {
+	path := writeConnectors(t, `conectors: {}
+connectors:
+  waste:
+    kind: http
+    http:
+      base_url: https://waste.example
+      auth: { kind: bearer, tokne: t }
+      tls: { insecure_skip_verify: true }
+      operations:
+        report:
+          method: POST
+          path: /x
+          reslt: { id: reply.id }
+          body: { anything: { goes: here } }
+          query: { free: form }
+`)
+	_, err := registry.LoadFile(path)
+	want := []string{
+		path + `:1:1: conectors: unknown key "conectors" (did you mean "connectors"?)`,
+		path + `:7:29: connectors.waste.http.auth.tokne: unknown key "tokne" (did you mean "token"?)`,
+		path + `:8:14: connectors.waste.http.tls.insecure_skip_verify: unknown key "insecure_skip_verify"`,
+		path + `:13:11: connectors.waste.http.operations.report.reslt: unknown key "reslt" (did you mean "result"?)`,
+	}
+	if err == nil || err.Error() != strings.Join(want, "\n") {
+		t.Errorf("got:\n%v\nwant:\n%s", err, strings.Join(want, "\n"))
+	}
+}
