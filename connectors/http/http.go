@@ -113,7 +113,7 @@ func refused(op Operation, status int) bool {
 	if op.Refuse != nil {
 		return slices.Contains(op.Refuse, status)
 	}
-	return status >= 400 && status < 500 && status != http.StatusRequestTimeout && status != http.StatusTooManyRequests
+	return status < 500 && status != http.StatusRequestTimeout && status != http.StatusTooManyRequests
 }
 
 // build places the inputs: path, query, headers, then the body.
