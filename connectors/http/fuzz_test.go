@@ -19,8 +19,9 @@ func FuzzReply(f *testing.F) {
 		f.Add(503, []byte(s))
 	}
 	f.Fuzz(func(t *testing.T, status int, data []byte) {
-		out, err := decodeReply(data)
+		reply, err := decode(data)
 		if err == nil {
+			out := asResult(reply)
 			if out == nil {
 				t.Fatalf("decodeReply(%q) = nil, nil", data)
 			}

@@ -265,15 +265,6 @@ func asResult(v any) map[string]any {
 	return map[string]any{"items": v}
 }
 
-// decodeReply turns a JSON reply into a result map; a list becomes {"items": [...]}.
-func decodeReply(data []byte) (map[string]any, error) {
-	v, err := decode(data)
-	if err != nil {
-		return nil, err
-	}
-	return asResult(v), nil
-}
-
 // replyError reads {"code": ..., "message": ...} from an error reply.
 func replyError(status int, data []byte) *connectors.Error {
 	e := &connectors.Error{Status: status, Message: http.StatusText(status)}
