@@ -107,7 +107,7 @@ func LoadEmails(path string) (Emails, error) {
 	if err != nil {
 		return Emails{}, Problems{decodeProblem(path, data, err)}
 	}
-	if ps := shapeProblems(path, tree, emailsFile{}, "the email templates file"); len(ps) > 0 {
+	if ps, _ := shapeProblems(path, tree, emailsFile{}, "the email templates file"); len(ps) > 0 {
 		return Emails{}, ps
 	}
 	var f emailsFile

@@ -155,17 +155,23 @@ func RecipeFiles(dir string) ([]string, error) {
 	return out, nil
 }
 
-// Parse decodes and validates a recipe held in memory.
+// Parse decodes and validates a recipe held in memory. Every mistake is
+// reported at once: a value of the wrong shape (a duration that does not
+// read, text where a list belongs) is reported and left out, and the rest
+// of the recipe is still checked.
 func Parse(file string, data []byte, conns Connectors) (*Recipe, error) {
 	tree, err := parser.ParseBytes(data, 0)
 	if err != nil {
 		return nil, Problems{decodeProblem(file, data, err)}
 	}
-	if ps := shapeProblems(file, tree, Recipe{}, "the recipe"); len(ps) > 0 {
-		return nil, ps
-	}
+	shape, spoiled := shapeProblems(file, tree, Recipe{}, "the recipe")
 	var r Recipe
-	if err := yaml.Unmarshal(data, &r); err != nil {
+	if len(shape) > 0 {
+		// The tree has the wrong values blanked: decode what is left.
+		if len(tree.Docs) == 0 || yaml.NodeToValue(tree.Docs[0].Body, &r, durationYAML) != nil {
+			return nil, shape
+		}
+	} else if err := yaml.UnmarshalWithOptions(data, &r, durationYAML); err != nil {
 		p := decodeProblem(file, data, err)
 		if mergedKey(tree, p.Line, p.Col) {
 			p.Message += ": it also comes in through <<, and one cannot replace the other; give it in one place"
@@ -175,7 +181,8 @@ func Parse(file string, data []byte, conns Connectors) (*Recipe, error) {
 	sum := sha256.Sum256(data)
 	r.Hash = hex.EncodeToString(sum[:8])
 	r.File = file
-	v := &validator{r: &r, file: file, tree: tree, conns: conns}
+	v := &validator{r: &r, file: file, tree: tree, conns: conns, spoiled: spoiled}
+	v.problems = shape
 	v.validate()
 	if len(v.problems) > 0 {
 		v.problems.inFileOrder()

@@ -28,8 +28,9 @@ const MaxWorkingDays = 1000
 // workingDaysPattern is "N working days" or "1 working day".
 var workingDaysPattern = regexp.MustCompile(`^([0-9]+) working days?$`)
 
-// ParsePeriod reads a period as a designer writes it: a Go duration
-// ("72h", "1h30m") or "N working days" ("1 working day").
+// ParsePeriod reads a period as a designer writes it: a duration ("72h",
+// "1h30m", "2d", "1w"; see ParseDuration) or "N working days" ("1 working
+// day"). Days written 2d are calendar days, weekends included.
 func ParsePeriod(s string) (Period, error) {
 	if m := workingDaysPattern.FindStringSubmatch(s); m != nil {
 		n, err := strconv.Atoi(m[1])
@@ -41,9 +42,9 @@ func ParsePeriod(s string) (Period, error) {
 		}
 		return Period{WorkingDays: n}, nil
 	}
-	d, err := time.ParseDuration(s)
+	d, err := ParseDuration(s)
 	if err != nil {
-		return Period{}, fmt.Errorf("%q is not a duration or \"N working days\": write it like 48h or 3 working days", s)
+		return Period{}, fmt.Errorf("%q is not a duration or \"N working days\": write it like 48h, 2d or 3 working days", s)
 	}
 	return Period{Duration: d}, nil
 }

@@ -36,13 +36,32 @@ type validator struct {
 	conns    Connectors
 	problems Problems
 	fields   map[string]bool
+	// spoiled are the YAML paths of values already reported as the wrong
+	// shape, or unknown keys; nothing more is said about them or the
+	// mapping holding them, which would only repeat the one mistake.
+	spoiled []string
 }
 
 // add records a problem at the YAML node path (for the position) with the
 // designer-facing path shown in the message.
 func (v *validator) add(node, shown, format string, args ...any) {
+	if v.isSpoiled(node) {
+		return
+	}
 	line, col := position(v.tree, node)
 	v.problems = append(v.problems, Problem{File: v.file, Line: line, Col: col, Path: shown, Message: fmt.Sprintf(format, args...)})
+}
+
+// isSpoiled reports whether node is a spoiled path, inside one, or the
+// mapping or list holding one.
+func (v *validator) isSpoiled(node string) bool {
+	for _, sp := range v.spoiled {
+		parent := sp[:max(strings.LastIndexAny(sp, ".["), 0)]
+		if node == sp || node == parent || strings.HasPrefix(node, sp+".") || strings.HasPrefix(node, sp+"[") {
+			return true
+		}
+	}
+	return false
 }
 
 func (v *validator) validate() {
