@@ -18,6 +18,7 @@ import (
 
 	"github.com/larder-council/larder/connectors"
 	httpconn "github.com/larder-council/larder/connectors/http"
+	"github.com/larder-council/larder/connectors/open311"
 )
 
 // file is the shape of connectors.yaml: each connector names its kind and
@@ -30,10 +31,12 @@ type file struct {
 // that kind's settings. A new kind adds its settings here and its builder
 // to kinds.
 type entry struct {
-	// Kind picks the implementation: http.
+	// Kind picks the implementation: http or open311.
 	Kind string `yaml:"kind"`
 	// HTTP is the settings of an http connector.
 	HTTP *httpconn.Config `yaml:"http"`
+	// Open311 is the settings of an open311 (GeoReport v2) connector.
+	Open311 *open311.Config `yaml:"open311"`
 }
 
 // kinds is the explicit list of connector kinds Larder knows. The loader
@@ -51,6 +54,9 @@ var kinds = map[string]func(name, dir string, e entry) (connectors.Connector, er
 			cfg.TLS = &tls
 		}
 		return httpconn.New(name, cfg)
+	},
+	"open311": func(name, _ string, e entry) (connectors.Connector, error) {
+		return open311.New(name, *e.Open311)
 	},
 }
 
