@@ -94,3 +94,19 @@ func TestRecipeSchemaForEditors(t *testing.T) {
 		t.Errorf("the schema does not describe a recipe's form and steps: %.200s", r.body)
 	}
 }
+
+func TestConnectorsSchemaForEditors(t *testing.T) {
+	base := faked(t, &fakeCases{})
+	r := do(t, http.MethodGet, base+"/schema/connectors.json", nil)
+	var schema struct {
+		ID         string         `json:"$id"`
+		Properties map[string]any `json:"properties"`
+	}
+	r.decode(t, &schema)
+	if r.status != http.StatusOK || r.header.Get("Content-Type") != "application/schema+json" {
+		t.Fatalf("GET /schema/connectors.json: %d %s", r.status, r.header.Get("Content-Type"))
+	}
+	if !strings.HasSuffix(schema.ID, "/schema/connectors.json") || schema.Properties["connectors"] == nil {
+		t.Errorf("the schema does not describe connectors.yaml: %.200s", r.body)
+	}
+}
