@@ -30,7 +30,10 @@ type resident struct {
 type reply struct {
 	Status int
 	// Path is where the browser landed.
-	Path   string
+	Path string
+	// URL is where the browser landed with its query, like
+	// /services/fly-tipping/pages/who?return=check.
+	URL    string
 	Header http.Header
 	Body   string
 }
@@ -66,7 +69,21 @@ func (r *resident) do(req *http.Request) reply {
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	return reply{Status: resp.StatusCode, Path: resp.Request.URL.Path, Header: resp.Header, Body: string(b)}
+	return reply{Status: resp.StatusCode, Path: resp.Request.URL.Path, URL: resp.Request.URL.RequestURI(), Header: resp.Header, Body: string(b)}
+}
+
+// peek asks for the page at path without following a redirect, and
+// returns the status and where a redirect points.
+func (r *resident) peek(path string) (status int, location string) {
+	r.t.Helper()
+	c := *r.http
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := c.Get(r.base + path)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	return resp.StatusCode, resp.Header.Get("Location")
 }
 
 func (r *resident) get(path string) reply {

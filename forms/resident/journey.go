@@ -57,8 +57,18 @@ func (h *Handler) question(c *gin.Context) {
 		h.pages.NotFound(c)
 		return
 	}
+	if !applies(r, d, i) {
+		c.Redirect(http.StatusSeeOther, passOver(r, d, i, returning(c)))
+		return
+	}
 	h.showPage(c, http.StatusOK, r, i, sid, d, nil)
 }
+
+// returning reports whether the resident came to the page from check
+// answers ("Change"), to go back there once it is answered.
+func returning(c *gin.Context) bool { return c.Query("return") == "check" }
+
+func checkURL(r *recipe.Recipe) string { return "/services/" + r.ID + "/check" }
 
 func (h *Handler) showPage(c *gin.Context, status int, r *recipe.Recipe, i int, sid string, d *draft, errs []forms.FieldError) {
 	p := r.Form.Pages[i]
@@ -67,8 +77,16 @@ func (h *Handler) showPage(c *gin.Context, status int, r *recipe.Recipe, i int, 
 	if j := prevPage(r, d, i); j >= 0 {
 		back = pageURL(r, j)
 	}
-	if c.Query("return") == "check" {
-		back = "/services/" + r.ID + "/check"
+	// Back from a change goes to check answers, unless check answers
+	// would send the resident straight back here for an answer it needs:
+	// then to the page before, still on the way back to check answers.
+	if returning(c) {
+		switch j := prevPage(r, d, i); {
+		case h.firstUnanswered(r, d) != i:
+			back = checkURL(r)
+		case j >= 0:
+			back = pageURL(r, j) + "?return=check"
+		}
 	}
 	cacheKey := ""
 	if status == http.StatusOK && len(errs) == 0 && unanswered(asked, d) {
@@ -149,6 +167,13 @@ func (h *Handler) answer(c *gin.Context) {
 		// A new report after a sent one starts a new draft with a new key.
 		d = &draft{Answers: map[string]string{}, Labels: map[string]string{}, Key: randomToken()}
 	}
+	if !applies(r, d, i) {
+		// A page open from before an earlier answer changed: what it
+		// sends is not asked any more.
+		c.Redirect(http.StatusSeeOther, passOver(r, d, i, returning(c)))
+		return
+	}
+	applied := visibleIndexes(r, d)
 	p := r.Form.Pages[i]
 	p.Fields = askedFields(r, d, i)
 	var files, others []recipe.Field
@@ -215,11 +240,42 @@ func (h *Handler) answer(c *gin.Context) {
 	if !h.keepDraft(c, sid, r, d, maybeNew) {
 		return
 	}
-	next := "/services/" + r.ID + "/check"
-	if j := nextPage(r, d, i); j >= 0 && c.Query("return") != "check" {
-		next = pageURL(r, j)
+	c.Redirect(http.StatusSeeOther, h.onward(r, d, i, applied, returning(c)))
+}
+
+// onward is where the journey goes once page i is answered: the next page
+// asked, or check answers after the last. After a change from check
+// answers it goes back there, unless the change made a page apply that
+// had not (applied lists the pages that applied before) and that is not
+// answered yet: then to that page, and from it back to check answers.
+func (h *Handler) onward(r *recipe.Recipe, d *draft, i int, applied []int, returning bool) string {
+	if !returning {
+		if j := nextPage(r, d, i); j >= 0 {
+			return pageURL(r, j)
+		}
+		return checkURL(r)
 	}
-	c.Redirect(http.StatusSeeOther, next)
+	for _, p := range forms.Visible(r, d.Answers) {
+		j := pageIndex(r, p.ID)
+		if slices.Contains(applied, j) {
+			continue
+		}
+		if !slices.ContainsFunc(p.Fields, func(f recipe.Field) bool { return d.Answers[f.ID] != "" }) ||
+			len(h.Validator.Page(p, d.Answers)) > 0 {
+			return pageURL(r, j) + "?return=check"
+		}
+	}
+	return checkURL(r)
+}
+
+// passOver is where a request for page i goes when the page does not
+// apply to the answers given: the next page that does (or check answers
+// after the last), or check answers when the resident came from there.
+func passOver(r *recipe.Recipe, d *draft, i int, returning bool) string {
+	if j := nextPage(r, d, i); j >= 0 && !returning {
+		return pageURL(r, j)
+	}
+	return checkURL(r)
 }
 
 // unanswered reports whether a page can be shown from the page cache: none
@@ -257,8 +313,9 @@ func (h *Handler) check(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/services/"+r.ID+"/done/"+d.Submitted)
 		return
 	}
+	// A page still to answer is asked first, then check answers again.
 	if i := h.firstUnanswered(r, d); i >= 0 {
-		c.Redirect(http.StatusSeeOther, pageURL(r, i))
+		c.Redirect(http.StatusSeeOther, pageURL(r, i)+"?return=check")
 		return
 	}
 	var rows []summaryRow
@@ -292,7 +349,7 @@ func (h *Handler) submit(c *gin.Context) {
 	}
 	answers, errs := h.Validator.Form(r, raw)
 	if len(errs) > 0 {
-		c.Redirect(http.StatusSeeOther, pageURL(r, max(h.firstUnanswered(r, d), 0)))
+		c.Redirect(http.StatusSeeOther, pageURL(r, max(h.firstUnanswered(r, d), 0))+"?return=check")
 		return
 	}
 	// Each file must be one uploaded for its own question, and each address
@@ -315,7 +372,7 @@ func (h *Handler) submit(c *gin.Context) {
 			h.pages.Unavailable(c, err)
 			return
 		}
-		c.Redirect(http.StatusSeeOther, pageURL(r, pageOf(r, errs[0].Field)))
+		c.Redirect(http.StatusSeeOther, pageURL(r, pageOf(r, errs[0].Field))+"?return=check")
 		return
 	}
 	// The case will refer to its files: the sweep must never remove them.
@@ -342,7 +399,7 @@ func (h *Handler) submit(c *gin.Context) {
 		return
 	}
 	web.CountSubmission(r.ID, "started")
-	done := &draft{Key: d.Key, Submitted: ref}
+	done := &draft{Key: d.Key, Submitted: ref, NextSteps: h.nextSteps(c, r, answers, ref)}
 	if err := h.saveDraft(c, sid, r.ID, done); err != nil {
 		h.Log.WarnContext(c, "case started but draft not cleared", "reference", ref, "err", err)
 	}
@@ -356,7 +413,9 @@ func (h *Handler) done(c *gin.Context) {
 		h.pages.NotFound(c)
 		return
 	}
-	h.pages.Render(c, http.StatusOK, "done", r.Title+": sent", false, gin.H{"Recipe": r, "Reference": ref})
+	h.pages.Render(c, http.StatusOK, "done", r.Title+": sent", false, gin.H{
+		"Recipe": r, "Reference": ref, "NextSteps": h.shownNextSteps(c, r, ref),
+	})
 }
 
 var statusWords = map[string]string{

@@ -100,3 +100,8 @@ func (h *Handler) session(c *gin.Context) string {
 	c.Set(sessionKey, sid)
 	return sid
 }
+
+// applies reports whether page i is asked given the draft's answers.
+func applies(r *recipe.Recipe, d *draft, i int) bool {
+	return slices.Contains(visibleIndexes(r, d), i)
+}

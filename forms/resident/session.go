@@ -47,6 +47,9 @@ type draft struct {
 	Key string `json:"key"`
 	// Submitted is the case reference once the form is sent.
 	Submitted string `json:"submitted,omitempty"`
+	// NextSteps is what the confirmation says happens next, written for
+	// the answers sent; they are not kept once the form is sent.
+	NextSteps string `json:"next_steps,omitempty"`
 }
 
 func randomToken() string {

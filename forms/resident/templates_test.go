@@ -201,8 +201,9 @@ func TestCheckDoneTrackPages(t *testing.T) {
 	mustNotContain(t, check, "<b>Bloggs")
 
 	done := page(t, "done", "Report a missed bin: sent", false, map[string]any{
-		"Recipe":    map[string]any{"Title": "Report a missed bin", "NextSteps": "We will come back within 2 working days."},
+		"Recipe":    map[string]any{"Title": "Report a missed bin"},
 		"Reference": "MB-7K4Q-2PXD",
+		"NextSteps": "We will come back within 2 working days.",
 	})
 	mustContain(t, done,
 		`<div class="govuk-panel govuk-panel--confirmation">`,
