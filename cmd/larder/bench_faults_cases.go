@@ -145,9 +145,19 @@ func (r *faultRun) runCases(ctx context.Context, errOut io.Writer) {
 	fmt.Fprintf(errOut, "larder bench faults: cases sent in %s; waiting for them to close\n", seconds(time.Since(begin)))
 
 	said := time.Now()
-	for ctx.Err() == nil {
+	for last, same := -1, 0; ctx.Err() == nil; {
 		open := r.sweep(ctx, client)
 		if open == 0 {
+			break
+		}
+		// Cases that wait on staff for an incident close only when
+		// someone resolves it: once the open ones stop closing and every
+		// one of them has an incident, waiting longer shows nothing more.
+		if same++; open != last {
+			last, same = open, 0
+		}
+		if same >= 5 && r.allWaitOnStaff(ctx) {
+			fmt.Fprintf(errOut, "larder bench faults: the %d cases still open wait on staff for an incident\n", open)
 			break
 		}
 		if time.Since(said) > 10*time.Second {
@@ -184,6 +194,27 @@ func (r *faultRun) sweep(ctx context.Context, client *http.Client) int {
 		}
 	})
 	return int(open.Load())
+}
+
+// allWaitOnStaff says whether every open case has an incident staff have
+// not resolved.
+func (r *faultRun) allWaitOnStaff(ctx context.Context) bool {
+	var free atomic.Bool
+	r.each(func(c *faultCase) {
+		if c.ref == "" || c.closed() {
+			return
+		}
+		d, err := r.larder.cases.Detail(ctx, c.ref)
+		if err != nil {
+			free.Store(true)
+			return
+		}
+		c.detail = &d
+		if len(r.openIncidents(c)) == 0 {
+			free.Store(true)
+		}
+	})
+	return !free.Load()
 }
 
 // each runs f on every case, a few at a time.

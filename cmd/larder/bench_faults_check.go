@@ -124,8 +124,11 @@ func (r *faultRun) checks() []faultCheck {
 func (r *faultRun) failedChecks() []string {
 	var out []string
 	for _, c := range r.checks() {
-		if len(c.problems) > 0 {
-			out = append(out, fmt.Sprintf("%s: %s (and %d more)", c.name, c.problems[0], len(c.problems)-1))
+		switch n := len(c.problems); {
+		case n == 1:
+			out = append(out, c.name+": "+c.problems[0])
+		case n > 1:
+			out = append(out, fmt.Sprintf("%s: %s (and %d more)", c.name, c.problems[0], n-1))
 		}
 	}
 	return out
