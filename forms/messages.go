@@ -124,6 +124,9 @@ func message(f recipe.Field, rule, param string) string {
 		}
 		return fmt.Sprintf("%s must be %s characters", subject, param)
 	case "numeric", "number":
+		if noun == "" && f.Type == "number" {
+			return "Enter a number"
+		}
 		return subject + " must be a number"
 	}
 	if noun != "" {
