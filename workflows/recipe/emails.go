@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -226,6 +227,9 @@ func inLayout(e *EmailStep, lib Connectors) {
 		e.HTML = WrapInLayout(e.HTML, l.EmailLayout())
 	}
 }
+
+// formRef finds form.<id> in an expression of the layout.
+var formRef = regexp.MustCompile(`\bform\.([A-Za-z_][A-Za-z0-9_]*)`)
 
 // layoutProblems checks the layout: one {{ content }}, expressions that
 // compile, and no form answers (the layout serves recipes with different

@@ -14,6 +14,7 @@ type Env map[string]any
 
 // exprOptions are shared by compilation at load time and in the workflow.
 // Env is untyped maps, so missing keys yield nil rather than an error.
+// label(form.<id>) gives the words of an answer (see FormEnv).
 // Built-ins that read the clock or return map entries in random order are
 // disabled: a case replayed from history must decide the same way.
 func exprOptions() []expr.Option {
@@ -23,6 +24,8 @@ func exprOptions() []expr.Option {
 		expr.DisableBuiltin("keys"),
 		expr.DisableBuiltin("values"),
 		expr.DisableBuiltin("toPairs"),
+		expr.Patch(labelPatch{}),
+		expr.Function("label", label),
 	}
 }
 

@@ -161,7 +161,7 @@ func (v *validator) validateStep(at stepAt, f flow, local map[string]bool) {
 		}
 		for j, b := range d.Branches {
 			key := fmt.Sprintf("decide.branches[%d]", j)
-			v.checkCondition(node+"."+key+".when", shown+"."+key+".when", b.When)
+			v.checkCondition(node+"."+key+".when", shown+"."+key+".when", b.When, caseScope)
 			route(key+".next", b.Next)
 		}
 		if d.Otherwise == "" {
@@ -289,7 +289,7 @@ func (v *validator) checkTask(node, shown string, t *TaskStep, route func(key, t
 			v.add(node+"."+key+".id", shown+".fields."+nameOr(f.ID, j)+".id", "must be a unique name of lower-case letters, digits and underscores")
 		}
 		fields[f.ID] = true
-		v.checkQuestion(node+"."+key, shown+".fields."+nameOr(f.ID, j), f)
+		v.checkQuestion(node+"."+key, shown+".fields."+nameOr(f.ID, j), f, caseScope)
 	}
 	if t.Due.Duration < 0 {
 		v.add(node+".due", shown+".due", "must not be negative")

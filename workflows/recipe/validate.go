@@ -26,7 +26,6 @@ var (
 	// namePattern is for ids expressions refer to (form.<id>, steps.<id>): no dashes.
 	namePattern   = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 	prefixPattern = regexp.MustCompile(`^[A-Z]{1,4}$`)
-	formRef       = regexp.MustCompile(`\bform\.([A-Za-z_][A-Za-z0-9_]*)`)
 )
 
 type validator struct {
@@ -36,6 +35,8 @@ type validator struct {
 	conns    Connectors
 	problems Problems
 	fields   map[string]bool
+	// stepIDs and varNames are what steps.<id> and vars.<name> may name.
+	stepIDs, varNames []string
 	// spoiled are the YAML paths of values already reported as the wrong
 	// shape, or unknown keys; nothing more is said about them or the
 	// mapping holding them, which would only repeat the one mistake.
@@ -78,7 +79,9 @@ func (v *validator) validate() {
 	if !prefixPattern.MatchString(r.ReferencePrefix) {
 		v.add("$.reference_prefix", "reference_prefix", "must be 1 to 4 capital letters, like MB")
 	}
+	v.knownNames()
 	v.validateForm()
+	v.checkTemplateIn("$.next_steps", "next_steps", r.NextSteps, nextStepsScope)
 	v.validateSteps()
 	if len(v.problems) == 0 {
 		v.validateFlows()
@@ -107,7 +110,7 @@ func (v *validator) validateForm() {
 			v.add(node, shown+".fields", "needs at least one question")
 		}
 		if p.ShowIf != "" {
-			v.checkCondition(node+".show_if", shown+".show_if", p.ShowIf)
+			v.checkCondition(node+".show_if", shown+".show_if", p.ShowIf, formScope)
 		}
 		for j, b := range p.Blocks {
 			n := 0
@@ -133,11 +136,12 @@ func (v *validator) validateField(node, shown string, f Field) {
 		v.add(node+".id", shown+".id", "duplicate field id %q", f.ID)
 	}
 	v.fields[f.ID] = true
-	v.checkQuestion(node, shown, f)
+	v.checkQuestion(node, shown, f, formScope)
 }
 
-// checkQuestion checks what a form field and a task field have in common.
-func (v *validator) checkQuestion(node, shown string, f Field) {
+// checkQuestion checks what a form field and a task field have in common;
+// sc is what the question's show_if sees.
+func (v *validator) checkQuestion(node, shown string, f Field, sc scope) {
 	if !slices.Contains(FieldTypes, f.Type) {
 		v.add(node+".type", shown+".type", "unknown field type %q (use one of %s)", f.Type, strings.Join(FieldTypes, ", "))
 	}
@@ -157,7 +161,7 @@ func (v *validator) checkQuestion(node, shown string, f Field) {
 		v.add(node+".lookup", shown+".lookup", "only address, radios and select questions take their choices from a lookup")
 	}
 	if f.ShowIf != "" {
-		v.checkCondition(node+".show_if", shown+".show_if", f.ShowIf)
+		v.checkCondition(node+".show_if", shown+".show_if", f.ShowIf, sc)
 	}
 	if f.MaxBytes < 0 {
 		v.add(node+".max_bytes", shown+".max_bytes", "must not be negative")
@@ -175,8 +179,10 @@ func (v *validator) checkQuestion(node, shown string, f Field) {
 			v.add(node+".lookup", shown+".lookup", "needs value and label: the item keys of each choice's value and text")
 		}
 		v.checkOperation(node+".lookup", shown+".lookup", f.Lookup.Connector, f.Lookup.Operation)
-		v.checkTemplates(node+".lookup.input", shown+".lookup.input", f.Lookup.Input)
-		v.checkTemplate(node+".lookup.items", shown+".lookup.items", "{{"+f.Lookup.Items+"}}")
+		for _, k := range SortedKeys(f.Lookup.Input) {
+			v.checkTemplateIn(node+".lookup.input."+k, shown+".lookup.input."+k, f.Lookup.Input[k], formScope)
+		}
+		v.checkTemplateIn(node+".lookup.items", shown+".lookup.items", "{{"+f.Lookup.Items+"}}", resultScope)
 	}
 }
 
@@ -204,20 +210,22 @@ func (v *validator) checkTemplates(node, shown string, tmpls map[string]string) 
 	}
 }
 
+// checkTemplate checks a template of a step: each expression compiles and
+// names only what a case has.
 func (v *validator) checkTemplate(node, shown, tmpl string) {
+	v.checkTemplateIn(node, shown, tmpl, caseScope)
+}
+
+// checkTemplateIn checks a template whose expressions see sc.
+func (v *validator) checkTemplateIn(node, shown, tmpl string, sc scope) {
 	if err := checkTemplate(tmpl); err != nil {
 		v.add(node, shown, "%s", err)
 		return
 	}
 	segs, _ := parseTemplate(tmpl)
 	for _, seg := range segs {
-		if !seg.isExpr {
-			continue
-		}
-		for _, m := range formRef.FindAllStringSubmatch(seg.text, -1) {
-			if !v.fields[m[1]] {
-				v.add(node, shown, "unknown form field %q", m[1])
-			}
+		if seg.isExpr {
+			v.checkRefs(node, shown, seg.text, sc)
 		}
 	}
 }
@@ -246,21 +254,22 @@ func suggest(target string, steps []stepAt) string {
 	return ""
 }
 
-// checkCondition checks a when: expression compiles to a boolean.
-func (v *validator) checkCondition(node, shown, src string) {
+// checkCondition checks a when: or show_if: expression compiles to a
+// boolean and names only what sc has.
+func (v *validator) checkCondition(node, shown, src string, sc scope) {
 	if strings.TrimSpace(src) == "" {
 		v.add(node, shown, "is required: a condition such as form.bin_type == \"garden\"")
 		return
 	}
 	if _, err := compile(src); err != nil {
-		v.checkTemplate(node, shown, "{{"+src+"}}")
+		v.checkTemplateIn(node, shown, "{{"+src+"}}", sc)
 		return
 	}
 	if _, err := compileBool(src); err != nil {
 		v.add(node, shown, "expression %q is not a true/false condition: %s", src, firstLine(err.Error()))
 		return
 	}
-	v.checkTemplate(node, shown, "{{"+src+"}}")
+	v.checkTemplateIn(node, shown, "{{"+src+"}}", sc)
 }
 
 // editDistance counts the edits between two words, a swap of neighbouring
