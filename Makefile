@@ -3,7 +3,7 @@ GO       ?= go
 BIN      := bin
 WASTESIM ?= 127.0.0.1:8081
 
-.PHONY: build run test lint vet bench clean assets browser-test need-chromium cover fuzz
+.PHONY: build run test lint vet bench clean assets browser-test need-chromium cover fuzz bpmn-test
 
 build: assets
 	$(GO) build -o $(BIN)/larder ./cmd/larder
@@ -54,6 +54,27 @@ need-chromium:
 
 $(BROWSER_STAMP): $(BROWSER_TEST)/package.json $(BROWSER_TEST)/package-lock.json
 	cd $(BROWSER_TEST) && (npm ci --no-audit --no-fund || npm install --no-audit --no-fund)
+	touch $@
+
+# bpmn-test exports every shipped recipe, every step example and the BPMN
+# package's own recipes with larder bpmn into a temporary folder, and
+# checks each file with tests/bpmn/lint.mjs: bpmn-moddle parses it without
+# a warning and bpmnlint's recommended rules report nothing. npm packages
+# are reinstalled only when package.json or the lock changes.
+BPMN_TEST  := tests/bpmn
+BPMN_STAMP := $(BPMN_TEST)/node_modules/.larder-installed
+
+bpmn-test: build $(BPMN_STAMP)
+	@out=$$(mktemp -d); trap 'rm -rf "$$out"' EXIT; \
+	for f in recipes/*.yaml workflows/recipe/testdata/steps/*.yaml workflows/bpmn/testdata/*.yaml; do \
+		case $$(basename $$f) in connectors.yaml|emails.yaml) continue;; esac; \
+		name=$$(echo "$$f" | tr / _); \
+		$(BIN)/larder bpmn -o "$$out/$${name%.yaml}.bpmn" "$$f" || exit 1; \
+	done; \
+	cd $(BPMN_TEST) && node lint.mjs "$$out"/*.bpmn
+
+$(BPMN_STAMP): $(BPMN_TEST)/package.json $(BPMN_TEST)/package-lock.json
+	cd $(BPMN_TEST) && (npm ci --no-audit --no-fund || npm install --no-audit --no-fund)
 	touch $@
 
 # cover runs the Go tests once with coverage of every package and prints, per

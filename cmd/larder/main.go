@@ -22,6 +22,7 @@ commands:
   web        run only the web server
   worker     run only a worker
   validate   check recipes: larder validate [files or folders]
+  bpmn       write a recipe's steps as BPMN 2.0 XML: larder bpmn [-o file.bpmn] RECIPE.yaml
   reindex    rebuild the staff inbox index in Redis from Temporal
   staff      manage staff sign-in: larder staff password (bcrypt hash of a password read from stdin)
   bench      measure a running Larder's question page beside gin's bare handler;
@@ -51,6 +52,8 @@ func larderUntil(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return serveCommand(ctx, cmd, args, stderr)
 	case "validate":
 		return validateCommand(args, stdout)
+	case "bpmn":
+		return bpmnCommand(args, stdout, stderr)
 	case "reindex":
 		return reindexCommand(ctx, args, stdout, stderr)
 	case "staff":
