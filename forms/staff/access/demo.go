@@ -27,14 +27,15 @@ var demoAccounts = []DemoAccount{
 		"sam-demo-password", "$2a$10$bEbPXFLxbKC39ryGXwFt/.Cjm0APsK4J5y2dT3Ry7Lm4h3DZoVoO6"},
 	{User{Username: "alex", Name: "Alex Morgan", Role: RoleAdmin},
 		"alex-demo-password", "$2a$10$VTKO6REw3PRA.yH/BTscKetbLpiwvsAix8b6zwsMS6F1wFDTPBg4a"},
-	{User{Username: "robin", Name: "Robin Hale", Role: RoleStaff, Queues: []string{"waste-team"}},
+	{User{Username: "robin", Name: "Robin Hale", Role: RoleStaff, Queues: []string{"waste-team", "waste-payments"}},
 		"robin-demo-password", "$2a$10$kgg9t3OILFqUmLAuFeoWU.VUcI2bv/B/gUzp/gXTOtEyGGdNR2Lt6"},
 }
 
 // DemoAccounts lists the development accounts and their passwords: pat
 // (staff, street-scene), sam (supervisor, street-scene and
 // street-scene-managers), alex (admin) and robin (staff of another team,
-// waste-team).
+// waste-team and waste-payments, which refunds late bulky-waste and
+// garden-waste payments).
 func DemoAccounts() []DemoAccount {
 	out := slices.Clone(demoAccounts)
 	for i := range out {

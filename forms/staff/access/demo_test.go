@@ -25,7 +25,7 @@ func TestDemoAccountsSignInWithTheirPasswords(t *testing.T) {
 		"pat":   {"pat-demo-password", access.RoleStaff, []string{"street-scene"}},
 		"sam":   {"sam-demo-password", access.RoleSupervisor, []string{"street-scene", "street-scene-managers"}},
 		"alex":  {"alex-demo-password", access.RoleAdmin, nil},
-		"robin": {"robin-demo-password", access.RoleStaff, []string{"waste-team"}},
+		"robin": {"robin-demo-password", access.RoleStaff, []string{"waste-team", "waste-payments"}},
 	}
 	accounts := access.DemoAccounts()
 	if len(accounts) != len(want) {
