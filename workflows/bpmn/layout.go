@@ -171,8 +171,9 @@ func layout(g *graph) (map[*node]box, map[*flow][]point, [][]point) {
 		case t.x <= start.x: // back or down the same column: round below everything
 			low := bottom + 30
 			edges[f] = []point{{s.x + s.w/2, s.y + s.h}, {s.x + s.w/2, low}, {t.x + t.w/2, low}, {t.x + t.w/2, t.y + t.h}}
-		case f.from.attachedTo != "":
-			edges[f] = []point{start, {start.x, end.y}, end}
+		case f.from.attachedTo != "": // down into the gap below the row, then across
+			gap, mid := start.y+12, end.x-25
+			edges[f] = []point{start, {start.x, gap}, {mid, gap}, {mid, end.y}, end}
 		case start.y == end.y:
 			edges[f] = []point{start, end}
 		default:
