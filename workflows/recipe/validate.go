@@ -163,6 +163,12 @@ func (v *validator) checkQuestion(node, shown string, f Field, sc scope) {
 	if f.ShowIf != "" {
 		v.checkCondition(node+".show_if", shown+".show_if", f.ShowIf, sc)
 	}
+	keys := f.MessageKeys()
+	for _, k := range SortedKeys(f.Messages) {
+		if !slices.Contains(keys, k) {
+			v.add(node+".messages."+k, shown+".messages."+k, "unknown message key %q: this question's keys are %s%s", k, strings.Join(keys, ", "), didYouMean(k, keys))
+		}
+	}
 	if f.MaxBytes < 0 {
 		v.add(node+".max_bytes", shown+".max_bytes", "must not be negative")
 	}
