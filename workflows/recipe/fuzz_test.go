@@ -35,6 +35,7 @@ func FuzzParse(f *testing.F) {
 	addRecipeSeeds(f)
 	f.Add([]byte("id: x\n<<: *a\n"))
 	f.Add([]byte("steps: [{call: {}}]\n"))
+	f.Add([]byte("id: x\nsteps:\n  - id: a\n    wait: {for: 2x}\n    next: b\n  - &s {id: b, wait: {for: [1]}}\n  - *s\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r, err := recipe.Parse("r.yaml", data, testConnectors)
 		if err != nil {
@@ -63,6 +64,7 @@ func FuzzRender(f *testing.F) {
 		"Dear {{ form.name }}", "{{ form.name", "{{ }}", "{{ 1/0 }}", "{{ form.items[99] }}",
 		"{{ len(form.name) > 2 ? 'a' : 'b' }}", "<b>{{ form.name }}</b>", "{{ upper(form.name) }}",
 		"{{ steps.x.result.items[0].uprn }}", "{{ now() }}", "{{ keys(form) }}", "{{ 1..1000000 }}",
+		"{{ label(form.name) }}", "{{ label(\"items\") }}", "{{ label() }}", "{{ label(1, 2) }}", "{{ label(form) }}",
 	} {
 		f.Add(s, "<script>alert(1)</script>")
 	}

@@ -109,10 +109,7 @@ func (w shapeWalk) walk(n ast.Node, t reflect.Type, at keyPath) bool {
 		}
 		return false
 	case *ast.TagNode:
-		if w.walk(v.Value, t, at) {
-			v.Value = blank(v.Value)
-		}
-		return false
+		return w.walk(v.Value, t, at) // the caller blanks the tag with its value
 	case *ast.AliasNode:
 		return false // checked where the anchor is
 	}

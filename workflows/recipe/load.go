@@ -168,7 +168,7 @@ func Parse(file string, data []byte, conns Connectors) (*Recipe, error) {
 	var r Recipe
 	if len(shape) > 0 {
 		// The tree has the wrong values blanked: decode what is left.
-		if len(tree.Docs) == 0 || yaml.NodeToValue(tree.Docs[0].Body, &r, durationYAML) != nil {
+		if !decodeRest(tree, &r) {
 			return nil, shape
 		}
 	} else if err := yaml.UnmarshalWithOptions(data, &r, durationYAML); err != nil {
@@ -189,6 +189,18 @@ func Parse(file string, data []byte, conns Connectors) (*Recipe, error) {
 		return nil, v.problems
 	}
 	return &r, nil
+}
+
+// decodeRest decodes a tree whose wrong values are blanked, reporting
+// whether it could: the decoder is not made for trees changed after
+// parsing, so a panic there means only the shape problems are told.
+func decodeRest(tree *ast.File, r *Recipe) (ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	return len(tree.Docs) > 0 && yaml.NodeToValue(tree.Docs[0].Body, r, durationYAML) == nil
 }
 
 // problemAt is a problem at a top-level key of a recipe file already read.

@@ -19,7 +19,10 @@ type Recipe struct {
 	Summary string `yaml:"summary,omitempty" json:"summary,omitempty"`
 	// ReferencePrefix starts every case reference, e.g. "MB" in MB-7K4Q-2PXD.
 	ReferencePrefix string `yaml:"reference_prefix" json:"reference_prefix"`
-	// NextSteps tells the resident what happens after they submit.
+	// NextSteps tells the resident what happens after they submit, on the
+	// confirmation page: a template over the answers (form.<id>,
+	// label(form.<id>)) and case.reference, case.service and case.title;
+	// see RenderNextSteps.
 	NextSteps string `yaml:"next_steps,omitempty" json:"next_steps,omitempty"`
 	// Form is the questions, page by page.
 	Form Form `yaml:"form" json:"form"`
@@ -151,7 +154,10 @@ type Lookup struct {
 type Step struct {
 	// ID names the step in routes and in expressions: steps.<id>.
 	ID string `yaml:"id" json:"id"`
-	// Title describes the step on the case timeline.
+	// Title describes the step on the case timeline, written when the
+	// timeline gets the step's entry: a call's when its reply comes, an
+	// email's when it is sent, a wait's when it is over, but a task's when
+	// it opens (staff's outcome follows as "Decided: <label>").
 	Title string `yaml:"title,omitempty" json:"title,omitempty"`
 	// Next is the step that follows. An end or fail step has none; inside a
 	// parallel branch, a step without next ends the branch.
@@ -207,13 +213,16 @@ type CallStep struct {
 	Operation string `yaml:"operation" json:"operation"`
 	// Input maps the operation's inputs to templates.
 	Input map[string]string `yaml:"input,omitempty" json:"input,omitempty"`
-	// Timeout bounds one attempt; default 30s.
+	// Timeout bounds one attempt; default 30s. Durations take d and w
+	// besides Go's units (see ParseDuration).
 	Timeout time.Duration `yaml:"timeout,omitempty" json:"timeout,omitempty"`
 	// Retry bounds the attempts made on failures worth retrying.
 	Retry *Retry `yaml:"retry,omitempty" json:"retry,omitempty"`
 	// OnError is the step taken when the system refuses the call (a BPMN
-	// error boundary event); the error is steps.<id>.error. Without it, a
-	// final failure raises an incident for staff to resolve.
+	// error boundary event): a 4xx reply but 408 and 429, or the statuses
+	// the operation lists as refusals; the error is steps.<id>.error. An
+	// outage is retried, and after the last attempt raises an incident for
+	// staff, with or without OnError; so does a refusal without it.
 	OnError string `yaml:"on_error,omitempty" json:"on_error,omitempty"`
 	// Undo reverses the call (BPMN compensation) if the case later fails or
 	// is cancelled; undos run in reverse order of the calls they undo. Its
