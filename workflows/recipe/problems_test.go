@@ -13,7 +13,7 @@ import (
 )
 
 // loaderFiles are the files whose problems a designer reads.
-var loaderFiles = []string{"validate.go", "steps_check.go", "flow_check.go", "emails.go", "subrecipes.go", "keys.go", "load.go", "syntax.go"}
+var loaderFiles = []string{"validate.go", "steps_check.go", "flow_check.go", "emails.go", "subrecipes.go", "keys.go", "load.go", "syntax.go", "refs.go"}
 
 // TestEveryProblemHasAGolden finds the text of every problem the loader
 // can report (each string literal with a space in the loader's functions,
