@@ -108,16 +108,25 @@ func LoadEmails(path string) (Emails, error) {
 	if err != nil {
 		return Emails{}, Problems{decodeProblem(path, data, err)}
 	}
-	if ps, _ := shapeProblems(path, tree, emailsFile{}, "the email templates file"); len(ps) > 0 {
-		return Emails{}, ps
-	}
+	// As in a recipe, values of the wrong shape are told and left out,
+	// and the rest of the file is still checked.
+	ps, spoiled := shapeProblems(path, tree, emailsFile{}, "the email templates file")
 	var f emailsFile
-	if err := yaml.UnmarshalWithOptions(data, &f, yaml.Strict()); err != nil {
+	if len(ps) > 0 {
+		if !decodeEmailsRest(tree, &f) {
+			return Emails{}, ps
+		}
+	} else if err := yaml.UnmarshalWithOptions(data, &f, yaml.Strict()); err != nil {
 		return Emails{}, Problems{decodeProblem(path, data, err)}
 	}
-	ps := layoutProblems(path, data, tree, f.Layout)
+	if !spoils(spoiled, "$.layout") {
+		ps = append(ps, layoutProblems(path, data, tree, f.Layout)...)
+	}
 	for _, name := range SortedKeys(f.Templates) {
 		add := func(key, message string) {
+			if spoils(spoiled, "$.templates."+name+key) {
+				return
+			}
 			line, col := position(tree, "$.templates."+name+key)
 			ps = append(ps, Problem{File: path, Line: line, Col: col, Path: "templates." + name + key, Message: message})
 		}
@@ -142,6 +151,17 @@ func LoadEmails(path string) (Emails, error) {
 		f.Templates = map[string]EmailStep{}
 	}
 	return Emails{Templates: f.Templates, Layout: f.Layout}, nil
+}
+
+// decodeEmailsRest decodes emails.yaml with its wrong values blanked,
+// reporting whether it could (see decodeRest).
+func decodeEmailsRest(tree *ast.File, f *emailsFile) (ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	return len(tree.Docs) > 0 && yaml.NodeToValue(tree.Docs[0].Body, f) == nil
 }
 
 // withTemplate fills the step's empty parts from its template.

@@ -55,8 +55,12 @@ func (v *validator) add(node, shown, format string, args ...any) {
 
 // isSpoiled reports whether node is a spoiled path, inside one, or the
 // mapping or list holding one.
-func (v *validator) isSpoiled(node string) bool {
-	for _, sp := range v.spoiled {
+func (v *validator) isSpoiled(node string) bool { return spoils(v.spoiled, node) }
+
+// spoils reports whether the YAML path node is one of spoiled, inside
+// one, or the mapping or list holding one.
+func spoils(spoiled []string, node string) bool {
+	for _, sp := range spoiled {
 		parent := sp[:max(strings.LastIndexAny(sp, ".["), 0)]
 		if node == sp || node == parent || strings.HasPrefix(node, sp+".") || strings.HasPrefix(node, sp+"[") {
 			return true
