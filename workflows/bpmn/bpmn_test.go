@@ -336,6 +336,9 @@ func TestCallsAndWaits(t *testing.T) {
 	if e := ids["check-escalate"]; strings.TrimSpace(e.find("timeDuration").text) != "2 working days" || e.attrs["name"] != "After 2 working days" {
 		t.Errorf("escalation after working days: %v %q", e.attrs, e.find("timeDuration").text)
 	}
+	if q := ids["check"].find("formalExpression"); q == nil || q.text != "waste-team" {
+		t.Errorf("task check has no potential owner waste-team: %v", q)
+	}
 	if m := ids["message-collected"]; m == nil || m.tag != "message" || m.attrs["name"] != "collected" {
 		t.Errorf("message element %v", m)
 	}

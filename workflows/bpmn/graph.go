@@ -21,6 +21,7 @@ type node struct {
 	join           bool   // a parallel step's join
 	forCompensate  bool   // an undo: runs only to compensate its call
 	calledElement  string // a call activity's process
+	queue          string // a user task's queue (its potential owner)
 	script, format string // a script task's body
 
 	event *eventDef // a catch, boundary or error end event's definition
@@ -266,6 +267,7 @@ func (b *builder) step(s recipe.Step, end *node) {
 	case s.Task != nil:
 		n.tag = "userTask"
 		named(s.Task.Title)
+		n.queue = s.Task.Queue
 		b.task(s, n, end)
 	case s.Decide != nil:
 		n.tag = "exclusiveGateway"

@@ -33,6 +33,9 @@ func size(n *node) (int, int) {
 	return cellW, cellH
 }
 
+// cellX is the left edge of the column a shape is centred in.
+func cellX(b box) int { return b.x - (cellW-b.w)/2 }
+
 // layout places every node and routes every flow and association.
 func layout(g *graph) (map[*node]box, map[*flow][]point, [][]point) {
 	boundaries := map[*node][]*node{}
@@ -168,9 +171,15 @@ func layout(g *graph) (map[*node]box, map[*flow][]point, [][]point) {
 			start = point{s.x + s.w/2, s.y + s.h}
 		}
 		switch {
-		case t.x <= start.x: // back or down the same column: round below everything
-			low := bottom + 30
-			edges[f] = []point{{s.x + s.w/2, s.y + s.h}, {s.x + s.w/2, low}, {t.x + t.w/2, low}, {t.x + t.w/2, t.y + t.h}}
+		case t.x <= start.x: // back: down the gap right of the column, below everything, up the gap left of the target
+			pts := []point{start}
+			host := f.from
+			if f.from.attachedTo != "" {
+				host = g.byID[f.from.attachedTo]
+				pts = append(pts, point{start.x, start.y + 12})
+			}
+			right, left, low := cellX(shapes[host])+cellW+15, cellX(t)-20, bottom+30
+			edges[f] = append(pts, point{right, pts[len(pts)-1].y}, point{right, low}, point{left, low}, point{left, end.y}, end)
 		case f.from.attachedTo != "": // down into the gap below the row, then across
 			gap, mid := start.y+12, end.x-25
 			edges[f] = []point{start, {start.x, gap}, {mid, gap}, {mid, end.y}, end}

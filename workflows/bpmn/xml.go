@@ -61,9 +61,18 @@ type xmlElement struct {
 	AssociationDirection string              `xml:"associationDirection,attr,omitempty"`
 	Incoming             []string            `xml:"bpmn:incoming"`
 	Outgoing             []string            `xml:"bpmn:outgoing"`
+	PotentialOwner       *xmlPotentialOwner  `xml:"bpmn:potentialOwner"`
 	Condition            *xmlExpression      `xml:"bpmn:conditionExpression"`
 	Script               string              `xml:"bpmn:script,omitempty"`
 	Event                *xmlEventDefinition `xml:",omitempty"`
+}
+
+// xmlPotentialOwner names a user task's queue, the team that may claim it
+// (Camunda's candidate group).
+type xmlPotentialOwner struct {
+	Expression struct {
+		Body string `xml:"bpmn:formalExpression"`
+	} `xml:"bpmn:resourceAssignmentExpression"`
 }
 
 type xmlEventDefinition struct {
@@ -146,6 +155,10 @@ func document(g *graph, title string) xmlDefinitions {
 	for _, n := range g.nodes {
 		e := xmlElement{XMLName: bpmnName(n.tag), ID: n.id, Name: n.name, AttachedToRef: n.attachedTo,
 			IsForCompensation: n.forCompensate, CalledElement: n.calledElement, ScriptFormat: n.format, Script: n.script}
+		if n.queue != "" {
+			e.PotentialOwner = &xmlPotentialOwner{}
+			e.PotentialOwner.Expression.Body = n.queue
+		}
 		if n.nonInterrupt {
 			e.CancelActivity = "false"
 		}
