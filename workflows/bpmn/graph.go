@@ -149,6 +149,9 @@ func build(r *recipe.Recipe) *graph {
 	b.route(start, r.FirstStep(), nil, "", "")
 	b.flowOf(r.Steps, nil)
 	for _, f := range b.pending {
+		if g.byID[f.to] == nil {
+			continue // a route to no step: the loader reports it
+		}
 		if f.cond == defaultFlow {
 			g.connect(f.from, g.byID[f.to], f.name, "").isDefault = true
 			continue
