@@ -18,8 +18,9 @@ version: "1"
 title: Ask for a larger bin
 reference_prefix: LB
 next_steps: >-
-  We will look at why you need a larger bin ({{ form.reason }}) within
-  5 working days, {{ form.name }}. Quote {{ case.reference }} if you call us.
+  We will look at why you need a larger bin ({{ label(form.reason) }}, {{
+  form.reason }}) within 5 working days, {{ form.name }}. Quote {{
+  case.reference }} if you call us.
 form:
   pages:
     - id: reason
@@ -226,7 +227,7 @@ func TestNextStepsSpeakOfTheAnswers(t *testing.T) {
 	if ref == "" {
 		t.Fatalf("no reference on %s:\n%s", done.Path, done.Body)
 	}
-	want := "We will look at why you need a larger bin (family) within 5 working days, Jo &lt;b&gt;Bloggs&lt;/b&gt;. Quote " + ref + " if you call us."
+	want := "We will look at why you need a larger bin (A bigger family, family) within 5 working days, Jo &lt;b&gt;Bloggs&lt;/b&gt;. Quote " + ref + " if you call us."
 	mustSay(t, "the confirmation", done, "What happens next", want)
 	mustNotSay(t, "the confirmation", done, "<b>Bloggs", "{{")
 	mustSay(t, "the confirmation again", r.get(done.Path), want)

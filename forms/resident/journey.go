@@ -399,7 +399,7 @@ func (h *Handler) submit(c *gin.Context) {
 		return
 	}
 	web.CountSubmission(r.ID, "started")
-	done := &draft{Key: d.Key, Submitted: ref, NextSteps: h.nextSteps(c, r, answers, ref)}
+	done := &draft{Key: d.Key, Submitted: ref, NextSteps: h.nextSteps(c, r, answers, d, ref)}
 	if err := h.saveDraft(c, sid, r.ID, done); err != nil {
 		h.Log.WarnContext(c, "case started but draft not cleared", "reference", ref, "err", err)
 	}

@@ -84,6 +84,7 @@ const slotsRecipe = `id: bulky-slots
 version: "1"
 title: Book a bulky waste collection
 reference_prefix: BS
+next_steps: We will collect your items on {{ label(form.slot) }}.
 form:
   pages:
     - id: property
@@ -145,9 +146,12 @@ func TestRadiosTakeTheirChoicesFromALookup(t *testing.T) {
 		t.Fatalf("an offered date landed on %s", got.Path)
 	}
 	mustSay(t, "check answers", res.get("/services/bulky-slots/check"), slots[1].Label)
-	if got := res.post("/services/bulky-slots/check", url.Values{}); len(cases.Started()) != 1 || cases.Started()[0].Answers["slot"] != slots[1].ID {
+	got = res.post("/services/bulky-slots/check", url.Values{})
+	if len(cases.Started()) != 1 || cases.Started()[0].Answers["slot"] != slots[1].ID {
 		t.Errorf("sending landed on %s with cases %+v; want one case with the date chosen", got.Path, cases.Started())
 	}
+	// What happens next names the date in the words the resident chose.
+	mustSay(t, "the confirmation", got, "We will collect your items on "+slots[1].Label+".")
 }
 
 // offeredSlots asks the waste system for the dates it offers a property.

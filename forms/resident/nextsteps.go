@@ -9,18 +9,16 @@ import (
 )
 
 // nextSteps is the confirmation's "what happens next" for the answers
-// sent: the recipe's next_steps with each {{ expression }} over form and
-// case filled in, as the case's own templates are. It is kept with the
-// sent draft, since the answers are not; "" when there is none or it
-// could not be written (the problem is logged for staff).
-func (h *Handler) nextSteps(c *gin.Context, r *recipe.Recipe, answers map[string]any, ref string) string {
+// sent: the recipe's next_steps with each {{ expression }} over the
+// answers (form.<id>, label(form.<id>), with the words the resident chose
+// from a lookup) and the case filled in. It is kept with the sent draft,
+// since the answers are not; "" when there is none or it could not be
+// written (the problem is logged for staff).
+func (h *Handler) nextSteps(c *gin.Context, r *recipe.Recipe, answers map[string]any, d *draft, ref string) string {
 	if r.NextSteps == "" {
 		return ""
 	}
-	text, err := recipe.Render(r.NextSteps, recipe.Env{
-		"form": answers,
-		"case": map[string]any{"reference": ref, "service": r.ID, "title": r.Title, "submitted_at": h.now().UTC()},
-	})
+	text, err := r.RenderNextSteps(answers, d.Labels, ref)
 	if err != nil {
 		h.Log.WarnContext(c, "next steps not written", "service", r.ID, "reference", ref, "err", err)
 		return ""
