@@ -36,6 +36,17 @@ func size(n *node) (int, int) {
 // cellX is the left edge of the column a shape is centred in.
 func cellX(b box) int { return b.x - (cellW-b.w)/2 }
 
+// blocked reports whether a shape other than the flow's ends lies on the
+// line at y from x1 to x2.
+func blocked(shapes map[*node]box, f *flow, y, x1, x2 int) bool {
+	for n, b := range shapes {
+		if n != f.from && n != f.to && b.y <= y && y <= b.y+b.h && b.x < x2 && x1 < b.x+b.w {
+			return true
+		}
+	}
+	return false
+}
+
 // layout places every node and routes every flow and association.
 func layout(g *graph) (map[*node]box, map[*flow][]point, [][]point) {
 	boundaries := map[*node][]*node{}
@@ -163,6 +174,7 @@ func layout(g *graph) (map[*node]box, map[*flow][]point, [][]point) {
 		bottom = max(bottom, b.y+b.h)
 	}
 	edges := map[*flow][]point{}
+	backs := 0 // back flows so far, each a line lower than the last
 	for _, f := range g.flows {
 		s, t := shapes[f.from], shapes[f.to]
 		end := point{t.x, t.y + t.h/2}
@@ -178,11 +190,17 @@ func layout(g *graph) (map[*node]box, map[*flow][]point, [][]point) {
 				host = g.byID[f.from.attachedTo]
 				pts = append(pts, point{start.x, start.y + 12})
 			}
-			right, left, low := cellX(shapes[host])+cellW+15, cellX(t)-20, bottom+30
+			right, left, low := cellX(shapes[host])+cellW+15, cellX(t)-20, bottom+30+backs*10
+			backs++
 			edges[f] = append(pts, point{right, pts[len(pts)-1].y}, point{right, low}, point{left, low}, point{left, end.y}, end)
 		case f.from.attachedTo != "": // down into the gap below the row, then across
 			gap, mid := start.y+12, end.x-25
 			edges[f] = []point{start, {start.x, gap}, {mid, gap}, {mid, end.y}, end}
+		case blocked(shapes, f, start.y, start.x, end.x-25):
+			// Over the shapes in the way: up the gap right of the column,
+			// along the gap above the row, down the gap left of the target.
+			right, left, high := cellX(s)+cellW+15, cellX(t)-20, s.y+s.h/2-cellH/2-25
+			edges[f] = []point{start, {right, start.y}, {right, high}, {left, high}, {left, end.y}, end}
 		case start.y == end.y:
 			edges[f] = []point{start, end}
 		default:
