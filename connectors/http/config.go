@@ -131,6 +131,10 @@ func (c *Config) validate(name string) error {
 	u, err := url.Parse(c.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		ck.at("must be an http or https URL", "base_url")
+	} else if u.RawQuery != "" || u.Fragment != "" {
+		// A query here would be dropped by every call's own; a key in it
+		// belongs in auth, where it is sent and kept out of errors.
+		ck.at("must not carry a query: give an API key as auth: {kind: api_key, in: query}, and other parameters under each operation's query", "base_url")
 	}
 	if len(c.Operations) == 0 {
 		ck.at("needs at least one operation", "operations")

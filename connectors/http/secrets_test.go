@@ -96,6 +96,8 @@ func TestConfigValidation(t *testing.T) {
 			[]string{"connectors.waste.http.base_url: must be an http or https URL"}},
 		{"no host", httpconn.Config{BaseURL: "http://", Operations: operations()},
 			[]string{"connectors.waste.http.base_url:"}},
+		{"a query in the base URL", httpconn.Config{BaseURL: "https://waste.example/api?api_key=" + token, Operations: operations()},
+			[]string{"connectors.waste.http.base_url: must not carry a query: give an API key as auth"}},
 		{"no operations", httpconn.Config{BaseURL: "http://waste.example"},
 			[]string{"connectors.waste.http.operations: needs at least one operation"}},
 		{"bad operation", httpconn.Config{BaseURL: "http://waste.example", Operations: map[string]httpconn.Operation{"get": {Method: "fetch", Path: "x"}}},
