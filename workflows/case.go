@@ -232,17 +232,17 @@ func (c *caseRun) execute(ctx workflow.Context, s recipe.Step) (string, error) {
 
 // env is what expressions in the recipe see.
 func (c *caseRun) env() recipe.Env {
-	return recipe.Env{
-		"form":  c.in.Answers,
-		"vars":  c.vars,
-		"steps": c.steps,
-		"case": map[string]any{
-			"reference":    c.in.Reference,
-			"service":      c.in.Recipe.ID,
-			"title":        c.in.Recipe.Title,
-			"submitted_at": c.in.SubmittedAt,
-		},
+	// form, and the option labels label(form.x) gives
+	env := recipe.FormEnv(&c.in.Recipe, c.in.Answers, nil)
+	env["vars"] = c.vars
+	env["steps"] = c.steps
+	env["case"] = map[string]any{
+		"reference":    c.in.Reference,
+		"service":      c.in.Recipe.ID,
+		"title":        c.in.Recipe.Title,
+		"submitted_at": c.in.SubmittedAt,
 	}
+	return env
 }
 
 func (c *caseRun) record(ctx workflow.Context, step, kind, note string) {

@@ -238,3 +238,38 @@ func TestSubrecipeChildFailureTakesOnError(t *testing.T) {
 	}
 	sc.env.AssertExpectations(t)
 }
+
+// label(form.x) in a case gives the words of the option the resident
+// chose, as it does on the confirmation page.
+func TestCaseExpressionsGiveAnAnswersLabel(t *testing.T) {
+	sc := newStepCase(t)
+	sc.runRecipe(t, `id: labels
+version: "1"
+title: Report a missed bin collection
+reference_prefix: LB
+form:
+  pages:
+    - id: bin
+      title: Which bin?
+      fields:
+        - id: bin_type
+          type: radios
+          label: Which bin was not collected?
+          options:
+            - { value: general, label: General waste (black bin) }
+            - { value: food, label: Food waste (caddy) }
+          example: general
+steps:
+  - id: words
+    set:
+      bin: "{{ label(form.bin_type) }}"
+    next: done
+  - id: done
+    end:
+      outcome: Reported
+`, map[string]any{"bin_type": "food"})
+	sc.completed(t, "Reported")
+	if got := sc.detail(t).Vars["bin"]; got != "Food waste (caddy)" {
+		t.Errorf("label(form.bin_type) = %#v, want the option's words", got)
+	}
+}
