@@ -35,7 +35,12 @@ func LookupOptions(ctx context.Context, conns *connectors.Registry, f recipe.Fie
 	}
 	ctx, cancel := context.WithTimeout(ctx, LookupTimeout)
 	defer cancel()
-	out, _, err := conn.Call(ctx, connectors.Request{Operation: l.Operation, Input: input})
+	out, retry, err := conn.Call(ctx, connectors.Request{Operation: l.Operation, Input: input})
+	if lob, ok := connectors.AsError(err); ok && !retry && lob.Status >= 400 && lob.Status < 500 {
+		// The system refused these answers (no such property): it offers
+		// nothing for them, which is not an outage.
+		return []recipe.Option{}, nil
+	}
 	if err != nil {
 		return nil, err
 	}
