@@ -45,7 +45,7 @@ test: need-chromium $(BROWSER_STAMP) assets lint
 # tests/browser/screenshots/. npm packages are reinstalled only when
 # package.json or the lock changes.
 browser-test: need-chromium build $(BROWSER_STAMP)
-	cd $(BROWSER_TEST) && node run.mjs && node staff.mjs
+	cd $(BROWSER_TEST) && node run.mjs && node staff.mjs && node designer.mjs
 
 # need-chromium checks for CHROMIUM or /usr/bin/chromium, installing Debian's
 # chromium as root, else fails with what to install (tests/browser/need-chromium.sh).
@@ -120,7 +120,7 @@ STATIC     := forms/web/static
 NPM_STAMP  := $(ASSETS_SRC)/node_modules/.larder-installed
 GOVUK_DIST := $(ASSETS_SRC)/node_modules/govuk-frontend/dist/govuk
 
-assets: $(STATIC)/larder.css $(STATIC)/govuk-frontend.min.js
+assets: $(STATIC)/larder.css $(STATIC)/govuk-frontend.min.js $(STATIC)/designer.js $(STATIC)/designer.css
 
 $(NPM_STAMP): $(ASSETS_SRC)/package.json $(wildcard $(ASSETS_SRC)/package-lock.json)
 	cd $(ASSETS_SRC) && if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
@@ -132,6 +132,17 @@ $(STATIC)/larder.css: $(ASSETS_SRC)/larder.scss $(NPM_STAMP)
 
 $(STATIC)/govuk-frontend.min.js: $(NPM_STAMP)
 	cp $(GOVUK_DIST)/govuk-frontend.min.js $@
+
+# designer.js draws a recipe's BPMN diagram on the designer pages of
+# `larder serve --dev` with bpmn-js's viewer and bpmn-auto-layout (npm),
+# bundled by esbuild with their licences kept; designer.css is bpmn-js's
+# styles and the diagram's own.
+$(STATIC)/designer.js: $(ASSETS_SRC)/designer.mjs $(NPM_STAMP)
+	cd $(ASSETS_SRC) && npx esbuild designer.mjs --bundle --minify --format=esm --target=es2020 \
+		--legal-comments=eof --log-level=warning --outfile=../static/designer.js
+
+$(STATIC)/designer.css: $(ASSETS_SRC)/designer.css $(NPM_STAMP)
+	cd $(ASSETS_SRC) && npx esbuild designer.css --bundle --minify --log-level=warning --outfile=../static/designer.css
 
 clean:
 	rm -rf $(BIN)

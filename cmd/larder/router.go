@@ -16,6 +16,7 @@ import (
 	"github.com/larder-council/larder/connectors/mail"
 	"github.com/larder-council/larder/forms"
 	"github.com/larder-council/larder/forms/api"
+	"github.com/larder-council/larder/forms/designer"
 	"github.com/larder-council/larder/forms/ops"
 	"github.com/larder-council/larder/forms/resident"
 	"github.com/larder-council/larder/forms/staff"
@@ -51,7 +52,9 @@ type webParts struct {
 	Staff *access.Directory
 	// Inbox is the index staff pages list open work from.
 	Inbox *inbox.Index
-	Log   *slog.Logger
+	// Dev serves the designer's pages under /dev/recipes (serve --dev).
+	Dev bool
+	Log *slog.Logger
 }
 
 // newRouter builds every route: the middleware they all share (recovery,
@@ -113,6 +116,11 @@ func newRouter(p webParts) (http.Handler, error) {
 		return nil, err
 	}
 	(&ops.Handler{Temporal: p.Cases, Redis: p.Redis, MetricsToken: p.MetricsToken, MetricsAllow: metricsAllow}).Routes(r)
+	if p.Dev {
+		if err := (&designer.Handler{Recipes: p.Recipes, Site: site, Log: p.Log}).Routes(r); err != nil {
+			return nil, err
+		}
+	}
 	r.NoRoute(residents.NotFound)
 	return r, nil
 }

@@ -245,7 +245,7 @@ func (a *app) startWeb(conns *connectors.Registry) error {
 		AnswersPerMinute: a.cfg.Forms.AnswersPerMinute, DraftsPerHour: a.cfg.Forms.DraftsPerHour,
 		StaffToken: a.cfg.StaffToken, HooksToken: a.cfg.HooksToken, Log: a.log,
 		MetricsToken: a.cfg.Metrics.Token, MetricsAllow: a.cfg.Metrics.Allow,
-		Staff: staffDir, Inbox: a.inbox,
+		Staff: staffDir, Inbox: a.inbox, Dev: a.cfg.Dev,
 	})
 	if err != nil {
 		return err

@@ -1,0 +1,182 @@
+package designer
+
+import (
+	"bytes"
+	"encoding/xml"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/larder-council/larder/forms/web"
+	"github.com/larder-council/larder/workflows/bpmn"
+	"github.com/larder-council/larder/workflows/recipe"
+)
+
+// shipped loads the recipes Larder ships.
+func shipped(t *testing.T) []*recipe.Recipe {
+	t.Helper()
+	recipes, err := recipe.LoadDir("../../recipes", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recipes) == 0 {
+		t.Fatal("no shipped recipes")
+	}
+	return recipes
+}
+
+// serve answers GET path from a designer handler over recipes.
+func serve(t *testing.T, recipes []*recipe.Recipe, path string) *httptest.ResponseRecorder {
+	t.Helper()
+	site, err := web.NewSite(web.Branding{CouncilName: "Larchester Council"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	h := &Handler{Recipes: recipes, Site: site}
+	if err := h.Routes(r); err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	r.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+	return rec
+}
+
+var stepRowID = regexp.MustCompile(`<tr class="govuk-table__row" id="step-([^"]+)">`)
+
+// TestRecipePageTablesEveryStep: the steps table, the diagram's text
+// equivalent, has one row per step of every shipped recipe, branches'
+// steps included, in file order, and the page shows every question.
+func TestRecipePageTablesEveryStep(t *testing.T) {
+	recipes := shipped(t)
+	for _, r := range recipes {
+		t.Run(r.ID, func(t *testing.T) {
+			rec := serve(t, recipes, "/dev/recipes/"+r.ID)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("status %d, want 200", rec.Code)
+			}
+			page := rec.Body.String()
+			var got []string
+			for _, m := range stepRowID.FindAllStringSubmatch(page, -1) {
+				got = append(got, m[1])
+			}
+			var want []string
+			for _, s := range r.AllSteps() {
+				want = append(want, s.ID)
+			}
+			if strings.Join(got, " ") != strings.Join(want, " ") {
+				t.Errorf("steps table rows %v, want %v", got, want)
+			}
+			for _, f := range r.Fields() {
+				if !strings.Contains(page, "form."+f.ID+"<") {
+					t.Errorf("question %s (form.%s) is not on the page", f.Label, f.ID)
+				}
+			}
+			for _, p := range r.Form.Pages {
+				if !strings.Contains(page, `id="page-`+p.ID+`"`) {
+					t.Errorf("form page %s is not on the page", p.ID)
+				}
+			}
+			if !strings.Contains(page, `data-bpmn-url="/dev/recipes/`+r.ID+`/bpmn"`) {
+				t.Error("the diagram does not name the recipe's BPMN export")
+			}
+		})
+	}
+}
+
+// TestRecipePageSaysWhereStepsLead: a decide step's branches and a call's
+// refusal route are listed with the steps they lead to.
+func TestRecipePageSaysWhereStepsLead(t *testing.T) {
+	src := `id: route-test
+version: "1"
+title: Route test
+reference_prefix: RT
+form:
+  pages:
+    - id: one
+      title: One
+      fields:
+        - { id: size, type: number, label: Size, validate: required }
+steps:
+  - id: big
+    decide:
+      branches:
+        - when: form.size > 3
+          next: huge
+      otherwise: small
+  - id: huge
+    title: Told it is huge
+    wait: { for: 2d }
+    next: small
+  - id: small
+    end: { outcome: Done }
+`
+	r, err := recipe.Parse("route-test.yaml", []byte(src), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := serve(t, []*recipe.Recipe{r}, "/dev/recipes/route-test").Body.String()
+	for _, want := range []string{
+		`When form.size &gt; 3: <a class="govuk-link" href="#step-huge">`,
+		`Otherwise: <a class="govuk-link" href="#step-small">`,
+		`Waits 2d`,
+		`Time is up: <a class="govuk-link" href="#step-small">`,
+		`Closes the case: Done`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+}
+
+// TestBPMNRouteServesTheExport: the XML the diagram is drawn from is the
+// BPMN export of the recipe, as larder bpmn writes it.
+func TestBPMNRouteServesTheExport(t *testing.T) {
+	recipes := shipped(t)
+	r := recipes[0]
+	rec := serve(t, recipes, "/dev/recipes/"+r.ID+"/bpmn")
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status %d, want 200", rec.Code)
+	}
+	if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/xml") {
+		t.Errorf("Content-Type %q, want application/xml", ct)
+	}
+	var want bytes.Buffer
+	if err := bpmn.Write(&want, r); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(rec.Body.Bytes(), want.Bytes()) {
+		t.Error("the served XML differs from the recipe's BPMN export")
+	}
+	if err := xml.NewDecoder(bytes.NewReader(rec.Body.Bytes())).Decode(new(struct{})); err != nil && err != io.EOF {
+		t.Errorf("served XML does not parse: %v", err)
+	}
+}
+
+// TestUnknownRecipeIsNotFound: a recipe that does not exist has neither a
+// page nor XML.
+func TestUnknownRecipeIsNotFound(t *testing.T) {
+	recipes := shipped(t)
+	for _, path := range []string{"/dev/recipes/no-such-service", "/dev/recipes/no-such-service/bpmn"} {
+		if rec := serve(t, recipes, path); rec.Code != http.StatusNotFound {
+			t.Errorf("GET %s: %d, want 404", path, rec.Code)
+		}
+	}
+}
+
+// TestListLinksEveryRecipe: the list links each recipe's page.
+func TestListLinksEveryRecipe(t *testing.T) {
+	recipes := shipped(t)
+	page := serve(t, recipes, "/dev/recipes").Body.String()
+	for _, r := range recipes {
+		if !strings.Contains(page, `href="/dev/recipes/`+r.ID+`"`) {
+			t.Errorf("the list does not link %s", r.ID)
+		}
+	}
+}

@@ -1,0 +1,41 @@
+// designer.mjs draws a recipe's steps as a BPMN diagram on the designer
+// page of `larder serve --dev`. `make assets` bundles it with esbuild into
+// forms/web/static/designer.js. The page names the BPMN export's address in
+// data-bpmn-url; the diagram is laid out afresh by bpmn-auto-layout and
+// shown with bpmn-js's viewer, which can be moved and zoomed but not edited.
+// Without JavaScript, or when drawing fails, the page's table of steps says
+// the same.
+import NavigatedViewer from 'bpmn-js/lib/NavigatedViewer';
+import { layoutProcess } from 'bpmn-auto-layout';
+
+async function draw(container) {
+  const status = container.querySelector('[data-diagram-status]');
+  const say = (text) => { if (status) status.textContent = text; };
+  try {
+    const reply = await fetch(container.dataset.bpmnUrl, { headers: { Accept: 'application/xml' } });
+    if (!reply.ok) throw new Error(`the export answered ${reply.status}`);
+    const exported = await reply.text();
+    let xml = exported;
+    try {
+      xml = await layoutProcess(exported);
+    } catch (err) {
+      // The export carries a diagram of its own: show that one.
+      console.warn('bpmn-auto-layout could not lay the diagram out; showing the export\'s own layout', err);
+    }
+    const canvas = container.querySelector('[data-diagram-canvas]') || container;
+    const viewer = new NavigatedViewer({ container: canvas });
+    const { warnings } = await viewer.importXML(xml);
+    if (warnings.length) console.warn('bpmn-js import warnings', warnings);
+    viewer.get('canvas').zoom('fit-viewport', 'auto');
+    say('');
+    container.dataset.diagram = 'drawn';
+  } catch (err) {
+    console.error('the diagram could not be drawn', err);
+    say('The diagram could not be drawn. The table of steps lists the same steps.');
+    container.dataset.diagram = 'failed';
+  }
+}
+
+for (const container of document.querySelectorAll('[data-bpmn-url]')) {
+  draw(container);
+}

@@ -1,0 +1,132 @@
+// Real-browser test of the designer's pages of `larder serve --dev`:
+// starts wastesim and Larder (--dev) on free ports and, in Debian
+// chromium, opens /dev/recipes and each shipped recipe's page at
+// /dev/recipes/{id}, waits for bpmn-js to draw the diagram and finds one
+// diagram element per step of the page's steps table (the step id is the
+// element's id), with no error in the console (a script the content
+// security policy blocked, say); axe-core's WCAG 2.2 A/AA rules and a
+// screenshot (screenshots/designer-*.png) on every page drawn. With
+// JavaScript off, a recipe's page still has its steps table (a screenshot,
+// no axe, which needs JavaScript). Exits non-zero on any
+// failure.
+//
+//   node designer.mjs       (from tests/browser, after `make build`)
+//   CHROMIUM=/path/to/chrome node designer.mjs
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  audit, check, children, finish, freePort, launchChromium, root, screenshotNamer, shots, start, stop, tailLogs, waitReady,
+} from './lib.mjs';
+
+// shippedRecipes are the ids of the recipes under recipes/, read from
+// each file's top-level id line.
+function shippedRecipes() {
+  const dir = path.join(root, 'recipes');
+  return fs.readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml') && !['connectors.yaml', 'emails.yaml'].includes(f))
+    .map((f) => fs.readFileSync(path.join(dir, f), 'utf8').match(/^id:\s*["']?([\w-]+)/m)?.[1])
+    .filter(Boolean)
+    .sort();
+}
+
+// watchConsole collects the page's console errors and uncaught exceptions.
+function watchConsole(page) {
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(e.message));
+  return errors;
+}
+
+// recipePage opens a recipe's designer page, waits for its diagram and
+// checks one element per step.
+async function recipePage(browser, base, id, shot) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = watchConsole(page);
+  const res = await page.goto(`${base}/dev/recipes/${id}`);
+  check(res.status() === 200, `GET /dev/recipes/${id}: ${res.status()}`);
+  const steps = await page.locator('tr[id^="step-"]').evaluateAll((rows) => rows.map((r) => r.id.slice('step-'.length)));
+  check(steps.length > 0, `${id}: the steps table lists no step`);
+  const diagram = page.locator('[data-bpmn-url]');
+  await diagram.and(page.locator('[data-diagram]')).waitFor({ timeout: 20_000 });
+  const state = await diagram.getAttribute('data-diagram');
+  check(state === 'drawn', `${id}: the diagram was not drawn (${state}); console: ${errors.join(' | ')}`);
+  const missing = [];
+  for (const step of steps) {
+    const n = await page.locator(`g.djs-element[data-element-id="${step}"]`).count();
+    if (n !== 1) missing.push(`${step} (${n})`);
+  }
+  check(missing.length === 0, `${id}: want one diagram element per step; not so for ${missing.join(', ')}`);
+  check(errors.length === 0, `${id}: console errors: ${errors.join(' | ')}`);
+  console.log(`  ${id}: ${steps.length} steps, each drawn once`);
+  await audit(page, shot, id);
+  await context.close();
+}
+
+// withoutJavaScript opens a recipe's page with scripts off: the steps are
+// still there as a table, and the page says where the diagram went.
+async function withoutJavaScript(browser, base, id, shot) {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto(`${base}/dev/recipes/${id}`);
+  const rows = await page.locator('tr[id^="step-"]').count();
+  check(rows > 0, `${id} without JavaScript: no steps table`);
+  const status = await page.locator('[data-diagram-status]').innerText();
+  check(/table of steps/.test(status), `${id} without JavaScript: the diagram's place says "${status}", not where the steps are`);
+  check(await page.locator('[data-diagram]').count() === 0, `${id}: JavaScript ran in the context with JavaScript off`);
+  await page.screenshot({ path: shot(`${id}-no-js`), fullPage: true });
+  console.log(`  ${id}: ${rows} steps in the table, and the diagram's place says where they are`);
+  await context.close();
+}
+
+async function main() {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'larder-designer-'));
+  const [wastePort, larderPort] = [await freePort(), await freePort()];
+  const wasteAddr = `127.0.0.1:${wastePort}`;
+  const base = `http://127.0.0.1:${larderPort}`;
+  let browser;
+  try {
+    children.push(start('wastesim', ['-addr', wasteAddr], {}, tmp));
+    await waitReady(base, 10, `http://${wasteAddr}/healthz`);
+    children.push(start('larder', ['serve', '--dev', '--data-dir', path.join(tmp, 'data'), '--http-address', `127.0.0.1:${larderPort}`, '--recipes-dir', 'recipes'], {
+      WASTE_URL: `http://${wasteAddr}`,
+    }, tmp));
+    await waitReady(base);
+
+    fs.mkdirSync(shots, { recursive: true });
+    for (const f of fs.readdirSync(shots).filter((f) => f.startsWith('designer-'))) fs.rmSync(path.join(shots, f));
+    const shot = screenshotNamer('designer');
+    browser = await launchChromium();
+
+    const ids = shippedRecipes();
+    check(ids.length > 0, 'no recipes under recipes/');
+    console.log('the list of recipes');
+    const context = await browser.newContext();
+    const list = await context.newPage();
+    await list.goto(`${base}/dev/recipes`);
+    for (const id of ids) {
+      check(await list.locator(`a[href="/dev/recipes/${id}"]`).count() === 1, `/dev/recipes does not link ${id}`);
+    }
+    await audit(list, shot, 'list');
+    await context.close();
+
+    console.log('each recipe drawn');
+    for (const id of ids) await recipePage(browser, base, id, shot);
+    console.log('without JavaScript');
+    await withoutJavaScript(browser, base, ids[0], shot);
+  } catch (err) {
+    tailLogs();
+    throw err;
+  } finally {
+    await browser?.close();
+    await Promise.all(children.map(stop));
+  }
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+
+const began = Date.now();
+let failure;
+await main().catch((err) => { failure = err; });
+console.log(`(${Math.round((Date.now() - began) / 1000)}s)`);
+finish('designer browser test', failure);
