@@ -50,14 +50,26 @@ func serve(t *testing.T, recipes []*recipe.Recipe, path string) *httptest.Respon
 
 var stepRowID = regexp.MustCompile(`<tr class="govuk-table__row" id="step-([^"]+)">`)
 
+// stepExamples loads the recipe language's example of each kind of step,
+// parallel branches and event-based waits among them.
+func stepExamples(t *testing.T) []*recipe.Recipe {
+	t.Helper()
+	recipes, err := recipe.LoadDir("../../workflows/recipe/testdata/steps", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recipes
+}
+
 // TestRecipePageTablesEveryStep: the steps table, the diagram's text
-// equivalent, has one row per step of every shipped recipe, branches'
-// steps included, in file order, and the page shows every question.
+// equivalent, has one row per step of every shipped recipe and step
+// example, branches' steps included, in file order, and the page shows
+// every question.
 func TestRecipePageTablesEveryStep(t *testing.T) {
-	recipes := shipped(t)
+	recipes := append(shipped(t), stepExamples(t)...)
 	for _, r := range recipes {
 		t.Run(r.ID, func(t *testing.T) {
-			rec := serve(t, recipes, "/dev/recipes/"+r.ID)
+			rec := serve(t, []*recipe.Recipe{r}, "/dev/recipes/"+r.ID)
 			if rec.Code != http.StatusOK {
 				t.Fatalf("status %d, want 200", rec.Code)
 			}
@@ -177,6 +189,36 @@ func TestListLinksEveryRecipe(t *testing.T) {
 	for _, r := range recipes {
 		if !strings.Contains(page, `href="/dev/recipes/`+r.ID+`"`) {
 			t.Errorf("the list does not link %s", r.ID)
+		}
+	}
+}
+
+// TestRecipePageLinksTheDiagramScript: the diagram's script and styles
+// are same-origin files, as the content security policy asks (no inline
+// script); without them built, the page says what to run.
+func TestRecipePageLinksTheDiagramScript(t *testing.T) {
+	recipes := shipped(t)
+	site, err := web.NewSite(web.Branding{CouncilName: "Larchester Council"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := serve(t, recipes, "/dev/recipes/"+recipes[0].ID).Body.String()
+	if regexp.MustCompile(`<script(\s[^>]*)?>[^<]`).MatchString(page) {
+		t.Error("the page has an inline script, which the content security policy blocks")
+	}
+	script, style := site.AssetLink("designer.js"), site.AssetLink("designer.css")
+	if script == "" || style == "" {
+		if !strings.Contains(page, "run make assets") {
+			t.Error("without the diagram's script built, the page does not say to run make assets")
+		}
+		return
+	}
+	for _, want := range []string{
+		`<script type="module" src="` + script + `"></script>`,
+		`<link rel="stylesheet" href="` + style + `">`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %s", want)
 		}
 	}
 }
