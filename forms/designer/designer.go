@@ -59,7 +59,7 @@ func (h *Handler) Routes(r gin.IRoutes) error {
 
 // list shows every recipe, each linking to its page.
 func (h *Handler) list(c *gin.Context) {
-	h.pages.Render(c, http.StatusOK, "list", "Recipes", false, gin.H{"Recipes": h.Recipes, "Base": Base})
+	h.pages.Render(c, http.StatusOK, "list", "Designer: recipes", false, gin.H{"Recipes": h.Recipes, "Base": Base})
 }
 
 // recipe shows one recipe: its form, its steps and its diagram.
@@ -69,7 +69,7 @@ func (h *Handler) recipe(c *gin.Context) {
 		h.pages.NotFound(c)
 		return
 	}
-	h.pages.Render(c, http.StatusOK, "recipe", r.Title, false, h.view(r))
+	h.pages.Render(c, http.StatusOK, "recipe", "Designer: "+r.Title, false, h.view(r))
 }
 
 // bpmn answers the recipe's BPMN 2.0 XML, as `larder bpmn` writes it.

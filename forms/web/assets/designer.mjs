@@ -8,6 +8,19 @@
 import NavigatedViewer from 'bpmn-js/lib/NavigatedViewer';
 import { layoutProcess } from 'bpmn-auto-layout';
 
+// smallest is the least zoom the diagram is first shown at: a long recipe
+// that would be smaller to fit is shown from its start, to be dragged.
+const smallest = 0.6;
+
+// fit shows the whole diagram, or its start at the smallest readable zoom.
+function fit(canvas) {
+  if (canvas.zoom('fit-viewport', 'auto') >= smallest) return;
+  const { inner, outer } = canvas.viewbox();
+  const width = outer.width / smallest;
+  const height = outer.height / smallest;
+  canvas.viewbox({ x: inner.x - 20, y: inner.y + inner.height / 2 - height / 2, width, height });
+}
+
 async function draw(container) {
   const status = container.querySelector('[data-diagram-status]');
   const say = (text) => { if (status) status.textContent = text; };
@@ -26,7 +39,7 @@ async function draw(container) {
     const viewer = new NavigatedViewer({ container: canvas });
     const { warnings } = await viewer.importXML(xml);
     if (warnings.length) console.warn('bpmn-js import warnings', warnings);
-    viewer.get('canvas').zoom('fit-viewport', 'auto');
+    fit(viewer.get('canvas'));
     say('');
     container.dataset.diagram = 'drawn';
   } catch (err) {
