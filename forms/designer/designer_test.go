@@ -222,3 +222,27 @@ func TestRecipePageLinksTheDiagramScript(t *testing.T) {
 		}
 	}
 }
+
+// TestRecipePagePreviewsEachPage: each form page can be seen as residents
+// see it, filled in with the examples, in a fieldset that is disabled so
+// nothing can be sent from it.
+func TestRecipePagePreviewsEachPage(t *testing.T) {
+	recipes := shipped(t)
+	r := recipe.Find(recipes, "missed-bin")
+	if r == nil {
+		t.Fatal("no missed-bin recipe")
+	}
+	page := serve(t, recipes, "/dev/recipes/missed-bin").Body.String()
+	if got, want := strings.Count(page, `<fieldset class="govuk-fieldset" disabled>`), len(r.Form.Pages); got != want {
+		t.Errorf("%d disabled page previews, want one per page (%d)", got, want)
+	}
+	for _, want := range []string{
+		`id="preview-bin_type" name="preview-bin_type" type="radio" value="general" checked`,
+		`id="preview-email" name="preview-email" type="email" value="sam@example.com"`,
+		`The choices are looked up from waste.find_properties when the page is shown.`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("preview lacks %s", want)
+		}
+	}
+}

@@ -15,6 +15,8 @@ type formPage struct {
 	// Blocks are the page's content, one line each.
 	Blocks    []string
 	Questions []question
+	// Preview is the page's questions as residents see them.
+	Preview []previewField
 }
 
 // question is one question of a page, each thing about it a row.
@@ -35,7 +37,7 @@ type fact struct {
 func formPages(r *recipe.Recipe) []formPage {
 	var out []formPage
 	for i, p := range r.Form.Pages {
-		fp := formPage{Number: i + 1, ID: p.ID, Title: p.Title, ShowIf: p.ShowIf}
+		fp := formPage{Number: i + 1, ID: p.ID, Title: p.Title, ShowIf: p.ShowIf, Preview: preview(p)}
 		for _, b := range p.Blocks {
 			fp.Blocks = append(fp.Blocks, block(b))
 		}

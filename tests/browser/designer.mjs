@@ -4,11 +4,11 @@
 // /dev/recipes/{id}, waits for bpmn-js to draw the diagram and finds one
 // diagram element per step of the page's steps table (the step id is the
 // element's id), with no error in the console (a script the content
-// security policy blocked, say); axe-core's WCAG 2.2 A/AA rules and a
-// screenshot (screenshots/designer-*.png) on every page drawn. With
-// JavaScript off, a recipe's page still has its steps table (a screenshot,
-// no axe, which needs JavaScript). Exits non-zero on any
-// failure.
+// security policy blocked, say). With each form page's preview open, it
+// runs axe-core's WCAG 2.2 A/AA rules and takes a screenshot
+// (screenshots/designer-*.png) of every page drawn. With JavaScript off, a
+// recipe's page still has its steps table (a screenshot; axe needs
+// JavaScript). Exits non-zero on any failure.
 //
 //   node designer.mjs       (from tests/browser, after `make build`)
 //   CHROMIUM=/path/to/chrome node designer.mjs
@@ -60,6 +60,10 @@ async function recipePage(browser, base, id, shot) {
   check(missing.length === 0, `${id}: want one diagram element per step; not so for ${missing.join(', ')}`);
   check(errors.length === 0, `${id}: console errors: ${errors.join(' | ')}`);
   console.log(`  ${id}: ${steps.length} steps, each drawn once`);
+  // Every page's preview open, so axe checks those too.
+  for (const summary of await page.locator('details.govuk-details > summary').all()) await summary.click();
+  const open = await page.locator('details.govuk-details[open] fieldset[disabled]').count();
+  check(open > 0, `${id}: no page preview opened`);
   await audit(page, shot, id);
   await context.close();
 }
