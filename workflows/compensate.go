@@ -17,6 +17,9 @@ type Undo struct {
 	Step    string                 `json:"step"`
 	Request activities.CallRequest `json:"request"`
 	Timeout time.Duration          `json:"timeout"`
+	// Retry is the call's own retry policy: a system worth retrying the
+	// call on is worth retrying its undo on.
+	Retry *recipe.Retry `json:"retry,omitempty"`
 }
 
 // undoFor renders a call step's undo right after the call succeeded.
@@ -25,7 +28,7 @@ func (c *caseRun) undoFor(s recipe.Step, key string) (Undo, error) {
 	if err != nil {
 		return Undo{}, fmt.Errorf("undo input: %w", err)
 	}
-	return Undo{Step: s.ID, Timeout: s.Call.Timeout, Request: activities.CallRequest{
+	return Undo{Step: s.ID, Timeout: s.Call.Timeout, Retry: s.Call.Retry, Request: activities.CallRequest{
 		Connector: s.Call.Connector, Operation: s.Call.Undo.Operation, Input: input, IdempotencyKey: key + "/undo",
 	}}, nil
 }
@@ -45,7 +48,7 @@ func (c *caseRun) compensate(ctx workflow.Context) {
 // undo runs one undo until it succeeds or staff settle its incident.
 func (c *caseRun) undo(ctx workflow.Context, u Undo) {
 	for {
-		opts := callOptions(&recipe.CallStep{Timeout: u.Timeout})
+		opts := callOptions(&recipe.CallStep{Timeout: u.Timeout, Retry: u.Retry})
 		opts.ActivityID = c.activityID(u.Request.IdempotencyKey)
 		err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), a.Call, u.Request).Get(ctx, nil)
 		if err == nil {

@@ -289,3 +289,44 @@ func TestCancelledCaseUndoesCallsAndRefundsChildPayment(t *testing.T) {
 	}
 	sc.env.AssertExpectations(t)
 }
+
+// An undo is retried as its call is: a system worth seven tries for a
+// booking is worth seven for its cancellation, not the default five.
+func TestUndoIsRetriedAsItsCallIs(t *testing.T) {
+	sc := newStepCase(t)
+	sc.on("book_collection", map[string]any{"id": "BK-1", "status": "full"}, nil).Once()
+	sc.on("cancel_booking", nil, outage()).Times(6)
+	sc.on("cancel_booking", map[string]any{}, nil).Once()
+
+	sc.runRecipe(t, `id: retried-undo
+version: "1"
+title: Book a bulky waste slot
+reference_prefix: RU
+form:
+  pages:
+    - id: collection
+      title: Your collection
+      fields:
+        - { id: uprn, type: text, label: Property reference, validate: "required,uprn", example: "100001000001" }
+steps:
+  - id: book
+    call:
+      connector: waste
+      operation: book_collection
+      input: { uprn: "{{ form.uprn }}" }
+      retry: { max_attempts: 7, interval: 1s }
+      undo:
+        operation: cancel_booking
+        input: { booking: "{{ steps.book.id }}" }
+    next: no_slot
+  - id: no_slot
+    fail:
+      outcome: No collection slot available
+`, map[string]any{"uprn": "100001000001"})
+
+	sc.failedWith(t, "No collection slot available")
+	if d := sc.detail(t); len(d.Incidents) != 0 {
+		t.Errorf("incidents %+v; want the undo to succeed on its seventh try", d.Incidents)
+	}
+	sc.env.AssertExpectations(t)
+}

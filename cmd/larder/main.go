@@ -26,7 +26,9 @@ commands:
   reindex    rebuild the staff inbox index in Redis from Temporal
   staff      manage staff sign-in: larder staff password (bcrypt hash of a password read from stdin)
   bench      measure a running Larder's question page beside gin's bare handler;
-             larder bench inbox measures the staff inbox with 10,000 open tasks
+             larder bench inbox measures the staff inbox with 10,000 open tasks;
+             larder bench faults runs 200 missed-bin and 50 bulky-waste cases
+             against a waste system that fails, stalls and drops requests
 `
 
 func main() {
