@@ -36,6 +36,7 @@ BROWSER_STAMP := $(BROWSER_TEST)/node_modules/.larder-installed
 
 test: need-chromium $(BROWSER_STAMP) assets lint
 	$(GO) test -count=1 -timeout 20m ./...
+	$(MAKE) bpmn-test
 	$(MAKE) browser-test
 
 # browser-test starts wastesim and Larder on free ports, drives every shipped
@@ -103,6 +104,8 @@ fuzz:
 	$(GO) test -run=^$$ -fuzz=^FuzzFormPost$$ -fuzztime=$(FUZZTIME) ./forms
 	$(GO) test -run=^$$ -fuzz=^FuzzSubmitBody$$ -fuzztime=$(FUZZTIME) ./forms/api
 	$(GO) test -run=^$$ -fuzz=^FuzzReply$$ -fuzztime=$(FUZZTIME) ./connectors/http
+	$(GO) test -run=^$$ -fuzz=^FuzzReply$$ -fuzztime=$(FUZZTIME) ./connectors/open311
+	$(GO) test -run=^$$ -fuzz=^FuzzWrite$$ -fuzztime=$(FUZZTIME) ./workflows/bpmn
 
 # bench compares the history events per case of a recipe with a
 # hand-written Temporal workflow doing the same calls.

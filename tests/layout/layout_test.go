@@ -55,6 +55,7 @@ func (p pkg) larder() []string {
 // not named here (cmd/..., tests/..., test kits) may import anything.
 var may = map[string][]string{
 	"workflows/recipe":          {},
+	"workflows/bpmn":            {"workflows/recipe"},
 	"connectors":                {},
 	"connectors/http":           {"connectors"},
 	"connectors/open311":        {"connectors"},
