@@ -54,4 +54,5 @@ func printDemoAccounts(w io.Writer, signIn string) {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", a.User.Username, a.User.Role, queues, a.Password)
 	}
 	tw.Flush()
+	fmt.Fprintf(w, "Recipes as designers see them (form, steps, diagram): %s\n", strings.TrimSuffix(signIn, "/staff/sign-in")+"/dev/recipes")
 }

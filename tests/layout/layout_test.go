@@ -73,6 +73,7 @@ var may = map[string][]string{
 	"forms/staff/access":        {},
 	"forms/staff":               {"forms", "forms/web", "forms/staff/access", "activities/inbox", "workflows", "workflows/cases", "workflows/recipe", "workflows/calendar"},
 	"forms/ops":                 {},
+	"forms/designer":            {"forms/web", "workflows/recipe", "workflows/bpmn"},
 	"connectors/hooks":          {"forms/web", "workflows", "workflows/cases", "workflows/recipe"},
 	"internal/wastesim":         {},
 	"internal/embeddedredis":    {},
