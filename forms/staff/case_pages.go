@@ -20,6 +20,7 @@ var casePageNames = []string{"case", "case-cancel", "incident", "search", "incid
 // /staff group.
 func (h *Handler) caseRoutes(g *gin.RouterGroup) {
 	g.GET("/cases/:reference", h.casePage)
+	g.GET("/cases/:reference/bpmn", h.caseBPMN)
 	g.GET("/cases/:reference/cancel", h.cancelPage)
 	g.POST("/cases/:reference/cancel", h.cancelCase)
 	g.GET("/cases/:reference/incidents/:incident", h.incidentPage)

@@ -1,0 +1,119 @@
+package staff_test
+
+import (
+	"encoding/xml"
+	"maps"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/larder-council/larder/workflows"
+)
+
+// stepRow is a row of the case page's steps table: the state the diagram
+// marks, and the words staff read.
+var stepRow = regexp.MustCompile(`(?s)<tr class="govuk-table__row" data-step="([^"]+)" data-step-state="([^"]+)">.*?<strong class="govuk-tag[^"]*">([^<]+)</strong>`)
+
+// processStates reads the steps table of a case page: each step's state
+// and, beside it, its words.
+func processStates(t *testing.T, got page) map[string]string {
+	t.Helper()
+	if got.Status != http.StatusOK {
+		t.Fatalf("the case page: %d\n%s", got.Status, got.Body)
+	}
+	start := strings.Index(got.Body, `id="process-steps"`)
+	if start < 0 {
+		t.Fatalf("the case page has no steps table:\n%s", got.Body)
+	}
+	states := map[string]string{}
+	for _, m := range stepRow.FindAllStringSubmatch(got.Body[start:], -1) {
+		states[m[1]] = m[2] + ": " + m[3]
+	}
+	return states
+}
+
+// wantStates compares a case page's steps table with what staff should
+// read.
+func wantStates(t *testing.T, what string, got page, want map[string]string) {
+	t.Helper()
+	if states := processStates(t, got); !maps.Equal(states, want) {
+		t.Errorf("%s: the steps table says\n  %v\nwant\n  %v", what, states, want)
+	}
+}
+
+// TestCaseProcessMarksDoneAndCurrentSteps: a booking waiting for the
+// waste team shows its call done, the team's task in progress and the
+// rest not reached; once the team turns it down, the fail step it ended
+// at is failed.
+func TestCaseProcessMarksDoneAndCurrentSteps(t *testing.T) {
+	o := newBackOffice(t, withCases)
+	ref, task := booked(t, o)
+	pat := o.signIn(t, "pat")
+	got := pat.get("/staff/cases/" + ref)
+	says(t, "the case page", got, `<h2 class="govuk-heading-m" id="process">Process</h2>`, `aria-label="Process diagram"`,
+		`data-bpmn-url="/staff/cases/`+ref+`/bpmn"`, `href="/staff/cases/`+ref+`/bpmn"`)
+	doesNotSay(t, "a case on the recipe as loaded", got, "The service has changed since this case started")
+	wantStates(t, "a booking at its check", got, map[string]string{
+		"book": "done: Done", "check": "current: In progress", "collect": "not-reached: Not reached",
+		"booked": "not-reached: Not reached", "abandoned": "not-reached: Not reached",
+	})
+
+	if code := o.postCase(t, ref, taskPath(ref, task), map[string]any{"outcome": "no", "by": "pat", "values": map[string]any{"crew": "C7"}}, nil); code != http.StatusOK {
+		t.Fatalf("turning the booking down: %d", code)
+	}
+	if d := o.closed(t, ref); d.Status != workflows.StatusFailed {
+		t.Fatalf("the booking turned down ended %s, want failed", d.Status)
+	}
+	wantStates(t, "a booking turned down", o.signIn(t, "pat").get("/staff/cases/"+ref), map[string]string{
+		"book": "done: Done", "check": "done: Done", "collect": "not-reached: Not reached",
+		"booked": "not-reached: Not reached", "abandoned": "failed: Failed",
+	})
+}
+
+// TestCaseProcessMarksTheStepWithAnIncident: a call that failed past its
+// retries is failed, and the set step a case has passed, which records
+// nothing of its own, is done.
+func TestCaseProcessMarksTheStepWithAnIncident(t *testing.T) {
+	o := newBackOffice(t, withCases)
+	ref, _ := failing(t, o)
+	alex := o.signIn(t, "alex")
+	wantStates(t, "a case paused at a failed call", alex.get("/staff/cases/"+ref), map[string]string{
+		"log": "failed: Failed", "done": "not-reached: Not reached",
+	})
+
+	ordered := o.submit(t, "bin-size", map[string]any{"litres": "240"})
+	o.closed(t, ordered)
+	wantStates(t, "a case that set a value and ended", alex.get("/staff/cases/"+ordered), map[string]string{
+		"price": "done: Done", "done": "done: Done",
+	})
+}
+
+// TestCaseBPMNIsForTheCaseQueue: the case's steps as BPMN 2.0, with the
+// step ids as element ids, go to those who may open the case only.
+func TestCaseBPMNIsForTheCaseQueue(t *testing.T) {
+	o := newBackOffice(t, withCases)
+	ref, _ := booked(t, o)
+	path := "/staff/cases/" + ref + "/bpmn"
+	got := o.signIn(t, "pat").get(path)
+	if got.Status != http.StatusOK || !strings.HasPrefix(got.Header.Get("Content-Type"), "application/xml") {
+		t.Fatalf("pat asking for the diagram: %d %s\n%s", got.Status, got.Header.Get("Content-Type"), got.Body)
+	}
+	if err := xml.Unmarshal([]byte(got.Body), new(struct{})); err != nil {
+		t.Fatalf("the diagram is not XML: %v\n%s", err, got.Body)
+	}
+	for _, id := range []string{"book", "check", "collect", "booked", "abandoned"} {
+		if !strings.Contains(got.Body, `id="`+id+`"`) {
+			t.Errorf("the diagram has no element with the step id %q", id)
+		}
+	}
+	if got := o.signIn(t, "robin").get(path); got.Status != http.StatusForbidden || strings.Contains(got.Body, `id="check"`) {
+		t.Errorf("robin of the waste crew asking for the waste team's case diagram: %d, want 403", got.Status)
+	}
+	if got := o.visitor(t).get(path); got.Path != "/staff/sign-in?next="+strings.ReplaceAll(path, "/", "%2F") {
+		t.Errorf("asking for the diagram without signing in landed on %s (%d), want the sign-in page", got.Path, got.Status)
+	}
+	if got := o.signIn(t, "alex").get("/staff/cases/BK-2345-6789/bpmn"); got.Status != http.StatusNotFound {
+		t.Errorf("the diagram of no case: %d, want 404", got.Status)
+	}
+}
