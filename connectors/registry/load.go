@@ -93,7 +93,7 @@ func Parse(path string, data []byte) (*connectors.Registry, error) {
 		return nil, Problems{decodeProblem(path, err)}
 	}
 	if ps := keyProblems(path, tree); len(ps) > 0 {
-		ps.inFileOrder()
+		ps.InFileOrder()
 		return nil, ps
 	}
 	// Values are expanded in the parsed tree, not the text: a secret then
@@ -131,7 +131,7 @@ func Parse(path string, data []byte) (*connectors.Registry, error) {
 		byName[name] = c
 	}
 	if len(ps) > 0 {
-		ps.inFileOrder()
+		ps.InFileOrder()
 		return nil, ps
 	}
 	return connectors.NewRegistry(byName), nil

@@ -2,69 +2,22 @@ package registry
 
 import (
 	"errors"
-	"fmt"
-	"sort"
 	"strings"
 
-	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 
 	"github.com/larder-council/larder/connectors"
+	"github.com/larder-council/larder/internal/positioned"
 )
 
 // Problem is one mistake in connectors.yaml, positioned in the file.
-type Problem struct {
-	File    string
-	Line    int
-	Col     int
-	Path    string // the keys down to the mistake, e.g. connectors.waste.http.base_url
-	Message string
-}
-
-// Error formats the problem as file:line:col: path: message.
-func (p Problem) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s:%d:%d: ", p.File, p.Line, p.Col)
-	if p.Path != "" {
-		b.WriteString(p.Path + ": ")
-	}
-	b.WriteString(p.Message)
-	return b.String()
-}
+type Problem = positioned.Problem
 
 // Problems is every mistake found in connectors.yaml.
-type Problems []Problem
-
-// Error prints one problem per line.
-func (ps Problems) Error() string {
-	lines := make([]string, len(ps))
-	for i, p := range ps {
-		lines[i] = p.Error()
-	}
-	return strings.Join(lines, "\n")
-}
-
-// inFileOrder sorts the problems by line and column, keeping the order of
-// problems at the same place.
-func (ps Problems) inFileOrder() {
-	sort.SliceStable(ps, func(i, j int) bool {
-		a, b := ps[i], ps[j]
-		return a.Line < b.Line || (a.Line == b.Line && a.Col < b.Col)
-	})
-}
+type Problems = positioned.Problems
 
 // decodeProblem places a YAML syntax or decoding error at its token.
-func decodeProblem(file string, err error) Problem {
-	p := Problem{File: file, Line: 1, Col: 1, Message: err.Error()}
-	var ye yaml.Error
-	if errors.As(err, &ye) {
-		p.Message = ye.GetMessage()
-		if tk := ye.GetToken(); tk != nil && tk.Position != nil {
-			p.Line, p.Col = tk.Position.Line, tk.Position.Column
-		}
-	}
-	return p
-}
+func decodeProblem(file string, err error) Problem { return positioned.FromYAML(file, err) }
 
 // problems turns a kind's error into positioned problems: each
 // *connectors.ConfigError at its key, anything else at keys.

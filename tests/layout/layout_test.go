@@ -54,12 +54,13 @@ func (p pkg) larder() []string {
 // may says which of the module's packages each part may import; a package
 // not named here (cmd/..., tests/..., test kits) may import anything.
 var may = map[string][]string{
-	"workflows/recipe":          {},
+	"workflows/recipe":          {"internal/positioned"},
+	"internal/positioned":       {},
 	"workflows/bpmn":            {"workflows/recipe"},
 	"connectors":                {},
 	"connectors/http":           {"connectors"},
 	"connectors/open311":        {"connectors"},
-	"connectors/registry":       {"connectors", "connectors/http", "connectors/open311"},
+	"connectors/registry":       {"connectors", "connectors/http", "connectors/open311", "internal/positioned"},
 	"connectors/mail":           {},
 	"workflows/calendar":        {},
 	"activities/inbox":          {},

@@ -144,7 +144,7 @@ func LoadEmails(path string) (Emails, error) {
 		}
 	}
 	if len(ps) > 0 {
-		ps.inFileOrder()
+		ps.InFileOrder()
 		return Emails{}, ps
 	}
 	if f.Templates == nil {

@@ -13,51 +13,15 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
+
+	"github.com/larder-council/larder/internal/positioned"
 )
 
 // Problem is one mistake in a recipe, positioned in its file.
-type Problem struct {
-	File    string
-	Line    int
-	Col     int
-	Path    string // designer's view of where, e.g. steps.raise.next
-	Message string
-}
-
-// Error formats the problem as file:line:col: path: message.
-func (p Problem) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s:%d:%d: ", p.File, p.Line, p.Col)
-	if p.Path != "" {
-		b.WriteString(p.Path + ": ")
-	}
-	b.WriteString(p.Message)
-	return b.String()
-}
+type Problem = positioned.Problem
 
 // Problems is every mistake found in one or more recipes.
-type Problems []Problem
-
-// Error prints one problem per line.
-func (ps Problems) Error() string {
-	lines := make([]string, len(ps))
-	for i, p := range ps {
-		lines[i] = p.Error()
-	}
-	return strings.Join(lines, "\n")
-}
-
-// inFileOrder sorts the problems as an editor lists them: by file, then
-// line and column, keeping the order of problems at the same place.
-func (ps Problems) inFileOrder() {
-	sort.SliceStable(ps, func(i, j int) bool {
-		a, b := ps[i], ps[j]
-		if a.File != b.File {
-			return a.File < b.File
-		}
-		return a.Line < b.Line || (a.Line == b.Line && a.Col < b.Col)
-	})
-}
+type Problems = positioned.Problems
 
 // Connectors tells the validator which connectors and operations exist.
 type Connectors interface {
@@ -185,7 +149,7 @@ func Parse(file string, data []byte, conns Connectors) (*Recipe, error) {
 	v.problems = shape
 	v.validate()
 	if len(v.problems) > 0 {
-		v.problems.inFileOrder()
+		v.problems.InFileOrder()
 		return nil, v.problems
 	}
 	return &r, nil

@@ -41,7 +41,7 @@ func resolveSubrecipes(byID map[string]*Recipe) Problems {
 		}
 	}
 	if len(problems) > 0 {
-		problems.inFileOrder()
+		problems.InFileOrder()
 		return problems
 	}
 	for _, id := range ids {

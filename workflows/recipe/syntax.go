@@ -9,23 +9,19 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/token"
+
+	"github.com/larder-council/larder/internal/positioned"
 )
 
 // decodeProblem positions a YAML syntax or decoding error, rewording the
 // mistakes the parser reports badly: a tab, and a quote left open.
 func decodeProblem(file string, data []byte, err error) Problem {
-	p := Problem{File: file, Line: 1, Col: 1, Message: err.Error()}
+	p := positioned.FromYAML(file, err)
 	var ye yaml.Error
-	if !errors.As(err, &ye) {
+	if !errors.As(err, &ye) || ye.GetToken() == nil || ye.GetToken().Position == nil {
 		return p
 	}
-	p.Message = ye.GetMessage()
-	tk := ye.GetToken()
-	if tk == nil || tk.Position == nil {
-		return p
-	}
-	p.Line, p.Col = tk.Position.Line, tk.Position.Column
-	if q := tk.Prev; q != nil && runOnQuote(q, data, p.Line, p.Col) {
+	if q := ye.GetToken().Prev; q != nil && runOnQuote(q, data, p.Line, p.Col) {
 		// The parser trips where the swallowed text ends, maybe far below.
 		p.Message = fmt.Sprintf("the quoted text opened here runs on to line %d: is its closing quote missing?", p.Line)
 		p.Line, p.Col = q.Position.Line, q.Position.Column
