@@ -121,7 +121,8 @@ type Config struct {
 	// staff.file was set (see staffFileSet).
 	StaffFile string
 	// Dev is development mode: the demo staff accounts sign in, with
-	// passwords printed at start.
+	// passwords printed at start; recipes reload when their files change;
+	// the designer's pages are served under /dev/recipes.
 	Dev bool
 	// CalendarRegion is whose bank holidays are not working days:
 	// england-and-wales, scotland or northern-ireland.
@@ -273,7 +274,7 @@ var settings = []setting{
 	{"staff.file", "LARDER_STAFF_FILE", "staff-file", "staff.yaml: staff users and API clients; a missing default file means none", false,
 		func(r *rawConfig) *string { return &r.StaffFile },
 		asString(func(c *Config) *string { return &c.StaffFile }, required("/etc/larder/staff.yaml"))},
-	{"dev", "LARDER_DEV", "dev", "development mode: demo staff accounts, passwords printed at start", false,
+	{"dev", "LARDER_DEV", "dev", "development mode: demo staff accounts (passwords printed at start), recipes reloaded when changed, designer pages at /dev/recipes", false,
 		func(r *rawConfig) *string { return &r.Dev },
 		asBool(func(c *Config) *bool { return &c.Dev })},
 	{"calendar.region", "LARDER_CALENDAR_REGION", "calendar-region", "whose bank holidays are not working days: " + strings.Join(calendar.Regions, ", "), false,

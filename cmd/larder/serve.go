@@ -103,7 +103,7 @@ func (a *app) start(ctx context.Context, r roles) error {
 		if err := reindexIfEmpty(ctx, a.cases, a.inbox, a.log); err != nil {
 			a.log.Warn("inbox index not rebuilt; run larder reindex", "err", err)
 		}
-		if err := a.startWeb(conns); err != nil {
+		if err := a.startWeb(ctx, conns); err != nil {
 			return err
 		}
 		// Files no draft or case refers to go once their drafts would have.
@@ -219,7 +219,12 @@ func (a *app) startWorker(conns *connectors.Registry) error {
 	return nil
 }
 
-func (a *app) startWeb(conns *connectors.Registry) error {
+func (a *app) startWeb(ctx context.Context, conns *connectors.Registry) error {
+	// In development mode the folder is watched from before it is read.
+	var live *liveWeb
+	if a.cfg.Dev {
+		live = newLiveWeb(a.cfg.RecipesDir, conns, a.log)
+	}
 	recipes, err := recipe.LoadDir(a.cfg.RecipesDir, conns)
 	if err != nil {
 		return fmt.Errorf("recipes in %s:\n%w", a.cfg.RecipesDir, err)
@@ -233,7 +238,7 @@ func (a *app) startWeb(conns *connectors.Registry) error {
 	if err != nil {
 		return err
 	}
-	h, err := newRouter(webParts{
+	parts := webParts{
 		Recipes: recipes, Cases: a.cases, Redis: a.redis, KeyPrefix: a.cfg.Redis.KeyPrefix, Connectors: conns,
 		Uploads: &forms.Uploads{Dir: filepath.Join(a.cfg.DataDir, "uploads")}, Mail: a.mail, Secret: secret,
 		Branding: web.Branding{
@@ -246,13 +251,18 @@ func (a *app) startWeb(conns *connectors.Registry) error {
 		StaffToken: a.cfg.StaffToken, HooksToken: a.cfg.HooksToken, Log: a.log,
 		MetricsToken: a.cfg.Metrics.Token, MetricsAllow: a.cfg.Metrics.Allow,
 		Staff: staffDir, Inbox: a.inbox, Dev: a.cfg.Dev,
-	})
+	}
+	h, err := newRouter(parts)
 	if err != nil {
 		return err
 	}
 	ln, err := net.Listen("tcp", a.cfg.HTTP.Address)
 	if err != nil {
 		return fmt.Errorf("http.address: %w", err)
+	}
+	if live != nil {
+		live.start(ctx, recipes, h, parts.rebuilt)
+		h = live
 	}
 	a.Addr = ln.Addr().String()
 	a.http = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}

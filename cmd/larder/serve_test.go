@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -32,6 +33,10 @@ type larderOptions struct {
 	staffFile string
 	// started, when set, is given the running app.
 	started func(*app)
+	// dev runs it in development mode (serve --dev).
+	dev bool
+	// log, when set, receives what Larder logs.
+	log *slog.Logger
 }
 
 // startLarder runs `larder serve` in-process against a real embedded
@@ -59,6 +64,7 @@ func startLarderWith(t testing.TB, o larderOptions) (base string, stop func()) {
 	cfg.HTTP.Address = "127.0.0.1:0"
 	cfg.Redis.URL, cfg.Redis.KeyPrefix = db.URL, db.Prefix
 	cfg.StaffToken, cfg.HooksToken = staffToken, hooksToken
+	cfg.Dev = o.dev
 	if o.staffFile != "" {
 		cfg.StaffFile, cfg.staffFileSet = o.staffFile, true
 	}
@@ -68,8 +74,12 @@ func startLarderWith(t testing.TB, o larderOptions) (base string, stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	started := make(chan string, 1)
 	stopped := make(chan error, 1)
+	logger := o.log
+	if logger == nil {
+		logger = casetest.Log()
+	}
 	go func() {
-		stopped <- runApp(ctx, cfg, roles{web: true, worker: true}, casetest.Log(), func(a *app) {
+		stopped <- runApp(ctx, cfg, roles{web: true, worker: true}, logger, func(a *app) {
 			if o.started != nil {
 				o.started(a)
 			}
