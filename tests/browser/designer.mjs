@@ -8,7 +8,10 @@
 // runs axe-core's WCAG 2.2 A/AA rules and takes a screenshot
 // (screenshots/designer-*.png) of every page drawn. With JavaScript off, a
 // recipe's page still has its steps table (a screenshot; axe needs
-// JavaScript). Exits non-zero on any failure.
+// JavaScript). Larder serves a copy of recipes/: the test changes a
+// recipe's title and a step in the copy and sees the open page, once
+// reloaded, and the next new case follow it while a case submitted before
+// keeps its version. Exits non-zero on any failure.
 //
 //   node designer.mjs       (from tests/browser, after `make build`)
 //   CHROMIUM=/path/to/chrome node designer.mjs
@@ -16,7 +19,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  audit, check, children, finish, freePort, launchChromium, root, screenshotNamer, shots, start, stop, tailLogs, waitReady,
+  audit, check, children, finish, freePort, getJSON, launchChromium, root, screenshotNamer, shots, start, stop, tailLogs, waitReady,
 } from './lib.mjs';
 
 // shippedRecipes are the ids of the recipes under recipes/, read from
@@ -84,6 +87,59 @@ async function withoutJavaScript(browser, base, id, shot) {
   await context.close();
 }
 
+// submitExample submits a recipe's example answers through the API and
+// returns the case's reference.
+async function submitExample(base, id) {
+  const service = await getJSON(`${base}/api/v1/services/${id}`);
+  const answers = Object.fromEntries(service.pages.flatMap((p) => p.fields).map((f) => [f.id, f.example ?? '']));
+  const res = await fetch(`${base}/api/v1/services/${id}/submissions`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(answers),
+  });
+  const reply = await res.json();
+  check(res.status === 201, `${id}: submitting the example answers: ${res.status} ${JSON.stringify(reply)}`);
+  return reply.reference;
+}
+
+// followsChanges changes a recipe's title and a step's title in the
+// folder Larder serves: the open designer page, reloaded, shows both, the
+// next new case records the new version, and a case submitted before
+// keeps the version it started with.
+async function followsChanges(browser, base, recipesDir, id, shot) {
+  const file = fs.readdirSync(recipesDir).map((f) => path.join(recipesDir, f))
+    .find((f) => f.endsWith('.yaml') && new RegExp(`^id:\\s*["']?${id}["']?\\s*$`, 'm').test(fs.readFileSync(f, 'utf8')));
+  check(file, `no recipe file has id ${id}`);
+  const text = fs.readFileSync(file, 'utf8');
+  const step = text.match(/^ {2}- id: ([\w-]+)\n {4}title: (.+)$/m);
+  check(step, `${id}: no step with a title to change`);
+  const [title, stepTitle] = [`${text.match(/^title: (.+)$/m)[1]} (changed)`, `${step[2]} (changed)`];
+
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${base}/dev/recipes/${id}`);
+  const before = await submitExample(base, id);
+  const version = (await getJSON(`${base}/api/v1/cases/${before}`)).recipe_version;
+
+  fs.writeFileSync(file, text.replace(/^title: .+$/m, `title: ${title}`).replace(step[0], `  - id: ${step[1]}\n    title: ${stepTitle}`));
+  let shown = false;
+  for (const deadline = Date.now() + 20_000; !shown && Date.now() < deadline;) {
+    await new Promise((r) => setTimeout(r, 500));
+    await page.reload();
+    shown = (await page.locator('h1').innerText()).includes(title);
+  }
+  check(shown, `${id}: the designer page did not show the changed title within 20s`);
+  check(await page.locator(`tr#step-${step[1]}`).innerText().then((t) => t.includes(stepTitle)), `${id}: the steps table does not show the changed step's title`);
+  await page.locator('[data-bpmn-url]').and(page.locator('[data-diagram="drawn"]')).waitFor({ timeout: 20_000 });
+  check(await page.locator(`g.djs-element[data-element-id="${step[1]}"]`).count() === 1, `${id}: the changed step is not drawn once`);
+  await page.screenshot({ path: shot(`${id}-changed`), fullPage: true });
+
+  const after = await submitExample(base, id);
+  const [old, next] = await Promise.all([before, after].map((ref) => getJSON(`${base}/api/v1/cases/${ref}`)));
+  check(next.recipe_version !== version, `${id}: a case submitted after the change is on the old version ${version}`);
+  check(old.recipe_version === version, `${id}: a case submitted before the change moved from ${version} to ${old.recipe_version}`);
+  console.log(`  ${id}: the page shows the new title and step; a new case takes ${next.recipe_version}, one submitted before keeps ${version}`);
+  await context.close();
+}
+
 async function main() {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'larder-designer-'));
   const [wastePort, larderPort] = [await freePort(), await freePort()];
@@ -93,7 +149,10 @@ async function main() {
   try {
     children.push(start('wastesim', ['-addr', wasteAddr], {}, tmp));
     await waitReady(base, 10, `http://${wasteAddr}/healthz`);
-    children.push(start('larder', ['serve', '--dev', '--data-dir', path.join(tmp, 'data'), '--http-address', `127.0.0.1:${larderPort}`, '--recipes-dir', 'recipes'], {
+    // A copy of recipes/, for the test to change as a designer would.
+    const recipesDir = path.join(tmp, 'recipes');
+    fs.cpSync(path.join(root, 'recipes'), recipesDir, { recursive: true });
+    children.push(start('larder', ['serve', '--dev', '--data-dir', path.join(tmp, 'data'), '--http-address', `127.0.0.1:${larderPort}`, '--recipes-dir', recipesDir], {
       WASTE_URL: `http://${wasteAddr}`,
     }, tmp));
     await waitReady(base);
@@ -119,6 +178,8 @@ async function main() {
     for (const id of ids) await recipePage(browser, base, id, shot);
     console.log('without JavaScript');
     await withoutJavaScript(browser, base, ids[0], shot);
+    console.log('a recipe changed on disk');
+    await followsChanges(browser, base, recipesDir, 'missed-bin', shot);
   } catch (err) {
     tailLogs();
     throw err;
