@@ -123,7 +123,8 @@ STATIC     := forms/web/static
 NPM_STAMP  := $(ASSETS_SRC)/node_modules/.larder-installed
 GOVUK_DIST := $(ASSETS_SRC)/node_modules/govuk-frontend/dist/govuk
 
-assets: $(STATIC)/larder.css $(STATIC)/govuk-frontend.min.js $(STATIC)/designer.js $(STATIC)/designer.css
+assets: $(STATIC)/larder.css $(STATIC)/govuk-frontend.min.js $(STATIC)/designer.js $(STATIC)/designer.css \
+	$(STATIC)/case-diagram.js $(STATIC)/case-diagram.css
 
 $(NPM_STAMP): $(ASSETS_SRC)/package.json $(wildcard $(ASSETS_SRC)/package-lock.json)
 	cd $(ASSETS_SRC) && if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
@@ -146,6 +147,16 @@ $(STATIC)/designer.js: $(ASSETS_SRC)/designer.mjs $(NPM_STAMP)
 
 $(STATIC)/designer.css: $(ASSETS_SRC)/designer.css $(NPM_STAMP)
 	cd $(ASSETS_SRC) && npx esbuild designer.css --bundle --minify --log-level=warning --outfile=../static/designer.css
+
+# case-diagram.js draws a case's process on the staff case page, the same
+# viewer and layout as designer.js with the steps the case has done, is at
+# and failed at marked; case-diagram.css is designer.css and the markers.
+$(STATIC)/case-diagram.js: $(ASSETS_SRC)/case-diagram.mjs $(NPM_STAMP)
+	cd $(ASSETS_SRC) && npx esbuild case-diagram.mjs --bundle --minify --format=esm --target=es2020 \
+		--legal-comments=eof --log-level=warning --outfile=../static/case-diagram.js
+
+$(STATIC)/case-diagram.css: $(ASSETS_SRC)/case-diagram.css $(ASSETS_SRC)/designer.css $(NPM_STAMP)
+	cd $(ASSETS_SRC) && npx esbuild case-diagram.css --bundle --minify --log-level=warning --outfile=../static/case-diagram.css
 
 clean:
 	rm -rf $(BIN)
