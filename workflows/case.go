@@ -171,6 +171,9 @@ func (c *caseRun) runFlow(ctx workflow.Context, first string) (string, error) {
 			c.visits[cur]++ // a retry is the same visit: same task ids, same idempotency keys
 		}
 		c.current[cur]++
+		if step.Started != "" && !again {
+			c.record(ctx, step.ID, "started", step.Started)
+		}
 		next, err := c.execute(ctx, step)
 		if c.current[cur]--; c.current[cur] == 0 {
 			delete(c.current, cur)

@@ -304,8 +304,8 @@ func TestCaseOutageRaisesIncidentStaffCancel(t *testing.T) {
 	if err := ct.env.GetWorkflowError(); !errors.As(err, &app) || app.Type() != "CaseCancelled" {
 		t.Errorf("workflow error = %v, want CaseCancelled", err)
 	}
-	if ct.raises != 8 {
-		t.Errorf("report_missed tried %d times before the incident, want the recipe's max_attempts 8", ct.raises)
+	if ct.raises != 10 {
+		t.Errorf("report_missed tried %d times before the incident, want the recipe's max_attempts 10", ct.raises)
 	}
 	if len(ct.emails) != 0 {
 		t.Errorf("sent %d emails for a cancelled case, want none", len(ct.emails))

@@ -98,7 +98,9 @@ func (c *caseRun) task(ctx workflow.Context, s recipe.Step) (string, error) {
 		t.DueAt = &due
 	}
 	c.tasks = append(c.tasks, t)
-	c.record(ctx, s.ID, "task", titleOr(s, "Passed to "+ts.Queue))
+	if s.Started == "" {
+		c.record(ctx, s.ID, "task", "Passed to "+ts.Queue)
+	}
 	c.openTask(ctx, t)
 
 	if e := ts.Escalate; e != nil {
@@ -113,7 +115,13 @@ func (c *caseRun) task(ctx workflow.Context, s recipe.Step) (string, error) {
 	done := t.Completion
 	c.steps[s.ID] = map[string]any{"outcome": done.Outcome, "values": done.Values, "by": done.By, "completed_at": done.At}
 	i := slices.IndexFunc(ts.Outcomes, func(o recipe.Outcome) bool { return o.ID == done.Outcome })
-	c.recordBy(ctx, s.ID, "task", "Decided: "+ts.Outcomes[i].Label, done.By)
+	// The title says the task is done, for residents too; staff read
+	// the outcome either way.
+	decided := "Decided: " + ts.Outcomes[i].Label
+	c.recordBy(ctx, s.ID, "task", titleOr(s, decided), done.By)
+	if s.Title != "" {
+		c.timeline[len(c.timeline)-1].Result = decided
+	}
 	c.closeTask(ctx, t)
 	return ts.Outcomes[i].Next, nil
 }

@@ -110,3 +110,60 @@ func TestTaskStepEscalatesAndStaysOpen(t *testing.T) {
 	}
 	sc.env.AssertExpectations(t)
 }
+
+// A task's `started` line is on the timeline as it opens, and its title
+// once staff complete it, so a title that says what was done ("Checked
+// by the waste team") never shows before anyone has looked. Staff read
+// the outcome beside the title.
+func TestTaskTimelineSaysStartedThenTitleWhenDone(t *testing.T) {
+	sc := newStepCase(t)
+	var atOpen workflows.CaseView
+	sc.env.RegisterDelayedCallback(func() {
+		atOpen = sc.view(t)
+		sc.complete(workflows.Completion{TaskID: stepRef + "/check", Outcome: "ok", By: "pat"})
+	}, time.Hour)
+	sc.runRecipe(t, `id: checked
+version: "1"
+title: Report a missed bin collection
+reference_prefix: CK
+form:
+  pages:
+    - id: bin
+      title: Which bin?
+      fields:
+        - { id: bin_type, type: text, label: Bin, example: general }
+steps:
+  - id: check
+    started: Passed to the waste team to check
+    title: Checked by the waste team
+    task:
+      queue: waste-team
+      title: Check the missed bin
+      outcomes:
+        - { id: ok, label: Bin emptied, next: done }
+  - id: done
+    end:
+      outcome: Reported
+`, map[string]any{"bin_type": "general"})
+	sc.completed(t, "Reported")
+	notes := func(v workflows.CaseView) []string {
+		var out []string
+		for _, e := range v.Timeline {
+			if e.Step == "check" {
+				out = append(out, e.Note)
+			}
+		}
+		return out
+	}
+	if got := notes(atOpen); !slices.Equal(got, []string{"Passed to the waste team to check"}) {
+		t.Errorf("while the task is open residents read %q, want only the started line", got)
+	}
+	if got := notes(sc.view(t)); !slices.Equal(got, []string{"Passed to the waste team to check", "Checked by the waste team"}) {
+		t.Errorf("once done residents read %q, want the started line then the title", got)
+	}
+	d := sc.detail(t)
+	last := d.Timeline[len(d.Timeline)-2] // before the end
+	if last.Step != "check" || last.Result != "Decided: Bin emptied" || last.By != "pat" {
+		t.Errorf("staff read %+v for the completion, want the title with the outcome and who decided", last)
+	}
+}

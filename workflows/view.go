@@ -94,7 +94,7 @@ func residentNote(r *recipe.Recipe, e Event) string {
 		return e.Note
 	}
 	s, _ := r.StepByID(e.Step)
-	if s.Title != "" && e.Note == s.Title {
+	if (s.Title != "" && e.Note == s.Title) || (s.Started != "" && e.Kind == "started" && e.Note == s.Started) {
 		return e.Note
 	}
 	switch e.Kind {

@@ -37,7 +37,7 @@ var bench *activities.Activities
 func handWrittenMissedBin(ctx workflow.Context, in workflows.CaseInput) (string, error) {
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 10 * time.Second,
-		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 8},
+		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 10},
 	})
 	var property map[string]any
 	if err := workflow.ExecuteActivity(ctx, bench.Call, activities.CallRequest{

@@ -154,11 +154,13 @@ type Lookup struct {
 type Step struct {
 	// ID names the step in routes and in expressions: steps.<id>.
 	ID string `yaml:"id" json:"id"`
-	// Title describes the step on the case timeline, written when the
-	// timeline gets the step's entry: a call's when its reply comes, an
-	// email's when it is sent, a wait's when it is over, but a task's when
-	// it opens (staff's outcome follows as "Decided: <label>").
+	// Title describes the step on the case timeline once it is done: a
+	// call's when its reply comes, an email's when it is sent, a wait's
+	// when it is over, a task's when staff complete it.
 	Title string `yaml:"title,omitempty" json:"title,omitempty"`
+	// Started, when set, is a timeline line written as the step starts,
+	// e.g. "Passed to the waste team to check" for a task.
+	Started string `yaml:"started,omitempty" json:"started,omitempty"`
 	// Next is the step that follows. An end or fail step has none; inside a
 	// parallel branch, a step without next ends the branch.
 	Next string `yaml:"next,omitempty" json:"next,omitempty"`

@@ -30,7 +30,8 @@ func TestSchemaSaysWhatDesignersAsk(t *testing.T) {
 		says []string
 	}{
 		{[]string{"$defs", "callStep", "properties", "on_error"}, []string{"4xx", "outage", "incident"}},
-		{[]string{"$defs", "stepTitle"}, []string{"a call's when its reply comes", "a task's when it opens"}},
+		{[]string{"$defs", "stepTitle"}, []string{"a call's when its reply comes", "a task's when staff complete it"}},
+		{[]string{"$defs", "stepStarted"}, []string{"as the step starts", "Passed to our staff"}},
 		{[]string{"$defs", "taskStep"}, []string{"{task} is this step's id"}},
 		{[]string{"$defs", "page", "properties", "show_if"}, []string{"form.<id> is nil", `form.x == "" does not`}},
 		{[]string{"$defs", "field", "properties", "messages"}, []string{"required", "oneof", "uk_phone", "lookup_failed", "lookup_empty"}},

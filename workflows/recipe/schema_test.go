@@ -226,13 +226,13 @@ func TestSchemaMatchesModel(t *testing.T) {
 		t.Errorf("top-level keys = %v, want %v as in recipe.Recipe", got, want)
 	}
 
-	// A step is one object shape per kind: its kind key besides id, title and next.
+	// A step is one object shape per kind: its kind key besides id, title, started and next.
 	var kinds []string
 	stepKeys := map[string]any{}
 	for _, variant := range doc.Defs["step"].OneOf {
 		for k := range variant.Properties {
 			stepKeys[k] = nil
-			if k != "id" && k != "title" && k != "next" {
+			if k != "id" && k != "title" && k != "started" && k != "next" {
 				kinds = append(kinds, k)
 			}
 		}
