@@ -1,6 +1,7 @@
 package staff_test
 
 import (
+	"context"
 	"encoding/xml"
 	"maps"
 	"net/http"
@@ -115,5 +116,45 @@ func TestCaseBPMNIsForTheCaseQueue(t *testing.T) {
 	}
 	if got := o.signIn(t, "alex").get("/staff/cases/BK-2345-6789/bpmn"); got.Status != http.StatusNotFound {
 		t.Errorf("the diagram of no case: %d, want 404", got.Status)
+	}
+}
+
+// olderCase answers one case of the booking service started on an older
+// version of its recipe, which had a step the loaded one does not.
+type olderCase struct {
+	brokenCases
+	d workflows.CaseDetail
+}
+
+func (o *olderCase) Detail(context.Context, string) (workflows.CaseDetail, error) { return o.d, nil }
+
+func (o *olderCase) SensitiveDetail(context.Context, string) (workflows.CaseDetail, error) {
+	return o.d, nil
+}
+
+// TestCaseProcessSaysTheServiceHasChanged: a case started on another
+// version of the recipe is drawn on the loaded one, the page says so, and
+// a step the case went through that the loaded recipe lacks is listed
+// last.
+func TestCaseProcessSaysTheServiceHasChanged(t *testing.T) {
+	ref := "BK-2345-6789"
+	older := &olderCase{d: workflows.CaseDetail{
+		CaseView: workflows.CaseView{
+			Reference: ref, Service: "booking", RecipeVersion: "0+older", Status: workflows.StatusRunning,
+			CurrentSteps: []string{"check"},
+			Timeline:     []workflows.Event{{Kind: "submitted"}, {Step: "quote", Kind: "call"}, {Step: "book", Kind: "call"}},
+		},
+		Tasks: []*workflows.Task{{ID: ref + "/check", Step: "check", Queue: "waste-team", Title: "Confirm booking"}},
+	}}
+	o := newBackOffice(t, withWork(older))
+	got := o.signIn(t, "pat").get("/staff/cases/" + ref)
+	says(t, "a case on an older recipe", got, "The service has changed since this case started", "version 1",
+		"Not in the service as it is now")
+	wantStates(t, "a case on an older recipe", got, map[string]string{
+		"book": "done: Done", "check": "current: In progress", "collect": "not-reached: Not reached",
+		"booked": "not-reached: Not reached", "abandoned": "not-reached: Not reached", "quote": "done: Done",
+	})
+	if last := strings.LastIndex(got.Body, `data-step="`); !strings.HasPrefix(got.Body[last:], `data-step="quote"`) {
+		t.Errorf("the step the loaded recipe lacks is not listed last")
 	}
 }

@@ -7,14 +7,19 @@
 //     task a fly-tipping report opened, claims it, adds a note, completes
 //     it with an outcome, and the case finishes;
 //   - robin (staff of another queue) gets 403 on that task's page;
+//   - pat opens the claimed task's case: its process diagram draws, the
+//     task's step carries the current marker and earlier steps the done
+//     one, as the steps table says;
 //   - sam (supervisor) assigns a second report's task to pat, and the task
 //     page and both inboxes show pat holding it;
 //   - pat signs out, and the inbox then asks to sign in;
 //   - with JavaScript off, pat signs in, claims and completes a third
-//     report's task and the case finishes;
+//     report's task and the case finishes, its case page's steps table
+//     saying which steps were done;
 //   - alex (admin) sees the incident a missed-bin report raised while the
 //     waste system was down (in the list, on the case and on its own
-//     page), retries it from the list once the waste system is back, and
+//     page, where the diagram marks the failed step), retries it from the
+//     list once the waste system is back, and
 //     the case goes on to its end; alex finds the case by reference and by
 //     the resident's email address.
 //
@@ -197,6 +202,27 @@ async function caseFinished(page, base, ref) {
   });
 }
 
+// processDiagram waits for the case page's process diagram to be drawn
+// and checks each step the steps table says is done, in progress or
+// failed carries that marker on its diagram element (the step id is the
+// element id), and that want is among them; it returns the table's states.
+async function processDiagram(page, want) {
+  const diagram = page.getByRole('region', { name: 'Process diagram' });
+  check(await diagram.count() === 1, `${page.url()}: no region named "Process diagram"`);
+  await page.locator('[data-diagram="drawn"], [data-diagram="failed"]').waitFor({ timeout: 20_000 });
+  check(await diagram.getAttribute('data-diagram') === 'drawn', `${page.url()}: the process diagram could not be drawn`);
+  check(await page.locator('[data-diagram-legend]').isVisible(), `${page.url()}: the diagram's key is not shown`);
+  const states = await page.locator('#process-steps tr[data-step]').evaluateAll((rows) =>
+    rows.map((r) => [r.dataset.step, r.dataset.stepState]));
+  check(states.some(([, state]) => state === want), `${page.url()}: no step of the table is ${want}: ${JSON.stringify(states)}`);
+  for (const [step, state] of states) {
+    if (state === 'not-reached') continue;
+    const marked = diagram.locator(`g.djs-element.larder-${state}[data-element-id="${step}"]`);
+    check(await marked.count() === 1, `${page.url()}: the table says step ${step} is ${state}, but its diagram element has no larder-${state} marker`);
+  }
+  return states;
+}
+
 // ---- the journeys -------------------------------------------------------------
 
 // patWorksATask: sign-in (with mistakes), the inbox, claim and complete;
@@ -229,6 +255,12 @@ async function patWorksATask(browser, base, ref) {
   await audit(page, shot, 'task-claimed');
 
   await robinIsRefused(browser, base, ref, link);
+
+  await page.goto(`${base}/staff/cases/${ref}`);
+  const states = await processDiagram(page, 'current');
+  check(states.some(([, state]) => state === 'done'), `the case of ${ref} at its task shows no step done: ${JSON.stringify(states)}`);
+  await audit(page, shot, 'case-process');
+  await page.goto(link);
 
   await page.fill('#note', 'Going this afternoon with the van.');
   await clickAndWait(page, page.getByRole('button', { name: 'Add note' }));
@@ -295,6 +327,8 @@ async function patWithoutJavaScript(browser, base, ref) {
   check(await finished(base, ref) === 'We could not find the fly-tipping', `${ref} did not end "We could not find the fly-tipping"`);
   await caseFinished(page, base, ref);
   await page.screenshot({ path: shot('case'), fullPage: true });
+  const rows = await text(page.locator('#process-steps'));
+  check(/Done/.test(rows) && !/In progress|Failed/.test(rows), `without JavaScript, the finished case's steps table says "${rows}"`);
   await signOut(page, base);
   await page.context().close();
 }
@@ -306,7 +340,9 @@ async function alexRetriesAnIncident(browser, base, ref, wasteBack) {
   const page = await newPage(browser);
   await signIn(page, base, alex);
   const row = page.locator('tbody tr', { hasText: ref });
-  await eventually(`/staff/incidents did not list ${ref}'s incident`, 60, async () => {
+  // The shipped waste calls try 10 times, backing off to a minute between
+  // tries: some four minutes before the case waits for staff.
+  await eventually(`/staff/incidents did not list ${ref}'s incident`, 300, async () => {
     await page.goto(`${base}/staff/incidents`);
     return await row.count() === 1;
   });
@@ -316,6 +352,7 @@ async function alexRetriesAnIncident(browser, base, ref, wasteBack) {
   await audit(page, shot, 'incidents');
   await clickAndWait(page, row.getByRole('link', { name: ref, exact: true }));
   check(await page.locator('#incidents').count() === 1, `the case page of ${ref} shows no incident`);
+  await processDiagram(page, 'failed');
   await audit(page, shot, 'case-incident');
   await clickAndWait(page, page.getByRole('link', { name: /^Skip or cancel/ }));
   const heading = await text(page.locator('h1'));
@@ -393,8 +430,8 @@ async function main() {
     const [worked, assigned, noScript] = [await submit(base, 'fly-tipping'), await submit(base, 'fly-tipping'), await submit(base, 'fly-tipping')];
     // The waste system's property records go down (its postcode search,
     // which checks the address answer, stays up), then a missed bin is
-    // reported: its first step retries for some 15s, then waits for staff
-    // as an incident while the other journeys run.
+    // reported: its first step retries for some four minutes, then waits
+    // for staff as an incident while the other journeys run.
     await waste('-fail-rate', '1', '-fail-path', '/api/properties/');
     const stuck = await submit(base, 'missed-bin');
     console.log(`  fly-tipping ${worked}, ${assigned}, ${noScript}; missed-bin ${stuck} (waste system down)`);
