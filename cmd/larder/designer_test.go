@@ -1,6 +1,7 @@
 package main
 
 import (
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -19,7 +20,7 @@ func TestDesignerPagesOnlyInDevMode(t *testing.T) {
 	}
 	paths := []string{"/dev/recipes", "/dev/recipes/missed-bin", "/dev/recipes/missed-bin/bpmn"}
 	for _, dev := range []bool{true, false} {
-		h, err := newRouter(webParts{Recipes: recipes, Staff: &access.Directory{}, Dev: dev})
+		h, err := newRouter(webParts{Recipes: recipes, Staff: &access.Directory{}, Dev: dev, Log: slog.New(slog.DiscardHandler)})
 		if err != nil {
 			t.Fatal(err)
 		}
