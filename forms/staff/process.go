@@ -116,7 +116,7 @@ func (h *Handler) caseBPMN(c *gin.Context) {
 // runs now: an open task, a wait, a call being tried), done (the case
 // recorded it: a timeline entry, a result, a completed task) or not
 // reached. Decide, set and parallel steps leave no record of their own:
-// one is done when the case reached a step before it and went on past it.
+// see passedSilentSteps.
 // Steps the case went through that r does not have (it has changed since)
 // come last.
 func stepStates(r *recipe.Recipe, d workflows.CaseDetail) []processStep {
@@ -165,7 +165,7 @@ func stepStates(r *recipe.Recipe, d workflows.CaseDetail) []processStep {
 			}
 		}
 	}
-	passedSilentSteps(r, state)
+	passedSilentSteps(r, d, state)
 
 	rows := make([]processStep, 0, len(steps))
 	known := map[string]bool{}
@@ -191,9 +191,14 @@ func rank(s string) int {
 func silent(s recipe.Step) bool { return s.Decide != nil || s.Set != nil || s.Parallel != nil }
 
 // passedSilentSteps marks done each decide, set or parallel step the case
-// went through: one reached from the start or a reached step before it,
-// from which a reached step follows through such steps alone.
-func passedSilentSteps(r *recipe.Recipe, state map[string]string) {
+// went through. Such a step is entered when the case starts there, when a
+// step before it certainly led to it (a task's chosen outcome, a call's
+// result or refusal, a wait's message or timeout, a parallel step's
+// branches, the one way out of a step) or, from a step whose way out is
+// not known (a decide), when a reached step follows it through such steps
+// alone. A decide or set step entered is done at once; a parallel step is
+// done once it no longer runs.
+func passedSilentSteps(r *recipe.Recipe, d workflows.CaseDetail, state map[string]string) {
 	byID := map[string]recipe.Step{}
 	before := map[string][]string{}
 	for _, s := range r.AllSteps() {
@@ -202,7 +207,6 @@ func passedSilentSteps(r *recipe.Recipe, state map[string]string) {
 			before[next] = append(before[next], s.ID)
 		}
 	}
-	first := r.FirstStep()
 	// leadsOn reports whether a reached step follows id through silent steps.
 	leadsOn := func(id string) bool {
 		seen := map[string]bool{id: true}
@@ -223,19 +227,86 @@ func passedSilentSteps(r *recipe.Recipe, state map[string]string) {
 		}
 		return false
 	}
+	entered := func(s recipe.Step) bool {
+		if s.ID == r.FirstStep() {
+			return true
+		}
+		maybe := false
+		for _, p := range before[s.ID] {
+			if state[p] == "" {
+				continue
+			}
+			next, known := takenFrom(byID[p], state[p], d)
+			if slices.Contains(next, s.ID) {
+				if known {
+					return true
+				}
+				maybe = true
+			}
+		}
+		return maybe && leadsOn(s.ID)
+	}
 	for changed := true; changed; {
 		changed = false
 		for _, s := range r.AllSteps() {
-			if !silent(s) || state[s.ID] != "" {
-				continue
-			}
-			entered := s.ID == first || slices.ContainsFunc(before[s.ID], func(p string) bool { return state[p] != "" })
-			if entered && leadsOn(s.ID) {
+			if silent(s) && state[s.ID] == "" && entered(s) {
 				state[s.ID] = stepDone
 				changed = true
 			}
 		}
 	}
+}
+
+// takenFrom lists the steps the case went on to from step s, reached in
+// state, and whether it certainly went on to each (known) or to one of
+// them (the way out is not recorded: a decide, a step still running).
+func takenFrom(s recipe.Step, state string, d workflows.CaseDetail) (next []string, known bool) {
+	result, _ := d.Steps[s.ID].(map[string]any)
+	_, erred := result["error"]
+	one := func(id string) ([]string, bool) {
+		if id == "" {
+			return nil, true
+		}
+		return []string{id}, true
+	}
+	switch {
+	case s.Parallel != nil:
+		for _, b := range s.Parallel.Branches {
+			if len(b.Steps) > 0 {
+				next = append(next, b.Steps[0].ID)
+			}
+		}
+		if state == stepDone && s.Next != "" {
+			next = append(next, s.Next)
+		}
+		return next, true
+	case state != stepDone:
+		return stepSuccessors(s), false
+	case s.Decide != nil:
+		return stepSuccessors(s), false
+	case s.Task != nil:
+		if chosen, ok := result["outcome"].(string); ok {
+			for _, o := range s.Task.Outcomes {
+				if o.ID == chosen {
+					return one(cmp.Or(o.Next, s.Next))
+				}
+			}
+		}
+		return stepSuccessors(s), false
+	case s.Call != nil && erred && s.Call.OnError != "":
+		return one(s.Call.OnError)
+	case s.Subrecipe != nil && erred && s.Subrecipe.OnError != "":
+		return one(s.Subrecipe.OnError)
+	case s.Wait != nil && s.Wait.OnMessage != "":
+		if timedOut, ok := result["timed_out"].(bool); ok {
+			if timedOut {
+				return one(s.Next)
+			}
+			return one(s.Wait.OnMessage)
+		}
+		return stepSuccessors(s), false
+	}
+	return one(s.Next)
 }
 
 // stepSuccessors lists the steps a step can lead to: its routes and, for

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/larder-council/larder/workflows"
+	"github.com/larder-council/larder/workflows/recipe"
 )
 
 // stepRow is a row of the case page's steps table: the state the diagram
@@ -157,4 +158,89 @@ func TestCaseProcessSaysTheServiceHasChanged(t *testing.T) {
 	if last := strings.LastIndex(got.Body, `data-step="`); !strings.HasPrefix(got.Body[last:], `data-step="quote"`) {
 		t.Errorf("the step the loaded recipe lacks is not listed last")
 	}
+}
+
+// triageYAML is a recipe whose first steps record nothing of their own
+// (a set, a decide, a parallel step), for the steps table to tell from
+// what came after them.
+const triageYAML = `id: triage
+version: "1"
+title: Triage a report
+reference_prefix: TR
+form:
+  pages:
+    - id: report
+      title: Your report
+      fields:
+        - { id: urgent, type: yesno, label: Is it urgent?, validate: required, example: "no" }
+steps:
+  - id: note
+    set: { seen: "yes" }
+    next: route
+  - id: route
+    decide:
+      branches:
+        - { when: 'form.urgent == "yes"', next: urgent }
+      otherwise: both
+  - id: urgent
+    task:
+      queue: waste-team
+      title: Deal with it now
+      outcomes: [{ id: done, label: Done, next: closed }]
+  - id: both
+    parallel:
+      branches:
+        - steps:
+            - id: left
+              task: { queue: waste-team, title: Look left, outcomes: [{ id: done, label: Done, next: left_seen }] }
+            - id: left_seen
+              set: { left: "yes" }
+        - steps:
+            - id: right
+              task:
+                queue: waste-team
+                title: Look right
+                outcomes: [{ id: clear, label: Clear, next: right_seen }, { id: blocked, label: Blocked, next: right_blocked }]
+            - id: right_seen
+              set: { right: "yes" }
+            - id: right_blocked
+              set: { right: "no" }
+    next: closed
+  - id: closed
+    end: { outcome: Triaged }
+`
+
+// TestCaseProcessTellsStepsThatLeaveNoRecord: a set, a decide and a
+// parallel step the case went through are done or in progress, and so is
+// the set step a completed task's outcome led to; the branch the decide
+// did not take and the outcome not chosen are not reached.
+func TestCaseProcessTellsStepsThatLeaveNoRecord(t *testing.T) {
+	r, err := recipe.Parse("triage.yaml", []byte(triageYAML), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := "TR-2345-6789"
+	at := &olderCase{d: workflows.CaseDetail{
+		CaseView: workflows.CaseView{
+			Reference: ref, Service: "triage", RecipeVersion: r.Version + "+" + r.Hash, Status: workflows.StatusRunning,
+			CurrentSteps: []string{"both", "left"},
+			Timeline: []workflows.Event{{Kind: "submitted"}, {Step: "left", Kind: "task"}, {Step: "right", Kind: "task"},
+				{Step: "right", Kind: "task"}},
+		},
+		Tasks: []*workflows.Task{
+			{ID: ref + "/left", Step: "left", Queue: "waste-team", Title: "Look left"},
+			{ID: ref + "/right", Step: "right", Queue: "waste-team", Title: "Look right", Completion: &workflows.Completion{Outcome: "clear", By: "pat"}},
+		},
+		Steps: map[string]any{"right": map[string]any{"outcome": "clear", "by": "pat"}},
+	}}
+	o := newBackOffice(t, withWork(at))
+	o.Handler.Recipes = append(o.Handler.Recipes, r)
+	got := o.signIn(t, "pat").get("/staff/cases/" + ref)
+	doesNotSay(t, "a case on the loaded recipe", got, "The service has changed since this case started")
+	wantStates(t, "a case in its parallel branches", got, map[string]string{
+		"note": "done: Done", "route": "done: Done", "urgent": "not-reached: Not reached",
+		"both": "current: In progress", "left": "current: In progress", "left_seen": "not-reached: Not reached",
+		"right": "done: Done", "right_seen": "done: Done", "right_blocked": "not-reached: Not reached",
+		"closed": "not-reached: Not reached",
+	})
 }
