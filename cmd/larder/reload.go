@@ -37,6 +37,8 @@ type liveWeb struct {
 	build func([]*recipe.Recipe) (http.Handler, error)
 
 	served atomic.Pointer[servedVersion]
+	// problems kept the latest save from loading; nil once one loads.
+	problems atomic.Pointer[[]string]
 	// Only the watch reads and writes what follows once it has begun.
 	stamps       folderStamps
 	connectorsAt fileStamp // connectors.yaml when it was read
@@ -85,6 +87,15 @@ func (l *liveWeb) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // Recipes are the recipes served now.
 func (l *liveWeb) Recipes() []*recipe.Recipe { return l.served.Load().recipes }
 
+// Problems are the mistakes that kept the folder's latest save from
+// loading, each at its file:line:col; none once a save loads.
+func (l *liveWeb) Problems() []string {
+	if p := l.problems.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
 // watch looks at the folder every l.every and reloads once a change has
 // settled (an editor may write a file in more than one go).
 func (l *liveWeb) watch(ctx context.Context) {
@@ -126,24 +137,28 @@ func (l *liveWeb) reload() {
 		l.log.Warn(connectorsFile+" changed: connectors are read at start, so restart larder serve to use the change; recipes are checked against the connectors read then", "folder", l.dir)
 	}
 	recipes, err := recipe.LoadDir(l.dir, l.conns)
-	if err != nil {
-		var problems recipe.Problems
-		if !errors.As(err, &problems) {
-			l.log.Error("recipes not reloaded; still serving the version that last loaded", "err", err)
+	if err == nil {
+		var h http.Handler
+		if h, err = l.build(recipes); err == nil {
+			l.problems.Store(nil)
+			old := l.served.Swap(&servedVersion{recipes: recipes, handler: h}).recipes
+			l.logChanges(old, recipes)
 			return
 		}
+	}
+	var lines []string
+	var problems recipe.Problems
+	if errors.As(err, &problems) {
 		for _, p := range problems {
-			l.log.Error("recipes not reloaded; still serving the version that last loaded", "problem", p.Error())
+			lines = append(lines, p.Error())
 		}
-		return
+	} else {
+		lines = strings.Split(err.Error(), "\n")
 	}
-	h, err := l.build(recipes)
-	if err != nil {
-		l.log.Error("recipes not reloaded; still serving the version that last loaded", "err", err)
-		return
+	for _, line := range lines {
+		l.log.Error("recipes not reloaded; still serving the version that last loaded", "problem", line)
 	}
-	old := l.served.Swap(&servedVersion{recipes: recipes, handler: h}).recipes
-	l.logChanges(old, recipes)
+	l.problems.Store(&lines)
 }
 
 // logChanges says which recipes the reload added, changed and removed.

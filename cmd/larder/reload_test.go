@@ -106,8 +106,8 @@ func caseView(t *testing.T, base, ref string) workflows.CaseView {
 // recipe sees the new title and steps on the resident's and designer's
 // pages without a restart; the next new case takes the new version
 // while a case already in flight keeps the one it started with; and a
-// save with mistakes logs each at its file:line:col while the version
-// that last loaded is still served.
+// save with mistakes logs each at its file:line:col, and the designer's
+// page lists them, while the version that last loaded is still served.
 func TestDevServeReloadsChangedRecipes(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "ask.yaml")
@@ -174,6 +174,18 @@ func TestDevServeReloadsChangedRecipes(t *testing.T) {
 	}
 	if v := waitForCase(t, base, start(), 30*time.Second); v.Outcome != "Answered at once" || v.RecipeVersion != after.RecipeVersion {
 		t.Errorf("after a broken save, a new case: %q on %s, want the last version that loaded (%s)", v.Outcome, v.RecipeVersion, after.RecipeVersion)
+	}
+	designer = getPage(t, http.DefaultClient, base+"/dev/recipes/ask")
+	if !strings.Contains(designer, "the version that last loaded") || !positioned.MatchString(designer) {
+		t.Errorf("after a broken save, the designer's page does not list its mistakes at their places")
+	}
+
+	write(askRecipe("Ask us anything", askAtOnce))
+	eventually(t, "the fixed save is served", func() bool {
+		return strings.Contains(getPage(t, http.DefaultClient, base+"/services/ask"), "Ask us anything")
+	})
+	if designer := getPage(t, http.DefaultClient, base+"/dev/recipes/ask"); strings.Contains(designer, "data-load-problems") {
+		t.Errorf("once a save loads, the designer's page still lists the mistakes of the one before")
 	}
 }
 

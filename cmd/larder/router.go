@@ -54,7 +54,10 @@ type webParts struct {
 	Inbox *inbox.Index
 	// Dev serves the designer's pages under /dev/recipes (serve --dev).
 	Dev bool
-	Log *slog.Logger
+	// LoadProblems, in development mode, are the mistakes that kept the
+	// recipes folder's latest save from loading, for the designer's pages.
+	LoadProblems func() []string
+	Log          *slog.Logger
 }
 
 // newRouter builds every route: the middleware they all share (recovery,
@@ -117,7 +120,7 @@ func newRouter(p webParts) (http.Handler, error) {
 	}
 	(&ops.Handler{Temporal: p.Cases, Redis: p.Redis, MetricsToken: p.MetricsToken, MetricsAllow: metricsAllow}).Routes(r)
 	if p.Dev {
-		if err := (&designer.Handler{Recipes: p.Recipes, Site: site, Log: p.Log}).Routes(r); err != nil {
+		if err := (&designer.Handler{Recipes: p.Recipes, Site: site, Log: p.Log, Problems: p.LoadProblems}).Routes(r); err != nil {
 			return nil, err
 		}
 	}

@@ -252,6 +252,9 @@ func (a *app) startWeb(ctx context.Context, conns *connectors.Registry) error {
 		MetricsToken: a.cfg.Metrics.Token, MetricsAllow: a.cfg.Metrics.Allow,
 		Staff: staffDir, Inbox: a.inbox, Dev: a.cfg.Dev,
 	}
+	if live != nil {
+		parts.LoadProblems = live.Problems
+	}
 	h, err := newRouter(parts)
 	if err != nil {
 		return err

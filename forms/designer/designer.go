@@ -35,6 +35,11 @@ type Handler struct {
 	Site *web.Site
 	// Log records pages that could not be made.
 	Log *slog.Logger
+	// Problems, when set, lists the mistakes that kept the recipes
+	// folder's latest save from loading (development mode reloads it on
+	// every save); the pages then say they show the version that last
+	// loaded, and list them.
+	Problems func() []string
 
 	pages *web.Pages
 }
@@ -59,7 +64,7 @@ func (h *Handler) Routes(r gin.IRoutes) error {
 
 // list shows every recipe, each linking to its page.
 func (h *Handler) list(c *gin.Context) {
-	h.pages.Render(c, http.StatusOK, "list", "Designer: recipes", false, gin.H{"Recipes": h.Recipes, "Base": Base})
+	h.pages.Render(c, http.StatusOK, "list", "Designer: recipes", false, gin.H{"Recipes": h.Recipes, "Base": Base, "Problems": h.problems()})
 }
 
 // recipe shows one recipe: its form, its steps and its diagram.
@@ -101,6 +106,16 @@ type recipePage struct {
 	BPMN, Script, Style string
 	// Service is where residents start the service.
 	Service string
+	// Problems kept the folder's latest save from loading.
+	Problems []string
+}
+
+// problems are the mistakes in the folder's latest save, if any.
+func (h *Handler) problems() []string {
+	if h.Problems == nil {
+		return nil
+	}
+	return h.Problems()
 }
 
 // view gathers what the recipe's page shows.
@@ -109,6 +124,6 @@ func (h *Handler) view(r *recipe.Recipe) recipePage {
 		Recipe: r, Start: r.FirstStep(), Pages: formPages(r), Steps: stepRows(r),
 		BPMN:   Base + "/" + r.ID + "/bpmn",
 		Script: h.Site.AssetLink("designer.js"), Style: h.Site.AssetLink("designer.css"),
-		Service: "/services/" + r.ID,
+		Service: "/services/" + r.ID, Problems: h.problems(),
 	}
 }

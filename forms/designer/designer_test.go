@@ -3,6 +3,7 @@ package designer
 import (
 	"bytes"
 	"encoding/xml"
+	"html/template"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -243,6 +244,52 @@ func TestRecipePagePreviewsEachPage(t *testing.T) {
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("preview lacks %s", want)
+		}
+	}
+}
+
+// TestPagesListTheLatestSavesMistakes: when the recipes folder's latest
+// save did not load, the list and each recipe's page say they show the
+// version that last loaded and list every mistake at its place; once a
+// save loads, they say nothing of it.
+func TestPagesListTheLatestSavesMistakes(t *testing.T) {
+	site, err := web.NewSite(web.Branding{CouncilName: "Larchester Council"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gin.SetMode(gin.ReleaseMode)
+	var latest []string
+	r := gin.New()
+	h := &Handler{Recipes: shipped(t), Site: site, Problems: func() []string { return latest }}
+	if err := h.Routes(r); err != nil {
+		t.Fatal(err)
+	}
+	get := func(path string) string {
+		rec := httptest.NewRecorder()
+		r.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		if rec.Code != http.StatusOK {
+			t.Fatalf("GET %s: %d", path, rec.Code)
+		}
+		return rec.Body.String()
+	}
+	mistakes := []string{
+		`recipes/missed-bin.yaml:17:12: steps.hold.wait.for: "a while" is not a duration`,
+		`recipes/missed-bin.yaml:18:11: steps.hold.next: unknown step "nowhere"`,
+	}
+	for _, path := range []string{Base, Base + "/missed-bin"} {
+		latest = nil
+		if page := get(path); strings.Contains(page, "data-load-problems") {
+			t.Errorf("GET %s: a banner of mistakes with none", path)
+		}
+		latest = mistakes
+		page := get(path)
+		if !strings.Contains(page, "2 mistakes, so this is the version that last loaded") {
+			t.Errorf("GET %s: the page does not say it shows the version that last loaded", path)
+		}
+		for _, m := range mistakes {
+			if !strings.Contains(page, "<code>"+template.HTMLEscapeString(m)+"</code>") {
+				t.Errorf("GET %s: %s is not listed", path, m)
+			}
 		}
 	}
 }
