@@ -11,7 +11,8 @@
 // JavaScript). Larder serves a copy of recipes/: the test changes a
 // recipe's title and a step in the copy and sees the open page, once
 // reloaded, and the next new case follow it while a case submitted before
-// keeps its version. Exits non-zero on any failure.
+// keeps its version; a save with a mistake is listed on the page (axe
+// checks it) until it is fixed. Exits non-zero on any failure.
 //
 //   node designer.mjs       (from tests/browser, after `make build`)
 //   CHROMIUM=/path/to/chrome node designer.mjs
@@ -103,7 +104,8 @@ async function submitExample(base, id) {
 // followsChanges changes a recipe's title and a step's title in the
 // folder Larder serves: the open designer page, reloaded, shows both, the
 // next new case records the new version, and a case submitted before
-// keeps the version it started with.
+// keeps the version it started with. Then it saves a misspelt next: the
+// page lists the mistake at its line until the file is fixed.
 async function followsChanges(browser, base, recipesDir, id, shot) {
   const file = fs.readdirSync(recipesDir).map((f) => path.join(recipesDir, f))
     .find((f) => f.endsWith('.yaml') && new RegExp(`^id:\\s*["']?${id}["']?\\s*$`, 'm').test(fs.readFileSync(f, 'utf8')));
@@ -137,6 +139,31 @@ async function followsChanges(browser, base, recipesDir, id, shot) {
   check(next.recipe_version !== version, `${id}: a case submitted after the change is on the old version ${version}`);
   check(old.recipe_version === version, `${id}: a case submitted before the change moved from ${version} to ${old.recipe_version}`);
   console.log(`  ${id}: the page shows the new title and step; a new case takes ${next.recipe_version}, one submitted before keeps ${version}`);
+
+  // A save with a mistake: the page lists it at its place above the
+  // version that last loaded, until a save loads.
+  const changed = fs.readFileSync(file, 'utf8');
+  const route = changed.match(/^ {4}next: ([\w-]+)$/m);
+  check(route, `${id}: no step's next to misspell`);
+  fs.writeFileSync(file, changed.replace(route[0], `    next: ${route[1]}x`));
+  const banner = page.locator('[data-load-problems]');
+  for (const deadline = Date.now() + 20_000; await banner.count() === 0 && Date.now() < deadline;) {
+    await new Promise((r) => setTimeout(r, 500));
+    await page.reload();
+  }
+  check(await banner.count() === 1, `${id}: the page did not list the save's mistake within 20s`);
+  const line = changed.slice(0, changed.indexOf(route[0])).split('\n').length;
+  const listed = await banner.innerText();
+  check(listed.includes(`${path.basename(file)}:${line}:`) && listed.includes(`${route[1]}x`), `${id}: the mistake is not listed at line ${line}: ${listed}`);
+  check((await page.locator('h1').innerText()).includes(title), `${id}: with a mistake saved, the page is not the version that last loaded`);
+  await audit(page, shot, `${id}-mistake`);
+  fs.writeFileSync(file, changed);
+  for (const deadline = Date.now() + 20_000; await banner.count() > 0 && Date.now() < deadline;) {
+    await new Promise((r) => setTimeout(r, 500));
+    await page.reload();
+  }
+  check(await banner.count() === 0, `${id}: the mistake was still listed 20s after it was fixed`);
+  console.log(`  ${id}: a misspelt next is listed at line ${line} until it is fixed`);
   await context.close();
 }
 
