@@ -72,7 +72,7 @@ var may = map[string][]string{
 	"forms/resident":            {"forms", "forms/web", "workflows", "workflows/cases", "workflows/recipe", "connectors", "connectors/mail"},
 	"forms/api":                 {"forms", "forms/web", "workflows", "workflows/cases", "workflows/recipe", "connectors"},
 	"forms/staff/access":        {},
-	"forms/staff":               {"forms", "forms/web", "forms/staff/access", "activities/inbox", "workflows", "workflows/cases", "workflows/recipe", "workflows/calendar"},
+	"forms/staff":               {"forms", "forms/web", "forms/staff/access", "activities/inbox", "workflows", "workflows/cases", "workflows/recipe", "workflows/calendar", "workflows/bpmn"},
 	"forms/ops":                 {},
 	"forms/designer":            {"forms/web", "workflows/recipe", "workflows/bpmn"},
 	"connectors/hooks":          {"forms/web", "workflows", "workflows/cases", "workflows/recipe"},
