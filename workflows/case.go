@@ -25,6 +25,8 @@ const (
 	// SensitiveDetailQuery is the detail with answers to sensitive
 	// questions, for staff whose role may see them.
 	SensitiveDetailQuery = "case-detail-sensitive"
+	// RecipeQuery is the recipe snapshot the case runs, for drawing it.
+	RecipeQuery = "case-recipe"
 	CompleteTask         = "complete-task"
 	ResolveIncident      = "resolve-incident"
 	AssignTask           = "assign-task"

@@ -212,6 +212,9 @@ func (c *caseRun) register(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandler(ctx, SensitiveDetailQuery, func() (CaseDetail, error) { return c.detail(true), nil }); err != nil {
 		return err
 	}
+	if err := workflow.SetQueryHandler(ctx, RecipeQuery, func() (recipe.Recipe, error) { return c.in.Recipe, nil }); err != nil {
+		return err
+	}
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, CompleteTask, c.completeTask,
 		workflow.UpdateHandlerOptions{Validator: c.validateCompletion}); err != nil {
 		return err

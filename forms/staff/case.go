@@ -102,7 +102,7 @@ func (h *Handler) caseData(c *gin.Context, d workflows.CaseDetail, user access.U
 		"Waiting":      caseWaits(r, d.Waiting),
 		"Incidents":    incidents,
 		"Timeline":     caseTimeline(d.Timeline, name),
-		"Process":      h.process(d),
+		"Process":      h.process(c, d),
 		"MayResolve":   user.MayResolveIncidents(),
 		"MayCancel":    user.MayCancelCases() && d.Status == workflows.StatusRunning,
 		"Back":         c.Request.URL.Path,

@@ -3,6 +3,7 @@ package staff
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"net/http"
 	"slices"
 
@@ -62,12 +63,24 @@ type caseProcess struct {
 	BPMN, Script, Style string
 }
 
-// caseRecipe is the recipe a case's diagram draws: the service's recipe
-// as loaded now, nil when the service is no longer offered, and whether
-// it is the version the case runs. Cases carry their own snapshot; the
-// case detail names its version but not its steps, so a case started on
-// an older version is drawn on today's, and the page says so.
-func (h *Handler) caseRecipe(d workflows.CaseDetail) (*recipe.Recipe, bool) {
+// recipeAsker is a case client that can tell the recipe snapshot a case
+// runs; the real one can, test fakes need not.
+type recipeAsker interface {
+	Recipe(ctx context.Context, ref string) (*recipe.Recipe, error)
+}
+
+// caseRecipe is the recipe a case's diagram draws: the snapshot the case
+// runs when the case client can tell it, else the service's recipe as
+// loaded now (nil when the service is no longer offered); and whether it
+// is the version the case runs.
+func (h *Handler) caseRecipe(ctx context.Context, d workflows.CaseDetail) (*recipe.Recipe, bool) {
+	if ra, ok := h.Cases.(recipeAsker); ok {
+		r, err := ra.Recipe(ctx, d.Reference)
+		if err == nil && r != nil && len(r.Steps) > 0 {
+			return r, true
+		}
+		h.log().WarnContext(ctx, "case recipe snapshot not read; drawing today's", "reference", d.Reference, "err", err)
+	}
 	r := recipe.Find(h.Recipes, d.Service)
 	if r == nil {
 		return nil, false
@@ -77,8 +90,8 @@ func (h *Handler) caseRecipe(d workflows.CaseDetail) (*recipe.Recipe, bool) {
 
 // process is the case's Process section, nil when there is no recipe to
 // draw.
-func (h *Handler) process(d workflows.CaseDetail) *caseProcess {
-	r, same := h.caseRecipe(d)
+func (h *Handler) process(ctx context.Context, d workflows.CaseDetail) *caseProcess {
+	r, same := h.caseRecipe(ctx, d)
 	if r == nil {
 		return nil
 	}
@@ -96,7 +109,7 @@ func (h *Handler) caseBPMN(c *gin.Context) {
 	if !ok {
 		return
 	}
-	r, _ := h.caseRecipe(d)
+	r, _ := h.caseRecipe(c, d)
 	if r == nil {
 		h.problem(c, http.StatusNotFound, "No diagram for this case", "The service this case belongs to is no longer offered.")
 		return

@@ -244,3 +244,61 @@ func TestCaseProcessTellsStepsThatLeaveNoRecord(t *testing.T) {
 		"closed": "not-reached: Not reached",
 	})
 }
+
+// snapshotCase is olderCase whose client also tells the recipe snapshot
+// the case runs, as the real case client does.
+type snapshotCase struct {
+	olderCase
+	r *recipe.Recipe
+}
+
+func (s *snapshotCase) Recipe(context.Context, string) (*recipe.Recipe, error) { return s.r, nil }
+
+// TestCaseProcessDrawsTheCasesOwnRecipe: a case started on an older
+// version is drawn on the snapshot it runs, not on today's recipe.
+func TestCaseProcessDrawsTheCasesOwnRecipe(t *testing.T) {
+	ref := "BK-2345-6789"
+	older, err := recipe.Parse("booking.yaml", []byte(`id: booking
+version: "0"
+title: Book a collection
+reference_prefix: BK
+form:
+  pages:
+    - id: p
+      title: Your booking
+      fields:
+        - { id: uprn, type: text, label: Property, example: "100001000001" }
+steps:
+  - id: quote
+    set: { fee: "25" }
+    next: check
+  - id: check
+    task:
+      queue: waste-team
+      title: Confirm booking
+      outcomes:
+        - { id: ok, label: Confirmed, next: booked }
+  - id: booked
+    end: { outcome: Booked }
+`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &snapshotCase{r: older, olderCase: olderCase{d: workflows.CaseDetail{
+		CaseView: workflows.CaseView{
+			Reference: ref, Service: "booking", RecipeVersion: "0+older", Status: workflows.StatusRunning,
+			CurrentSteps: []string{"check"},
+			Timeline:     []workflows.Event{{Kind: "submitted"}},
+		},
+		Tasks: []*workflows.Task{{ID: ref + "/check", Step: "check", Queue: "waste-team", Title: "Confirm booking"}},
+	}}}
+	o := newBackOffice(t, withWork(c))
+	got := o.signIn(t, "pat").get("/staff/cases/" + ref)
+	doesNotSay(t, "a case drawn on its own recipe", got, "The service has changed since this case started", `data-step="collect"`)
+	wantStates(t, "a case drawn on its own recipe", got, map[string]string{
+		"quote": "done: Done", "check": "current: In progress", "booked": "not-reached: Not reached",
+	})
+	if bpmn := o.signIn(t, "pat").get("/staff/cases/" + ref + "/bpmn"); !strings.Contains(bpmn.Body, `id="quote"`) || strings.Contains(bpmn.Body, `id="collect"`) {
+		t.Errorf("the case's diagram is not of its own recipe:\n%.400s", bpmn.Body)
+	}
+}

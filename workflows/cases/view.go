@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/larder-council/larder/workflows"
+	"github.com/larder-council/larder/workflows/recipe"
 )
 
 // View is the case's progress as its resident may see it. When no worker
@@ -44,6 +45,16 @@ func (c *Client) Detail(ctx context.Context, ref string) (workflows.CaseDetail, 
 func (c *Client) SensitiveDetail(ctx context.Context, ref string) (workflows.CaseDetail, error) {
 	var d workflows.CaseDetail
 	return d, c.ask(ctx, ref, workflows.SensitiveDetailQuery, &d)
+}
+
+// Recipe is the recipe snapshot the case runs: the version it started
+// with, whatever the service's recipe is now.
+func (c *Client) Recipe(ctx context.Context, ref string) (*recipe.Recipe, error) {
+	var r recipe.Recipe
+	if err := c.ask(ctx, ref, workflows.RecipeQuery, &r); err != nil {
+		return nil, err
+	}
+	return &r, nil
 }
 
 // ask runs a query on the case with the reference and decodes its answer.

@@ -177,3 +177,19 @@ func sameEntry(a, b inbox.Entry) bool {
 	return a.ID == b.ID && a.Assignee == b.Assignee && a.Queue == b.Queue && a.Seq == b.Seq && a.Title == b.Title &&
 		a.OpenedAt.Equal(b.OpenedAt)
 }
+
+// Recipe answers the snapshot a case runs, which the staff case page
+// draws, whatever the service's recipe has become since.
+func TestRecipeIsTheCasesSnapshot(t *testing.T) {
+	r := permit(t, "1")
+	e := newEnv(t, r)
+	ref := e.start(t, r, map[string]any{"street": "Orchard Way"})
+	e.waitDetail(t, ref, hasOpenTask)
+	got, err := e.cases.Recipe(context.Background(), ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ID != r.ID || got.Version != "1" || len(got.Steps) != len(r.Steps) {
+		t.Errorf("recipe %s v%s with %d steps, want the case's %s v1 with %d", got.ID, got.Version, len(got.Steps), r.ID, len(r.Steps))
+	}
+}
