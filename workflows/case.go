@@ -26,12 +26,12 @@ const (
 	// questions, for staff whose role may see them.
 	SensitiveDetailQuery = "case-detail-sensitive"
 	// RecipeQuery is the recipe snapshot the case runs, for drawing it.
-	RecipeQuery = "case-recipe"
-	CompleteTask         = "complete-task"
-	ResolveIncident      = "resolve-incident"
-	AssignTask           = "assign-task"
-	AddNote              = "add-note"
-	MessageSignal        = "message"
+	RecipeQuery     = "case-recipe"
+	CompleteTask    = "complete-task"
+	ResolveIncident = "resolve-incident"
+	AssignTask      = "assign-task"
+	AddNote         = "add-note"
+	MessageSignal   = "message"
 )
 
 // maxSteps stops a recipe that routes in circles from running forever.
