@@ -325,35 +325,11 @@ func takenFrom(s recipe.Step, state string, d workflows.CaseDetail) (next []stri
 // stepSuccessors lists the steps a step can lead to: its routes and, for
 // a parallel step, each branch's first step.
 func stepSuccessors(s recipe.Step) []string {
-	var out []string
-	add := func(ids ...string) {
-		for _, id := range ids {
-			if id != "" {
-				out = append(out, id)
-			}
-		}
-	}
-	add(s.Next)
-	switch {
-	case s.Call != nil:
-		add(s.Call.OnError)
-	case s.Decide != nil:
-		for _, b := range s.Decide.Branches {
-			add(b.Next)
-		}
-		add(s.Decide.Otherwise)
-	case s.Task != nil:
-		for _, o := range s.Task.Outcomes {
-			add(o.Next)
-		}
-	case s.Wait != nil:
-		add(s.Wait.OnMessage)
-	case s.Subrecipe != nil:
-		add(s.Subrecipe.OnError)
-	case s.Parallel != nil:
+	out := s.Routes()
+	if s.Parallel != nil {
 		for _, b := range s.Parallel.Branches {
 			if len(b.Steps) > 0 {
-				add(b.Steps[0].ID)
+				out = append(out, b.Steps[0].ID)
 			}
 		}
 	}

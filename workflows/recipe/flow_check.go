@@ -31,7 +31,7 @@ func (v *validator) validateFlows() {
 			if s.closes() {
 				ends = true
 			}
-			queue = append(queue, successors(s)...)
+			queue = append(queue, s.Routes()...)
 		}
 		for _, at := range f.steps {
 			if !seen[at.step.ID] {
@@ -45,8 +45,10 @@ func (v *validator) validateFlows() {
 	}
 }
 
-// successors lists the steps a step can route to, in declaration order.
-func successors(s Step) []string {
+// Routes lists the steps a step can route to, in declaration order: its
+// next, on_error, branches, outcomes and on_message (a parallel step's
+// branches start flows of their own and are not among them).
+func (s Step) Routes() []string {
 	var out []string
 	add := func(id string) {
 		if id != "" {
@@ -88,7 +90,7 @@ func (v *validator) checkLoops(f flow, byID map[string]stepAt) {
 		next++
 		stack = append(stack, id)
 		onStack[id] = true
-		for _, w := range successors(byID[id].step) {
+		for _, w := range byID[id].step.Routes() {
 			if _, ok := byID[w]; !ok {
 				continue
 			}
@@ -112,7 +114,7 @@ func (v *validator) checkLoops(f flow, byID map[string]stepAt) {
 				break
 			}
 		}
-		self := len(comp) == 1 && slices.Contains(successors(byID[id].step), id)
+		self := len(comp) == 1 && slices.Contains(byID[id].step.Routes(), id)
 		if len(comp) < 2 && !self {
 			return
 		}
