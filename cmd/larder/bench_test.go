@@ -18,52 +18,12 @@ import (
 	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
-	"go.temporal.io/sdk/worker"
-	"go.temporal.io/sdk/workflow"
 
-	"github.com/larder-council/larder/activities"
 	"github.com/larder-council/larder/connectors/mail"
 	"github.com/larder-council/larder/connectors/registry"
 	"github.com/larder-council/larder/workflows"
 	"github.com/larder-council/larder/workflows/recipe"
 )
-
-var bench *activities.Activities
-
-// handWrittenMissedBin is the missed-bin service as a developer would write
-// it directly against the Temporal SDK, with the same activities: check the
-// property, raise the report, email the resident.
-func handWrittenMissedBin(ctx workflow.Context, in workflows.CaseInput) (string, error) {
-	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 10 * time.Second,
-		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 10},
-	})
-	var property map[string]any
-	if err := workflow.ExecuteActivity(ctx, bench.Call, activities.CallRequest{
-		Connector: "waste", Operation: "get_property", Input: map[string]any{"uprn": in.Answers["uprn"]}, IdempotencyKey: in.Reference + "/check",
-	}).Get(ctx, &property); err != nil {
-		return "", err
-	}
-	bins, _ := property["bins"].([]any)
-	if !slices.ContainsFunc(bins, func(b any) bool { m, _ := b.(map[string]any); return m["type"] == in.Answers["bin_type"] }) {
-		return "Report not accepted", nil
-	}
-	var report map[string]any
-	if err := workflow.ExecuteActivity(ctx, bench.Call, activities.CallRequest{
-		Connector: "waste", Operation: "report_missed", IdempotencyKey: in.Reference + "/raise",
-		Input: map[string]any{"uprn": in.Answers["uprn"], "bin_type": in.Answers["bin_type"], "reported_by": in.Answers["name"]},
-	}).Get(ctx, &report); err != nil {
-		return "", err
-	}
-	if err := workflow.ExecuteActivity(ctx, bench.SendEmail, mail.Message{
-		Key: in.Reference + "/confirm", To: fmt.Sprint(in.Answers["email"]), Subject: "Missed bin reported: " + in.Reference,
-		Text: fmt.Sprintf("Your reference is %s; the waste team logged it as %v.", in.Reference, report["id"]),
-	}).Get(ctx, nil); err != nil {
-		return "", err
-	}
-	return "Missed collection reported", nil
-}
 
 // BenchmarkHistoryEvents runs the missed-bin recipe through Larder's
 // interpreter and the hand-written workflow above on the embedded Temporal
@@ -82,10 +42,8 @@ func BenchmarkHistoryEvents(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	w := worker.New(larder.tc, "bench-hand-written", worker.Options{})
-	w.RegisterWorkflowWithOptions(handWrittenMissedBin, workflow.RegisterOptions{Name: "hand-written-missed-bin"})
-	w.RegisterActivity(&activities.Activities{Connectors: conns, Mail: &mail.Outbox{Dir: b.TempDir(), From: "bench@larder.example"}})
-	if err := w.Start(); err != nil {
+	w, err := startNativeWorker(larder.tc, conns, &mail.Outbox{Dir: b.TempDir(), From: "bench@larder.example"})
+	if err != nil {
 		b.Fatal(err)
 	}
 	defer w.Stop()
@@ -99,8 +57,8 @@ func BenchmarkHistoryEvents(b *testing.B) {
 		start := time.Now()
 		in := workflows.CaseInput{Reference: ref, Recipe: *missedBin, Answers: answers, SubmittedAt: time.Now()}
 		wf := workflows.CaseWorkflow
-		if queue == "bench-hand-written" {
-			wf = "hand-written-missed-bin"
+		if queue == nativeQueue {
+			wf = nativeWorkflow
 		}
 		run, err := larder.tc.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{ID: ref, TaskQueue: queue}, wf, in)
 		if err != nil {
@@ -130,7 +88,7 @@ func BenchmarkHistoryEvents(b *testing.B) {
 	for i := range b.N {
 		e, v, d := run("L", larder.cfg.Temporal.TaskQueue, i)
 		larderEvents, larderVersionEvents, larderTime = larderEvents+e, larderVersionEvents+v, larderTime+d
-		e, _, d = run("H", "bench-hand-written", i)
+		e, _, d = run("H", nativeQueue, i)
 		handEvents, handTime = handEvents+e, handTime+d
 	}
 	b.ReportMetric(float64(larderEvents)/float64(b.N), "larder-events/case")

@@ -28,7 +28,9 @@ commands:
   bench      measure a running Larder's question page beside gin's bare handler;
              larder bench inbox measures the staff inbox with 10,000 open tasks;
              larder bench faults runs 200 missed-bin and 50 bulky-waste cases
-             against a waste system that fails, stalls and drops requests
+             against a waste system that fails, stalls and drops requests;
+             larder bench cases submits 200 missed-bin cases and times them
+             to close (--native: beside a hand-written Temporal workflow)
 `
 
 func main() {
@@ -63,6 +65,9 @@ func larderUntil(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	case "bench":
 		if len(args) > 0 && args[0] == "inbox" {
 			return benchInboxCommand(ctx, args[1:], stdout, stderr)
+		}
+		if len(args) > 0 && args[0] == "cases" {
+			return benchCasesCommand(ctx, args[1:], stdout, stderr)
 		}
 		if len(args) > 0 && args[0] == "faults" {
 			return benchFaultsCommand(ctx, args[1:], stdout, stderr)
