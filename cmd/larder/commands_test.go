@@ -63,6 +63,8 @@ func TestServeRefusesBadArgumentsBeforeStarting(t *testing.T) {
 			"larder web: runs beside other processes, so it needs a shared Temporal and Redis: set temporal.address and redis.url"},
 		{"worker without a shared Redis", []string{"worker", "--data-dir", dataDir, "--temporal-address", "127.0.0.1:1"},
 			"larder worker: runs beside other processes, so it needs a shared Temporal and Redis"},
+		{"web without a shared secret key", []string{"web", "--data-dir", dataDir, "--temporal-address", "127.0.0.1:1", "--redis-url", "redis://127.0.0.1:1"},
+			"larder web: runs beside other web processes, which must sign sessions and search keys alike: set secret_key (LARDER_SECRET_KEY)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, stderr := run(t, tc.args...)

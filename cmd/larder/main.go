@@ -116,6 +116,13 @@ func serveCommand(ctx context.Context, cmd string, args []string, stderr io.Writ
 		fmt.Fprintf(stderr, "%s: runs beside other processes, so it needs a shared Temporal and Redis: set temporal.address and redis.url (LARDER_TEMPORAL_ADDRESS, LARDER_REDIS_URL), or use larder serve on one machine\n", name)
 		return 2
 	}
+	if cmd == "web" && cfg.SecretKey == "" {
+		// A key made in each process's data folder would differ between
+		// them: a resident's session signed by one would be refused by the
+		// next, and staff search would hash the same name two ways.
+		fmt.Fprintf(stderr, "%s: runs beside other web processes, which must sign sessions and search keys alike: set secret_key (LARDER_SECRET_KEY), the same for every process, at least %d characters (openssl rand -hex 32)\n", name, minSecretKey)
+		return 2
+	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.Log.Level}))
 	logger.Info("configuration", cfg.effective()...)
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)

@@ -122,6 +122,8 @@ func TestScaleOutWebAndWorkerAsSeparateProcesses(t *testing.T) {
 	ws := httptest.NewServer(waste)
 	t.Cleanup(ws.Close)
 	t.Setenv("WASTE_URL", ws.URL)
+	// Every web process signs with the one key, as larder web requires.
+	t.Setenv("LARDER_SECRET_KEY", "scale-out-test-key-0123456789abcdef")
 	temporalAddr := sharedTemporal(t)
 	db := redistest.New(t)
 	var b [6]byte
