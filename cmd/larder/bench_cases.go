@@ -26,6 +26,8 @@ type benchCasesOptions struct {
 	cases, concurrency int
 	// native also runs the hand-written Temporal workflow.
 	native bool
+	// warmup is how many cases each run starts first, not measured.
+	warmup int
 	// sample is how many closed cases of each run have their history
 	// events counted.
 	sample     int
@@ -35,7 +37,8 @@ type benchCasesOptions struct {
 }
 
 // benchCasesCommand measures how fast cases go from submission to close on
-// a Larder of its own (embedded defaults) against the waste simulator:
+// a Larder of its own (embedded defaults) against the waste simulator,
+// after --warmup cases not measured:
 //
 //	larder bench cases --recipe missed-bin -n 200 --concurrency 20 --native
 //
@@ -55,6 +58,7 @@ func benchCasesCommand(ctx context.Context, args []string, out, errOut io.Writer
 	fs.IntVar(&o.cases, "n", 200, "cases submitted by each run")
 	fs.IntVar(&o.concurrency, "concurrency", 20, "cases in flight at once, from submission to close")
 	fs.BoolVar(&o.native, "native", false, "also run a hand-written Temporal workflow making missed-bin's calls, and print the ratio")
+	fs.IntVar(&o.warmup, "warmup", 20, "cases each run takes through first, not measured, so neither pays for starting cold")
 	fs.IntVar(&o.sample, "sample", 10, "closed cases of each run whose history events are counted")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "how long the whole run may take")
 	fs.StringVar(&o.recipesDir, "recipes", "recipes", "folder holding the recipe and connectors.yaml (whose waste base_url is ${WASTE_URL})")
@@ -74,6 +78,8 @@ func benchCasesCommand(ctx context.Context, args []string, out, errOut io.Writer
 		return refuse("-n %d is below one (use 200)", o.cases)
 	case o.concurrency < 1:
 		return refuse("--concurrency %d is below one (use 20)", o.concurrency)
+	case o.warmup < 0:
+		return refuse("--warmup %d is below zero (use 20)", o.warmup)
 	case o.sample < 0:
 		return refuse("--sample %d is below zero (use 10)", o.sample)
 	case o.timeout <= 0:
@@ -118,7 +124,7 @@ func benchCases(ctx context.Context, o benchCasesOptions, errOut io.Writer) ([]*
 	}
 	defer os.RemoveAll(dir)
 
-	plan := benchFaultsOptions{missedBin: o.cases, seed: 1}
+	plan := benchFaultsOptions{missedBin: o.warmup + o.cases, seed: 1}
 	waste, missed, err := startPlannedWaste(plan, o.recipe)
 	if err != nil {
 		return nil, err
@@ -154,7 +160,8 @@ func benchCases(ctx context.Context, o benchCasesOptions, errOut io.Writer) ([]*
 		return nil, fmt.Errorf("recipe %s did not load from %s", o.recipe, o.recipesDir)
 	}
 	rcp := l.cases.Recipes[i]
-	answers := caseAnswers(rcp, missed, o.cases)
+	all := caseAnswers(rcp, missed, o.warmup+o.cases)
+	warm, answers := all[:o.warmup], all[o.warmup:]
 	fmt.Fprintf(errOut, "larder bench cases: larder started in %s; %d %s cases, %d at a time\n", dir, o.cases, o.recipe, o.concurrency)
 
 	if o.native {
@@ -169,6 +176,22 @@ func benchCases(ctx context.Context, o benchCasesOptions, errOut io.Writer) ([]*
 			return nil, err
 		}
 		defer w.Stop()
+	}
+
+	if o.warmup > 0 {
+		fmt.Fprintf(errOut, "larder bench cases: %d cases each to warm up\n", o.warmup)
+		w := &casesRun{name: "larder warm-up"}
+		w.run(ctx, o.concurrency, len(warm), l.submitCase(rcp.ID, warm), l.waitCase, errOut)
+		if w.failed > 0 || w.closed < len(warm) {
+			return nil, fmt.Errorf("warming up, %d of %d cases closed: %v", w.closed, len(warm), w.firstErr)
+		}
+		if o.native {
+			w := &casesRun{name: "hand-written warm-up"}
+			w.run(ctx, o.concurrency, len(warm), l.startNative(warm), l.waitNative, errOut)
+			if w.failed > 0 || w.closed < len(warm) {
+				return nil, fmt.Errorf("warming up the hand-written workflow, %d of %d closed: %v", w.closed, len(warm), w.firstErr)
+			}
+		}
 	}
 
 	larderRun := &casesRun{name: "larder " + o.recipe}

@@ -176,7 +176,7 @@ func (l *faultsLarder) waitNative(ctx context.Context, ref string) (string, erro
 // printCasesRuns writes a row for each run, their outcomes and, with two
 // runs, Larder's cases a second as a share of the hand-written workflow's.
 func printCasesRuns(out io.Writer, o benchCasesOptions, runs []*casesRun) {
-	fmt.Fprintf(out, "larder bench cases: %d %s cases a run, %d in flight; embedded Temporal and Redis, the waste simulator\n\n", o.cases, o.recipe, o.concurrency)
+	fmt.Fprintf(out, "larder bench cases: %d %s cases a run after %d to warm up, %d in flight; embedded Temporal and Redis, the waste simulator\n\n", o.cases, o.recipe, o.warmup, o.concurrency)
 	fmt.Fprintf(out, "%-24s %6s %6s %6s %8s %9s %9s %9s %12s\n", "run", "cases", "closed", "failed", "cases/s", "p50", "p95", "p99", "events/case")
 	for _, r := range runs {
 		p := func(q int) string {

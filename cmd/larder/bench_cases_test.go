@@ -29,7 +29,7 @@ func TestBenchCasesBesideHandWritten(t *testing.T) {
 	t.Setenv("WASTE_URL", "") // the command sets it while it runs; put back after
 	var out, errOut bytes.Buffer
 	code := larderUntil(context.Background(), []string{"bench", "cases",
-		"-n", "4", "--concurrency", "2", "--native", "--sample", "2", "--timeout", "3m", "--recipes", recipesDir,
+		"-n", "4", "--concurrency", "2", "--warmup", "2", "--native", "--sample", "2", "--timeout", "3m", "--recipes", recipesDir,
 	}, &out, &errOut)
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errOut.String())
@@ -79,6 +79,7 @@ func TestBenchCasesRefusesBadFlags(t *testing.T) {
 		{"no cases", []string{"-n", "0"}, "larder bench cases: -n 0 is below one (use 200)"},
 		{"nothing in flight", []string{"--concurrency", "0"}, "larder bench cases: --concurrency 0 is below one (use 20)"},
 		{"no time", []string{"--timeout", "0s"}, "larder bench cases: --timeout 0s is not longer than zero (use 10m)"},
+		{"a negative warm-up", []string{"--warmup", "-1"}, "larder bench cases: --warmup -1 is below zero (use 20)"},
 		{"a negative sample", []string{"--sample", "-1"}, "larder bench cases: --sample -1 is below zero (use 10)"},
 		{"no hand-written workflow for the recipe", []string{"--recipe", "bulky-waste", "--native"},
 			"larder bench cases: --native has a hand-written workflow for missed-bin only, not bulky-waste"},
