@@ -91,8 +91,11 @@ type caseRun struct {
 	// indexes says the case writes its open work to the inbox index;
 	// work is that open work, queues every queue it has had a task in.
 	indexes bool
-	work    []inbox.Entry
-	queues  []string
+	// quietClose says a case that never had work writes no memo at its
+	// close (inboxIndexChange version 2).
+	quietClose bool
+	work       []inbox.Entry
+	queues     []string
 }
 
 // errCaseFailed carries a fail step's outcome up through parallel branches.
@@ -114,7 +117,8 @@ func Case(ctx workflow.Context, in CaseInput) (CaseResult, error) {
 		return CaseResult{}, err
 	}
 	c.namedActivities = namesActivities(ctx)
-	c.indexes = indexesWork(ctx)
+	index := indexesWork(ctx)
+	c.indexes, c.quietClose = index >= 1, index >= 2
 	c.receiveMessages(ctx)
 	c.record(ctx, "", "submitted", "Submitted")
 	_, err := c.runFlow(ctx, in.Recipe.FirstStep())

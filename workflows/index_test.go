@@ -152,7 +152,7 @@ func TestIndexThatCannotBeWrittenDoesNotStopTheCase(t *testing.T) {
 func TestCasesStartedBeforeTheInboxIndexWriteNothing(t *testing.T) {
 	sc := newStepCase(t)
 	sc.onIndex(nil)
-	sc.env.OnGetVersion("inbox-index", workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
+	sc.env.OnGetVersion("inbox-index", workflow.DefaultVersion, 2).Return(workflow.DefaultVersion)
 	var claimed *update
 	sc.env.RegisterDelayedCallback(func() {
 		claimed = sc.update(workflows.AssignTask, workflows.Assignment{TaskID: stepRef + "/review", To: "pat", By: "pat"})

@@ -144,6 +144,11 @@ func (c *caseRun) closeWork(ctx workflow.Context) {
 		}
 	}
 	_ = workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
+	if c.quietClose && len(c.tasks) == 0 && len(c.incidents) == 0 {
+		// Nothing of this case was ever in the inbox or its memo, and
+		// Temporal's status says how it ended.
+		return
+	}
 	if err := workflow.UpsertMemo(ctx, map[string]any{WorkMemo: []inbox.Entry{}, StatusMemo: c.status}); err != nil {
 		workflow.GetLogger(ctx).Warn("case status not kept in its memo", "error", err)
 	}

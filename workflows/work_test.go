@@ -231,3 +231,29 @@ func TestOpenWorkIsKeptInTheMemoWhileOpen(t *testing.T) {
 
 	sc.completed(t, "Approved")
 }
+
+// A case that never had a task or an incident closes without a memo, one
+// history event fewer: nothing of it was in the inbox, and Temporal's own
+// status tells how it ended. A case with work still records its status.
+func TestCaseWithoutWorkClosesWithoutAMemo(t *testing.T) {
+	sc := newStepCase(t)
+	sc.onIndex(nil)
+	sc.on("reserve_vehicle", map[string]any{"vehicle": "VAN-7"}, nil).Once()
+	sc.on("book_collection", map[string]any{"id": "BK-1", "status": "confirmed"}, nil).Once()
+	sc.run(t, "step-call", nil)
+	sc.completed(t, "Collection booked")
+	if len(sc.memos) != 0 {
+		t.Errorf("a case without work set memos %v, want none", sc.memos)
+	}
+
+	withWork := newStepCase(t)
+	withWork.onIndex(nil)
+	withWork.env.RegisterDelayedCallback(func() {
+		withWork.complete(workflows.Completion{TaskID: stepRef + "/review", Outcome: "approve", By: "pat"})
+	}, time.Hour)
+	withWork.run(t, "step-task", nil)
+	withWork.completed(t, "Request approved")
+	if m := withWork.lastMemo(t); m[workflows.StatusMemo] != workflows.StatusCompleted {
+		t.Errorf("a case with a task closed with memo %v, want its status", m)
+	}
+}
