@@ -21,7 +21,6 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/larder-council/larder/internal/redistest"
 	"github.com/larder-council/larder/internal/wastesim"
 	"github.com/larder-council/larder/workflows"
 )
@@ -184,52 +183,6 @@ func (l *requestLog) all() string {
 	return strings.Join(l.seen, "\n")
 }
 
-// startLarderLogged runs larder as startLarderWith does, with every log
-// line at every level written to logs, and returns the running app too.
-func startLarderLogged(t *testing.T, o larderOptions, logs io.Writer) (string, *app) {
-	t.Helper()
-	cfg, err := defaults().parse(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := redistest.New(t)
-	cfg.DataDir, cfg.RecipesDir = o.dataDir, o.recipesDir
-	cfg.HTTP.Address = "127.0.0.1:0"
-	cfg.Redis.URL, cfg.Redis.KeyPrefix = db.URL, db.Prefix
-	cfg.StaffToken, cfg.HooksToken = staffToken, hooksToken
-	cfg.StaffFile, cfg.staffFileSet = o.staffFile, true
-	cfg.Forms.SubmissionsPerMinute, cfg.Forms.AnswersPerMinute, cfg.Forms.DraftsPerHour = 10000, 0, 0
-	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	ctx, cancel := context.WithCancel(context.Background())
-	started := make(chan *app, 1)
-	stopped := make(chan error, 1)
-	go func() {
-		stopped <- runApp(ctx, cfg, roles{web: true, worker: true}, logger, func(a *app) { started <- a })
-	}()
-	var a *app
-	select {
-	case a = <-started:
-	case err := <-stopped:
-		cancel()
-		t.Fatalf("larder did not start: %v", err)
-	case <-time.After(60 * time.Second):
-		cancel()
-		t.Fatal("larder did not start within 60s")
-	}
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-stopped:
-			if err != nil {
-				t.Errorf("larder stopped with %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("larder did not shut down within 30s")
-		}
-	})
-	return "http://" + a.Addr, a
-}
-
 // writeSecretsStaff writes a staff.yaml with one administrator, benchUser
 // (so signInToStaff signs them in), who may see incidents.
 func writeSecretsStaff(t *testing.T, path string) string {
@@ -304,7 +257,13 @@ func TestSecretsStaySecret(t *testing.T) {
 	password := writeSecretsStaff(t, staffFile)
 	dataDir := filepath.Join(dir, "data")
 	logs := &syncBuffer{}
-	base, larder := startLarderLogged(t, larderOptions{recipesDir: recipes, dataDir: dataDir, staffFile: staffFile}, logs)
+	// Every log line at every level goes to logs.
+	var larder *app
+	base, _ := startLarderWith(t, larderOptions{
+		recipesDir: recipes, dataDir: dataDir, staffFile: staffFile,
+		log:     slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		started: func(a *app) { larder = a },
+	})
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	staff, err := signInToStaff(ctx, base, password)
