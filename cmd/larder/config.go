@@ -93,6 +93,28 @@ type Config struct {
 		// Retention is how long the embedded server keeps a closed case;
 		// at least a day, so that references are never given twice.
 		Retention time.Duration
+		// Embedded is the embedded server, run when Address is empty.
+		Embedded struct {
+			// Address is where its frontend listens, for the temporal CLI
+			// and Temporal's Web UI; empty is 127.0.0.1:7233 when that is
+			// free, else any free port.
+			Address string
+			// Database is a postgres:// URL its history is kept in; empty
+			// is the SQLite file data_dir/temporal.db.
+			Database string
+		}
+	}
+	// Worker runs cases.
+	Worker struct {
+		// CacheSize is how many cases a worker keeps in memory between
+		// their steps; a case not held is read back from its history.
+		CacheSize int
+	}
+	// Tracing exports OpenTelemetry traces.
+	Tracing struct {
+		// OTLPEndpoint is an OTLP/HTTP collector's address, like
+		// http://otel-collector:4318; empty exports nothing.
+		OTLPEndpoint string
 	}
 	// Redis holds drafts, rate limits and sent-mail marks.
 	Redis struct {
@@ -115,6 +137,8 @@ type Config struct {
 	Log struct {
 		// Level is the least severe message logged.
 		Level slog.Level
+		// Format is text (logfmt) or json.
+		Format string
 	}
 	// StaffFile is staff.yaml: the users who sign in to the staff pages,
 	// and the staff API's clients. A missing file means no users, unless
@@ -144,12 +168,17 @@ type rawConfig struct {
 	Branding                          struct{ LogoURL, HeaderColour, LinkColour string }
 	SecretKey, StaffToken, HooksToken string
 	Metrics                           struct{ Token, Allow string }
-	Temporal                          struct{ Address, Namespace, TaskQueue, Retention string }
-	Redis                             struct{ URL, KeyPrefix string }
-	SMTP                              struct{ URL, From string }
-	Log                               struct{ Level string }
-	StaffFile, Dev                    string
-	CalendarRegion, CalendarClosures  string
+	Temporal                          struct {
+		Address, Namespace, TaskQueue, Retention string
+		Embedded                                 struct{ Address, Database string }
+	}
+	Worker                           struct{ CacheSize string }
+	Tracing                          struct{ OTLPEndpoint string }
+	Redis                            struct{ URL, KeyPrefix string }
+	SMTP                             struct{ URL, From string }
+	Log                              struct{ Level, Format string }
+	StaffFile, Dev                   string
+	CalendarRegion, CalendarClosures string
 }
 
 // defaults is the configuration before any file, environment or flag.
@@ -172,6 +201,8 @@ func defaults() rawConfig {
 	c.Temporal.Retention = "2160h"
 	c.SMTP.From = "Larchester Council <no-reply@larchester.example>"
 	c.Log.Level = "info"
+	c.Log.Format = "text"
+	c.Worker.CacheSize = "2000"
 	c.StaffFile = "staff.yaml"
 	c.Dev = "false"
 	c.CalendarRegion = "england-and-wales"
@@ -256,6 +287,18 @@ var settings = []setting{
 	{"temporal.retention", "LARDER_TEMPORAL_RETENTION", "temporal-retention", "how long the embedded Temporal keeps a closed case; at least 24h", false,
 		func(r *rawConfig) *string { return &r.Temporal.Retention },
 		asDurationOf(func(c *Config) *time.Duration { return &c.Temporal.Retention }, cases.MinRetention, "2160h")},
+	{"temporal.embedded.address", "LARDER_TEMPORAL_EMBEDDED_ADDRESS", "temporal-embedded-address", "where the embedded Temporal frontend listens, for the temporal CLI and Web UI; empty is 127.0.0.1:7233 when free, else any port", false,
+		func(r *rawConfig) *string { return &r.Temporal.Embedded.Address },
+		asString(func(c *Config) *string { return &c.Temporal.Embedded.Address }, optional(hostPort("127.0.0.1:7233")))},
+	{"temporal.embedded.database", "LARDER_TEMPORAL_DATABASE", "temporal-database", "postgres:// URL the embedded Temporal keeps cases in; empty is data_dir/temporal.db (SQLite)", true,
+		func(r *rawConfig) *string { return &r.Temporal.Embedded.Database },
+		asString(func(c *Config) *string { return &c.Temporal.Embedded.Database }, optional(postgresURL))},
+	{"worker.cache_size", "LARDER_WORKER_CACHE_SIZE", "worker-cache-size", "cases a worker keeps in memory between steps; others are read back from history", false,
+		func(r *rawConfig) *string { return &r.Worker.CacheSize },
+		asCount(func(c *Config) *int { return &c.Worker.CacheSize }, "2000")},
+	{"tracing.otlp_endpoint", "LARDER_OTLP_ENDPOINT", "otlp-endpoint", "OTLP/HTTP collector traces are sent to, like http://otel-collector:4318; empty sends none", false,
+		func(r *rawConfig) *string { return &r.Tracing.OTLPEndpoint },
+		asString(func(c *Config) *string { return &c.Tracing.OTLPEndpoint }, optional(httpURL))},
 	{"redis.url", "LARDER_REDIS_URL", "redis-url", "Redis URL; empty runs an embedded server", true,
 		func(r *rawConfig) *string { return &r.Redis.URL },
 		asString(func(c *Config) *string { return &c.Redis.URL }, optional(redisURL))},
@@ -271,6 +314,9 @@ var settings = []setting{
 	{"log.level", "LARDER_LOG_LEVEL", "log-level", "debug, info, warn or error", false,
 		func(r *rawConfig) *string { return &r.Log.Level },
 		asLevel(func(c *Config) *slog.Level { return &c.Log.Level })},
+	{"log.format", "LARDER_LOG_FORMAT", "log-format", "text or json", false,
+		func(r *rawConfig) *string { return &r.Log.Format },
+		asString(func(c *Config) *string { return &c.Log.Format }, oneOf("log format", "text", "json"))},
 	{"staff.file", "LARDER_STAFF_FILE", "staff-file", "staff.yaml: staff users and API clients; a missing default file means none", false,
 		func(r *rawConfig) *string { return &r.StaffFile },
 		asString(func(c *Config) *string { return &c.StaffFile }, required("/etc/larder/staff.yaml"))},

@@ -318,6 +318,14 @@ func redisURL(v string) string {
 	return ""
 }
 
+func postgresURL(v string) string {
+	u, err := url.Parse(v)
+	if err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") && u.Hostname() != "" && strings.Trim(u.Path, "/") != "" {
+		return ""
+	}
+	return "is not a postgres:// URL naming a database (use postgres://temporal:password@db:5432/temporal, or empty for data_dir/temporal.db)"
+}
+
 func smtpURL(v string) string {
 	u, err := url.Parse(v)
 	if err == nil && (u.Scheme == "smtp" || u.Scheme == "smtps") && u.Hostname() != "" && (u.Port() == "" || isPort(u.Port())) {
