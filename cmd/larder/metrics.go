@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
+	sdkmetrics "go.temporal.io/sdk/client"
 
 	"github.com/larder-council/larder/activities/inbox"
 )
@@ -38,4 +39,9 @@ func (m *indexMetrics) Collect(ch chan<- prometheus.Metric) {
 	if m.current.Load() != nil {
 		m.collector().Collect(ch)
 	}
+}
+
+// sdkMetrics is where the Temporal SDK's own worker and client metrics go.
+func (a *app) sdkMetrics() sdkmetrics.MetricsHandler {
+	return nil
 }

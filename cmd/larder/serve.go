@@ -14,7 +14,6 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
@@ -134,11 +133,7 @@ func (a *app) startTemporal(ctx context.Context) error {
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		tc, err := client.DialContext(ctx, client.Options{
-			HostPort:  addr,
-			Namespace: a.cfg.Temporal.Namespace,
-			Logger:    log.NewStructuredLogger(a.log.With("component", "temporal-client")),
-		})
+		tc, err := client.DialContext(ctx, a.clientOptions(addr))
 		if err == nil {
 			a.tc = tc
 			a.cases = &cases.Client{Temporal: tc, Namespace: a.cfg.Temporal.Namespace, TaskQueue: a.cfg.Temporal.TaskQueue, Log: a.log}
