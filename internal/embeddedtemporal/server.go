@@ -1,5 +1,6 @@
 // Package embeddedtemporal runs a single-process Temporal server persisted to
-// a SQLite file, so that `larder serve` works on one machine with no cluster.
+// a SQLite file or a PostgreSQL database, so that `larder serve` works on
+// one machine with no cluster.
 //
 // It is the only package in Larder that imports go.temporal.io/server; keep it
 // that way so that most tests do not link the server.
@@ -8,10 +9,12 @@ package embeddedtemporal
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -19,6 +22,7 @@ import (
 	"go.temporal.io/server/common/config"
 	"go.temporal.io/server/common/dynamicconfig"
 	"go.temporal.io/server/common/log"
+	"go.temporal.io/server/common/log/tag"
 	"go.temporal.io/server/common/metrics"
 	sqliteplugin "go.temporal.io/server/common/persistence/sql/sqlplugin/sqlite"
 	"go.temporal.io/server/schema/sqlite"
@@ -31,8 +35,16 @@ type Config struct {
 	// DatabaseFile is the SQLite file holding every case's history. Empty
 	// means in memory: cases are lost when the process stops (tests only).
 	DatabaseFile string
+	// Database, when set, is a postgres:// URL of the database holding
+	// every case's history instead of DatabaseFile; its schema is made or
+	// upgraded as the server is built. It is a secret: it is never logged
+	// and errors name it without its password.
+	Database string
 	// Address is the host:port of the frontend; port 0 picks a free one.
 	Address string
+	// PreferAddress, when Address is empty, is tried first; if it cannot
+	// be listened on, a free port is used instead and Fallback says why.
+	PreferAddress string
 	// Namespace is created on start if it does not exist.
 	Namespace string
 	// LogLevel of the server's own log: debug, info, warn or error.
@@ -54,6 +66,9 @@ type Server struct {
 	hostPort string
 	srv      temporal.Server
 	lock     *os.File
+	pg       *postgresStore
+	// fallback says why PreferAddress was not used.
+	fallback error
 }
 
 // New prepares the schema and namespace and builds the server; it does not
@@ -68,38 +83,28 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Retention == 0 {
 		cfg.Retention = DefaultRetention
 	}
-	host, port, err := splitAddress(cfg.Address)
+	host, ports, fallback, err := choosePorts(cfg.Address, cfg.PreferAddress)
 	if err != nil {
 		return nil, err
 	}
-	ports, err := freePorts(host, port, 4+4)
-	if err != nil {
-		return nil, err
+	if cfg.Database != "" {
+		// PostgreSQL keeps each member's port in a smallint column: the
+		// membership ports must be below 32768, where the system never
+		// hands out ports of its own.
+		low, err := lowPorts(host, 4)
+		if err != nil {
+			return nil, err
+		}
+		copy(ports[4:], low)
 	}
-	lock, err := lockDatabase(cfg.DatabaseFile)
-	if err != nil {
-		return nil, err
-	}
-	s := &Server{cfg: cfg, hostPort: net.JoinHostPort(host, strconv.Itoa(ports[0])), lock: lock}
+	s := &Server{cfg: cfg, hostPort: net.JoinHostPort(host, strconv.Itoa(ports[0])), fallback: fallback}
 	defer func() {
 		if s.srv == nil {
 			s.unlock()
 		}
 	}()
-
-	sqlCfg := config.SQL{
-		PluginName:        sqliteplugin.PluginName,
-		ConnectAttributes: map[string]string{"mode": "rwc", "_journal_mode": "wal", "_synchronous": "2"},
-		DatabaseName:      cfg.DatabaseFile,
-	}
-	if cfg.DatabaseFile == "" {
-		sqlCfg.ConnectAttributes = map[string]string{"mode": "memory", "cache": "shared"}
-		sqlCfg.DatabaseName = "larder-" + strconv.Itoa(ports[0])
-	}
-	if err := prepareSchema(&sqlCfg, cfg.DatabaseFile); err != nil {
-		return nil, err
-	}
-	if err := forgetEarlierProcesses(cfg.DatabaseFile); err != nil {
+	persistence, sqlCfg, err := s.openStore(ports[0])
+	if err != nil {
 		return nil, err
 	}
 	ns, err := sqlite.NewNamespaceConfig("active", cfg.Namespace, false, cfg.SearchAttributes)
@@ -107,15 +112,93 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("embedded temporal: namespace %q: %w", cfg.Namespace, err)
 	}
 	ns.Detail.Config.Retention = durationpb.New(cfg.Retention)
-	if err := sqlite.CreateNamespaces(&sqlCfg, ns); err != nil {
-		return nil, fmt.Errorf("embedded temporal: create namespace: %w", err)
+	// Despite its package, CreateNamespaces writes through whichever SQL
+	// plugin sqlCfg names, PostgreSQL included.
+	if err := sqlite.CreateNamespaces(sqlCfg, ns); err != nil {
+		err = fmt.Errorf("embedded temporal: create namespace: %w", err)
+		if s.pg != nil {
+			err = scrub(err, s.pg.history.Password)
+		}
+		return nil, err
 	}
 
 	logger := log.NewZapLogger(log.BuildZapLogger(log.Config{Level: cfg.LogLevel, OutputFile: cfg.LogFile}))
-	srv, err := temporal.NewServer(
-		temporal.WithConfig(serverConfig(sqlCfg, host, ports)),
+	srv, err := newServer(serverConfig(persistence, host, ports), logger)
+	if err != nil {
+		return nil, fmt.Errorf("embedded temporal: %w", err)
+	}
+	s.srv = srv
+	return s, nil
+}
+
+// openStore locks and prepares the database: PostgreSQL when Database is
+// set, else the SQLite file (or memory).
+func (s *Server) openStore(port int) (config.Persistence, *config.SQL, error) {
+	if s.cfg.Database != "" {
+		pg, err := openPostgres(s.cfg.Database)
+		if err != nil {
+			return config.Persistence{}, nil, err
+		}
+		s.pg = pg
+		return config.Persistence{
+			DefaultStore:     "history",
+			VisibilityStore:  "visibility",
+			NumHistoryShards: PostgresHistoryShards,
+			DataStores: map[string]config.DataStore{
+				"history": {SQL: &pg.history}, "visibility": {SQL: &pg.visibility},
+			},
+		}, &pg.history, nil
+	}
+	lock, err := lockDatabase(s.cfg.DatabaseFile)
+	if err != nil {
+		return config.Persistence{}, nil, err
+	}
+	s.lock = lock
+	sqlCfg := &config.SQL{
+		PluginName: sqliteplugin.PluginName,
+		// The server's SQLite plugin opens one connection whatever
+		// MaxConns says, so every store waits its turn on it.
+		ConnectAttributes: map[string]string{"mode": "rwc", "_journal_mode": "wal", "_synchronous": "2"},
+		DatabaseName:      s.cfg.DatabaseFile,
+	}
+	if s.cfg.DatabaseFile == "" {
+		sqlCfg.ConnectAttributes = map[string]string{"mode": "memory", "cache": "shared"}
+		sqlCfg.DatabaseName = "larder-" + strconv.Itoa(port)
+	}
+	if err := prepareSchema(sqlCfg, s.cfg.DatabaseFile); err != nil {
+		return config.Persistence{}, nil, err
+	}
+	if err := forgetEarlierProcesses(s.cfg.DatabaseFile); err != nil {
+		return config.Persistence{}, nil, err
+	}
+	return config.Persistence{
+		DefaultStore:     sqliteplugin.PluginName,
+		VisibilityStore:  sqliteplugin.PluginName,
+		NumHistoryShards: 1,
+		DataStores:       map[string]config.DataStore{sqliteplugin.PluginName: {SQL: sqlCfg}},
+	}, sqlCfg, nil
+}
+
+// newServer builds the server. Temporal ends the whole process when it
+// cannot listen on a port (another program took it since it was found
+// free); here that becomes an error instead.
+func newServer(cfg *config.Config, logger log.Logger) (srv temporal.Server, err error) {
+	building := &atomic.Bool{}
+	building.Store(true)
+	defer func() {
+		building.Store(false)
+		if r := recover(); r != nil {
+			f, ok := r.(fatal)
+			if !ok {
+				panic(r)
+			}
+			srv, err = nil, errors.New(string(f))
+		}
+	}()
+	return temporal.NewServer(
+		temporal.WithConfig(cfg),
 		temporal.ForServices(temporal.DefaultServices),
-		temporal.WithLogger(logger),
+		temporal.WithLogger(panicOnFatal{logger, building}),
 		// Larder's own /metrics reports cases; the server's internals are not exported.
 		temporal.WithCustomMetricsHandler(metrics.NoopMetricsHandler),
 		temporal.WithDynamicConfigClient(dynamicconfig.StaticClient{
@@ -124,11 +207,30 @@ func New(cfg Config) (*Server, error) {
 			dynamicconfig.MatchingNumTaskqueueWritePartitions.Key(): []dynamicconfig.ConstrainedValue{{Value: 1}},
 		}),
 	)
-	if err != nil {
-		return nil, fmt.Errorf("embedded temporal: %w", err)
+}
+
+// fatal is a message the server would have ended the process with.
+type fatal string
+
+// panicOnFatal is the server's logger, with Fatal turned into a panic
+// newServer recovers from while building is true.
+type panicOnFatal struct {
+	log.Logger
+	building *atomic.Bool
+}
+
+func (l panicOnFatal) Fatal(msg string, tags ...tag.Tag) {
+	if !l.building.Load() {
+		l.Logger.Fatal(msg, tags...)
+		return
 	}
-	s.srv = srv
-	return s, nil
+	l.Logger.Error(msg, tags...)
+	for _, t := range tags {
+		if t.Key() == "address" || t.Key() == "error" {
+			msg += " " + t.Key() + "=" + fmt.Sprint(t.Value())
+		}
+	}
+	panic(fatal(msg))
 }
 
 // Start makes the server listen, and gives the namespace the configured
@@ -138,6 +240,21 @@ func (s *Server) Start() error {
 		return fmt.Errorf("embedded temporal: start: %w", err)
 	}
 	return s.ensureRetention()
+}
+
+// Fallback is why the server does not listen on Config.PreferAddress, or
+// nil when it does (or none was preferred).
+func (s *Server) Fallback() error { return s.fallback }
+
+// Where names the database for a log line, without a password.
+func (s *Server) Where() string {
+	if s.pg != nil {
+		return s.pg.where
+	}
+	if s.cfg.DatabaseFile == "" {
+		return "memory"
+	}
+	return s.cfg.DatabaseFile
 }
 
 // Stop shuts the server down; safe on a nil or unstarted server.
@@ -150,6 +267,8 @@ func (s *Server) Stop() error {
 }
 
 func (s *Server) unlock() {
+	s.pg.release()
+	s.pg = nil
 	if s.lock != nil {
 		_ = s.lock.Close()
 		s.lock = nil
@@ -184,7 +303,7 @@ func prepareSchema(sqlCfg *config.SQL, file string) error {
 	return nil
 }
 
-func serverConfig(sqlCfg config.SQL, host string, ports []int) *config.Config {
+func serverConfig(persistence config.Persistence, host string, ports []int) *config.Config {
 	service := func(i int) config.Service {
 		return config.Service{RPC: config.RPC{GRPCPort: ports[i], MembershipPort: ports[4+i], BindOnIP: host}}
 	}
@@ -193,12 +312,7 @@ func serverConfig(sqlCfg config.SQL, host string, ports []int) *config.Config {
 		Global: config.Global{
 			Membership: config.Membership{MaxJoinDuration: 30 * time.Second, BroadcastAddress: host},
 		},
-		Persistence: config.Persistence{
-			DefaultStore:     sqliteplugin.PluginName,
-			VisibilityStore:  sqliteplugin.PluginName,
-			NumHistoryShards: 1,
-			DataStores:       map[string]config.DataStore{sqliteplugin.PluginName: {SQL: &sqlCfg}},
-		},
+		Persistence: persistence,
 		ClusterMetadata: &cluster.Config{
 			FailoverVersionIncrement: 10,
 			MasterClusterName:        "active",
@@ -221,6 +335,56 @@ func serverConfig(sqlCfg config.SQL, host string, ports []int) *config.Config {
 			Visibility: config.VisibilityArchivalNamespaceDefaults{State: "disabled"},
 		}},
 	}
+}
+
+// choosePorts finds the frontend's port and seven more for the other
+// services: the one in address, else the one in prefer when it is free,
+// else any free one (with the reason prefer was passed over).
+func choosePorts(address, prefer string) (string, []int, error, error) {
+	if address == "" && prefer != "" {
+		host, port, err := splitAddress(prefer)
+		if err != nil {
+			return "", nil, nil, err
+		}
+		ports, err := freePorts(host, port, 4+4)
+		if err == nil {
+			return host, ports, nil, nil
+		}
+		ports, err2 := freePorts(host, 0, 4+4)
+		if err2 != nil {
+			return "", nil, nil, err2
+		}
+		return host, ports, err, nil
+	}
+	host, port, err := splitAddress(address)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	ports, err := freePorts(host, port, 4+4)
+	return host, ports, nil, err
+}
+
+// lowPorts finds n free ports on host between 20000 and 32767, tried in
+// a random order so that servers started side by side rarely meet.
+func lowPorts(host string, n int) ([]int, error) {
+	var held []net.Listener
+	defer func() {
+		for _, l := range held {
+			_ = l.Close()
+		}
+	}()
+	ports := make([]int, 0, n)
+	for _, p := range rand.Perm(32768 - 20000) {
+		l, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(20000+p)))
+		if err != nil {
+			continue
+		}
+		held = append(held, l)
+		if ports = append(ports, 20000+p); len(ports) == n {
+			return ports, nil
+		}
+	}
+	return nil, fmt.Errorf("embedded temporal: no free ports below 32768 on %s for cluster membership", host)
 }
 
 func splitAddress(addr string) (string, int, error) {

@@ -311,3 +311,25 @@ func TestNewListensOnLoopbackWhenNoHostIsGiven(t *testing.T) {
 		t.Errorf("HostPort() = %q, want 127.0.0.1 and a chosen port", srv.HostPort())
 	}
 }
+
+// TestPreferAddressFallsBackWhenTaken listens on the preferred address when
+// it is free, as `larder serve` prefers 127.0.0.1:7233, and on another port,
+// saying why, when something else has it.
+func TestPreferAddressFallsBackWhenTaken(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	busy := taken.Addr().String()
+	srv := start(t, embeddedtemporal.Config{PreferAddress: busy, SearchAttributes: attributes})
+	if srv.HostPort() == busy || srv.Fallback() == nil || !strings.Contains(srv.Fallback().Error(), busy) {
+		t.Errorf("with %s taken: HostPort() = %q, Fallback() = %v; want another port and the reason", busy, srv.HostPort(), srv.Fallback())
+	}
+	dial(t, srv)
+
+	_ = taken.Close() // now free
+	again := start(t, embeddedtemporal.Config{PreferAddress: busy, SearchAttributes: attributes})
+	if again.HostPort() != busy || again.Fallback() != nil {
+		t.Errorf("with %s free: HostPort() = %q, Fallback() = %v; want the preferred address", busy, again.HostPort(), again.Fallback())
+	}
+}
