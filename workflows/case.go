@@ -87,7 +87,10 @@ type caseRun struct {
 	// namedActivities says the case names activities for their steps;
 	// activityNames counts each name used (see activityID).
 	namedActivities bool
-	activityNames   map[string]int
+	// localCalls says the case runs quick calls and emails as local
+	// activities (localCallsChange).
+	localCalls    bool
+	activityNames map[string]int
 	// indexes says the case writes its open work to the inbox index;
 	// work is that open work, queues every queue it has had a task in.
 	indexes bool
@@ -117,12 +120,16 @@ func Case(ctx workflow.Context, in CaseInput) (CaseResult, error) {
 		return CaseResult{}, err
 	}
 	c.namedActivities = namesActivities(ctx)
+	c.localCalls = runsCallsLocally(ctx)
 	index := indexesWork(ctx)
 	c.indexes, c.quietClose = index >= 1, index >= 2
 	c.receiveMessages(ctx)
 	c.record(ctx, "", "submitted", "Submitted")
+	countCaseStarted(ctx, in.Recipe.ID)
 	_, err := c.runFlow(ctx, in.Recipe.FirstStep())
-	return c.finish(ctx, err)
+	res, err := c.finish(ctx, err)
+	countCaseClosed(ctx, in.Recipe.ID, res)
+	return res, err
 }
 
 // finish settles the case's status; on failure or cancellation it first
@@ -180,7 +187,9 @@ func (c *caseRun) runFlow(ctx workflow.Context, first string) (string, error) {
 		if step.Started != "" && !again {
 			c.record(ctx, step.ID, "started", step.Started)
 		}
+		began := workflow.Now(ctx)
 		next, err := c.execute(ctx, step)
+		c.observeStep(ctx, step, began)
 		if c.current[cur]--; c.current[cur] == 0 {
 			delete(c.current, cur)
 		}

@@ -49,8 +49,7 @@ func (c *caseRun) compensate(ctx workflow.Context) {
 func (c *caseRun) undo(ctx workflow.Context, u Undo) {
 	for {
 		opts := callOptions(&recipe.CallStep{Timeout: u.Timeout, Retry: u.Retry})
-		opts.ActivityID = c.activityID(u.Request.IdempotencyKey)
-		err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), a.Call, u.Request).Get(ctx, nil)
+		err := c.runActivity(ctx, u.Request.IdempotencyKey, opts, a.Call, u.Request).Get(ctx, nil)
 		if err == nil {
 			c.record(ctx, u.Step, "undo", "Undone: "+u.Request.Connector+" "+u.Request.Operation)
 			return

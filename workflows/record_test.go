@@ -21,7 +21,7 @@ const historiesDir = "testdata/histories"
 // recordVersion is the interpreter version new recordings are named for
 // (step-call.v2.json); see the list in versions.go. Raise it with every
 // change behind workflow.GetVersion, then record.
-const recordVersion = "v5"
+const recordVersion = "v6"
 
 // recordCommand records the current interpreter's histories; TestCaseHistories
 // runs every scenario either way, and records only when asked to.

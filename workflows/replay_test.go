@@ -38,6 +38,8 @@ var oldBranches = map[string]string{
 	"undo-incidents": "undo-fails.v3.json",
 	// 25 messages nobody waited for, all kept, then the awaited one
 	"bounded-messages": "wait-flood.v3.json",
+	// the waste system's checks and report, and the email, as activities
+	"local-calls": "missed-bin.v5.json",
 }
 
 // TestReplayRecordedHistories replays every case history recorded on a real

@@ -40,9 +40,7 @@ func (c *caseRun) call(ctx workflow.Context, s recipe.Step) (string, error) {
 			return "", fmt.Errorf("input: %w", err)
 		}
 		var out map[string]any
-		opts := callOptions(cs)
-		opts.ActivityID = c.activityID(key)
-		err = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), a.Call, activities.CallRequest{
+		err = c.runActivity(ctx, key, callOptions(cs), a.Call, activities.CallRequest{
 			Connector: cs.Connector, Operation: cs.Operation, Input: input, IdempotencyKey: key,
 		}).Get(ctx, &out)
 		if err == nil {
@@ -166,14 +164,13 @@ func (c *caseRun) sendEmail(ctx workflow.Context, key string, e *recipe.EmailSte
 		return "", err
 	}
 	m.HTML = html
-	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		ActivityID: c.activityID(key),
+	opts := workflow.ActivityOptions{
 		// Longer than the relay's own timeout, short enough that an email a
 		// crashed worker was sending is retried soon after the restart.
 		StartToCloseTimeout: emailTimeout,
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Minute, MaximumAttempts: 20},
-	})
-	return m.To, workflow.ExecuteActivity(ctx, a.SendEmail, m).Get(ctx, nil)
+	}
+	return m.To, c.countEmail(ctx, c.runActivity(ctx, key, opts, a.SendEmail, m).Get(ctx, nil))
 }
 
 // maskAddresses shows whom an email went to without the address itself:

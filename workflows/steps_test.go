@@ -77,6 +77,8 @@ type stepCase struct {
 	at           []time.Time
 	// activityIDs are the ids of the calls' activities, one per attempt.
 	activityIDs []string
+	// local says, for each attempt, whether it ran as a local activity.
+	local []bool
 	// index, memos and queues are what the case wrote to the inbox index,
 	// its memo and its queues search attribute (see onIndex).
 	index  []inbox.Entry
@@ -118,7 +120,9 @@ func (sc *stepCase) onMatch(req any, out map[string]any, err error) *testsuite.M
 		defer sc.mu.Unlock()
 		sc.calls = append(sc.calls, args.Get(1).(activities.CallRequest))
 		sc.at = append(sc.at, sc.env.Now())
-		sc.activityIDs = append(sc.activityIDs, activity.GetInfo(args.Get(0).(context.Context)).ActivityID)
+		info := activity.GetInfo(args.Get(0).(context.Context))
+		sc.activityIDs = append(sc.activityIDs, info.ActivityID)
+		sc.local = append(sc.local, info.IsLocalActivity)
 	})
 }
 

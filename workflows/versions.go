@@ -22,6 +22,7 @@ import (
 //	v4  undoIncidentsChange, boundedMessagesChange
 //	v5  inboxIndexChange version 2: a case that never had a task or an
 //	    incident writes no memo as it closes
+//	v6  localCallsChange
 //
 // Every change keeps a recorded history of its old branch; the replay
 // test checks that one is named for each change in changes.
@@ -46,10 +47,14 @@ const (
 	// boundedMessagesChange drops the oldest message a case holds that no
 	// wait has taken, once it holds more than MaxQueuedMessages.
 	boundedMessagesChange = "bounded-messages"
+	// localCallsChange runs quick calls, their undos and emails as local
+	// activities: in the workflow task that reached them, with a marker
+	// in the history instead of a round trip through the server.
+	localCallsChange = "local-calls"
 )
 
 // changes lists every change id, oldest first.
-var changes = []string{stepIncidentsChange, forgetKeysChange, stepActivityIDsChange, inboxIndexChange, undoIncidentsChange, boundedMessagesChange}
+var changes = []string{stepIncidentsChange, forgetKeysChange, stepActivityIDsChange, inboxIndexChange, undoIncidentsChange, boundedMessagesChange, localCallsChange}
 
 // namesActivities asks, once per case at its start, whether the case names
 // its activities for their steps: cases started before the change keep
@@ -83,4 +88,11 @@ func (c *caseRun) activityID(key string) string {
 // event fewer: Temporal's own status tells how such a case ended.
 func indexesWork(ctx workflow.Context) workflow.Version {
 	return workflow.GetVersion(ctx, inboxIndexChange, workflow.DefaultVersion, 2)
+}
+
+// runsCallsLocally asks, once per case at its start, whether the case runs
+// quick calls and emails as local activities (see runActivity); cases started
+// before the change keep scheduling activities to the end.
+func runsCallsLocally(ctx workflow.Context) bool {
+	return workflow.GetVersion(ctx, localCallsChange, workflow.DefaultVersion, 1) == 1
 }

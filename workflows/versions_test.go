@@ -31,8 +31,15 @@ func rebookThenGiveUp(t *testing.T, sc *stepCase) {
 	sc.env.AssertExpectations(t)
 }
 
+// scheduledCalls has the case schedule its calls as activities, as cases
+// started before localCallsChange do, and calls longer than a minute.
+func scheduledCalls(sc *stepCase) {
+	sc.env.OnGetVersion("local-calls", workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
+}
+
 func TestActivitiesAreNamedForTheirStepInstances(t *testing.T) {
 	sc := newStepCase(t)
+	scheduledCalls(sc)
 	rebookThenGiveUp(t, sc)
 
 	if want := []string{"book", "book-2", "book-2/undo", "book/undo"}; !slices.Equal(sc.activityIDs, want) {
@@ -42,6 +49,7 @@ func TestActivitiesAreNamedForTheirStepInstances(t *testing.T) {
 
 func TestUndoHandedUpByChildCaseIsNamedForIt(t *testing.T) {
 	sc := newStepCase(t)
+	scheduledCalls(sc)
 	sc.onBulkyWaste()
 	sc.on("take_payment", map[string]any{"payment_id": "PAY-9"}, nil).Once()
 	sc.on("cancel_booking", map[string]any{}, nil).Once()
@@ -59,6 +67,7 @@ func TestUndoHandedUpByChildCaseIsNamedForIt(t *testing.T) {
 
 func TestCasesStartedBeforeNamedActivitiesKeepNumberingThem(t *testing.T) {
 	sc := newStepCase(t)
+	scheduledCalls(sc)
 	sc.env.OnGetVersion("step-activity-ids", workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
 	rebookThenGiveUp(t, sc)
 
@@ -70,5 +79,24 @@ func TestCasesStartedBeforeNamedActivitiesKeepNumberingThem(t *testing.T) {
 			t.Errorf("activity ids %q, want Temporal's sequence numbers as before step-activity-ids", sc.activityIDs)
 			break
 		}
+	}
+}
+
+func TestQuickCallsAndTheirUndosRunAsLocalActivities(t *testing.T) {
+	sc := newStepCase(t)
+	rebookThenGiveUp(t, sc)
+
+	if want := []bool{true, true, true, true}; !slices.Equal(sc.local, want) {
+		t.Errorf("calls ran locally %v, want %v: each call and undo within a minute runs in the workflow task", sc.local, want)
+	}
+}
+
+func TestCasesStartedBeforeLocalCallsKeepSchedulingActivities(t *testing.T) {
+	sc := newStepCase(t)
+	scheduledCalls(sc)
+	rebookThenGiveUp(t, sc)
+
+	if want := []bool{false, false, false, false}; !slices.Equal(sc.local, want) {
+		t.Errorf("calls ran locally %v, want %v: a case keeps the scheme it started on", sc.local, want)
 	}
 }

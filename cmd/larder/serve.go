@@ -57,6 +57,11 @@ type app struct {
 // runApp starts the process with a parsed configuration, calls started
 // once it serves, and blocks until ctx ends.
 func runApp(ctx context.Context, cfg Config, r roles, logger *slog.Logger, started func(*app)) error {
+	stopTracing, err := startTracing(cfg, r, logger)
+	if err != nil {
+		return err
+	}
+	defer stopTracing() // after close: the last spans are sent once nothing makes more
 	a := &app{cfg: cfg, log: logger, out: os.Stdout}
 	defer a.close()
 	if err := a.start(ctx, r); err != nil {
@@ -114,14 +119,24 @@ func (a *app) start(ctx context.Context, r roles) error {
 func (a *app) startTemporal(ctx context.Context) error {
 	addr := a.cfg.Temporal.Address
 	if addr == "" {
-		srv, err := embeddedtemporal.New(embeddedtemporal.Config{
+		embedded := embeddedtemporal.Config{
 			DatabaseFile:     filepath.Join(a.cfg.DataDir, "temporal.db"),
+			Database:         a.cfg.Temporal.Embedded.Database,
+			Address:          a.cfg.Temporal.Embedded.Address,
 			Namespace:        a.cfg.Temporal.Namespace,
 			LogFile:          filepath.Join(a.cfg.DataDir, "temporal.log"),
 			SearchAttributes: workflows.SearchAttributes,
 			Retention:        a.cfg.Temporal.Retention,
-		})
+		}
+		if embedded.Address == "" {
+			// The temporal CLI's and Web UI's default, when it is free.
+			embedded.PreferAddress = "127.0.0.1:7233"
+		}
+		srv, err := embeddedtemporal.New(embedded)
 		if err != nil {
+			if embedded.Address != "" {
+				return fmt.Errorf("temporal.embedded.address: %w", err)
+			}
 			return err
 		}
 		a.temporal = srv
@@ -129,24 +144,31 @@ func (a *app) startTemporal(ctx context.Context) error {
 			return err
 		}
 		addr = srv.HostPort()
-		a.log.Info("embedded temporal started", "address", addr, "database", filepath.Join(a.cfg.DataDir, "temporal.db"))
+		if why := srv.Fallback(); why != nil {
+			a.log.Warn("embedded temporal is not on 127.0.0.1:7233, which is taken; the temporal CLI and Web UI need --address "+addr+" (or set temporal.embedded.address)", "address", addr, "err", why)
+		}
+		a.log.Info("embedded temporal started", "address", addr, "database", srv.Where())
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	// A cluster that does not answer yet (starting, restarting, or not
+	// reachable) is waited for, as Kubernetes expects of a pod.
+	return a.waitFor(ctx, "temporal", func(ctx context.Context) error {
 		tc, err := client.DialContext(ctx, a.clientOptions(addr))
+		if err != nil {
+			return err
+		}
+		a.tc = tc
+		a.cases = &cases.Client{Temporal: tc, Namespace: a.cfg.Temporal.Namespace, TaskQueue: a.cfg.Temporal.TaskQueue, Log: a.log}
+		err = a.cases.CheckRetention(ctx)
 		if err == nil {
-			a.tc = tc
-			a.cases = &cases.Client{Temporal: tc, Namespace: a.cfg.Temporal.Namespace, TaskQueue: a.cfg.Temporal.TaskQueue, Log: a.log}
-			if err := a.cases.CheckRetention(ctx); err != nil {
-				return err
-			}
-			return a.registerSearchAttributes(ctx)
+			err = a.registerSearchAttributes(ctx)
 		}
-		if time.Now().After(deadline) || ctx.Err() != nil {
-			return fmt.Errorf("connect to temporal at %s: %w", addr, err)
+		if err != nil {
+			tc.Close()
+			a.tc, a.cases = nil, nil
+			return unlessUnavailable(err)
 		}
-		time.Sleep(500 * time.Millisecond)
-	}
+		return nil
+	}, "address", addr)
 }
 
 func (a *app) startRedis(ctx context.Context) error {
@@ -173,10 +195,12 @@ func (a *app) startRedis(ctx context.Context) error {
 		return fmt.Errorf("redis.url: not a redis:// URL")
 	}
 	a.redis = redis.NewClient(opts)
-	if err := a.redis.Ping(ctx).Err(); err != nil {
-		return fmt.Errorf("redis: %w", err)
-	}
-	return nil
+	// The client reconnects by itself once running; at start a Redis that
+	// does not answer yet is waited for. Only its address is logged: the
+	// URL may hold a password.
+	return a.waitFor(ctx, "redis", func(ctx context.Context) error {
+		return a.redis.Ping(ctx).Err()
+	}, "address", opts.Addr)
 }
 
 // sender is the outbox folder, or the SMTP relay when one is configured.
@@ -204,6 +228,9 @@ func (a *app) startWorker(conns *connectors.Registry) error {
 	if err := cal.CheckCoverage(time.Now()); err != nil {
 		a.log.Warn("working days may be miscounted: refresh "+calendar.File, "err", err)
 	}
+	// Cases between steps beyond the cache are read back from their
+	// history when they next move, so memory stays flat however many wait.
+	worker.SetStickyWorkflowCacheSize(a.cfg.Worker.CacheSize)
 	w := worker.New(a.tc, a.cfg.Temporal.TaskQueue, worker.Options{})
 	w.RegisterWorkflowWithOptions(workflows.Case, workflow.RegisterOptions{Name: workflows.CaseWorkflow})
 	w.RegisterActivity(&activities.Activities{Connectors: conns, Mail: a.mail, Index: a.inbox, Calendar: cal})

@@ -141,6 +141,10 @@ func (c *Client) startAs(ctx context.Context, r *recipe.Recipe, answers map[stri
 		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
 		TypedSearchAttributes:                    c.startAttributes(r, answers),
+		// A worker in this process takes the case's first workflow task
+		// straight from the start's answer, skipping the trip through
+		// matching; with none here, the SDK does not ask for it.
+		EnableEagerStart: true,
 	}
 	if hash != "" {
 		opts.Memo = map[string]any{answersMemo: hash}
