@@ -72,6 +72,12 @@ func larderUntil(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		if len(args) > 0 && args[0] == "faults" {
 			return benchFaultsCommand(ctx, args[1:], stdout, stderr)
 		}
+		if len(args) > 0 && args[0] == "submit" {
+			return benchSubmitCommand(ctx, args[1:], stdout, stderr)
+		}
+		if len(args) > 0 && args[0] == "waiting" {
+			return benchWaitingCommand(ctx, args[1:], stdout, stderr)
+		}
 		return benchCommand(args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
