@@ -71,9 +71,22 @@ type Server struct {
 	fallback error
 }
 
-// New prepares the schema and namespace and builds the server; it does not
-// listen yet.
+// New prepares the schema and namespace and builds the server, which
+// listens from then on but serves once started.
 func New(cfg Config) (*Server, error) {
+	s, err := build(cfg)
+	var f fatal
+	if err != nil && errors.As(err, &f) && cfg.Address == "" && cfg.PreferAddress != "" {
+		// Another program took the preferred port after it was found free.
+		cfg.PreferAddress = ""
+		if s, err = build(cfg); err == nil {
+			s.fallback = f
+		}
+	}
+	return s, err
+}
+
+func build(cfg Config) (*Server, error) {
 	if cfg.Namespace == "" {
 		cfg.Namespace = "default"
 	}
@@ -192,7 +205,7 @@ func newServer(cfg *config.Config, logger log.Logger) (srv temporal.Server, err 
 			if !ok {
 				panic(r)
 			}
-			srv, err = nil, errors.New(string(f))
+			srv, err = nil, f
 		}
 	}()
 	return temporal.NewServer(
@@ -211,6 +224,8 @@ func newServer(cfg *config.Config, logger log.Logger) (srv temporal.Server, err 
 
 // fatal is a message the server would have ended the process with.
 type fatal string
+
+func (f fatal) Error() string { return string(f) }
 
 // panicOnFatal is the server's logger, with Fatal turned into a panic
 // newServer recovers from while building is true.
