@@ -6,6 +6,7 @@ package activities
 import (
 	"context"
 	"errors"
+	"time"
 
 	"go.temporal.io/sdk/temporal"
 
@@ -46,7 +47,9 @@ func (a *Activities) Call(ctx context.Context, req CallRequest) (map[string]any,
 	if err != nil {
 		return nil, temporal.NewNonRetryableApplicationError(err.Error(), "UnknownConnector", nil)
 	}
+	began := time.Now()
 	out, retry, err := c.Call(ctx, connectors.Request{Operation: req.Operation, Input: req.Input, IdempotencyKey: req.IdempotencyKey})
+	observeCall(req, began, retry, err)
 	if err == nil {
 		return out, nil
 	}
