@@ -8,6 +8,7 @@ import (
 	"errors"
 	"time"
 
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/larder-council/larder/activities/inbox"
@@ -56,6 +57,11 @@ func (a *Activities) Call(ctx context.Context, req CallRequest) (map[string]any,
 	lob, _ := connectors.AsError(err)
 	if lob == nil {
 		lob = &connectors.Error{Message: err.Error()}
+	}
+	if activity.IsActivity(ctx) {
+		// Temporal logs a failed activity but not a failed local activity:
+		// this line says what failed either way, with the case's tags.
+		activity.GetLogger(ctx).Warn("connector call failed", "connector", req.Connector, "operation", req.Operation, "retry", retry, "err", err)
 	}
 	if retry {
 		return nil, temporal.NewApplicationError(err.Error(), "ConnectorUnavailable", lob)

@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"strings"
@@ -129,7 +128,7 @@ func serveCommand(ctx context.Context, cmd string, args []string, stderr io.Writ
 		fmt.Fprintf(stderr, "%s: runs beside other web processes, which must sign sessions and search keys alike: set secret_key (LARDER_SECRET_KEY), the same for every process, at least %d characters (openssl rand -hex 32)\n", name, minSecretKey)
 		return 2
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.Log.Level}))
+	logger := newLogger(stderr, cfg.Log.Format, cfg.Log.Level)
 	logger.Info("configuration", cfg.effective()...)
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -43,7 +43,7 @@ func reindexCommand(ctx context.Context, args []string, out, errOut io.Writer) i
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	logger := slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: max(cfg.Log.Level, slog.LevelWarn)}))
+	logger := newLogger(errOut, cfg.Log.Format, max(cfg.Log.Level, slog.LevelWarn))
 	n, took, err := reindex(ctx, cfg, logger)
 	if err != nil {
 		fmt.Fprintf(errOut, "%s: %v\n", name, err)

@@ -76,6 +76,7 @@ func newRouter(p webParts) (http.Handler, error) {
 	// Only the routes that take files (a resident's page, the API's upload)
 	// may be sent more than a JSON body, whatever a client's Content-Type says.
 	bodies := web.LimitBodyWithUploads("/services/:service/pages/:page", "/api/v1"+api.UploadRoute)
+	r.Use(web.Trace()) // first, so the span holds the whole request and its status
 	r.Use(gin.Recovery(), web.Observe(p.Log), bodies, web.SecurityHeaders(site.Brand(), web.ServedAt(p.PublicURL)))
 	site.Routes(r)
 

@@ -42,7 +42,7 @@ func New(name string, cfg Config) (*Client, error) {
 	}
 	base, _ := url.Parse(strings.TrimRight(cfg.BaseURL, "/"))
 	// Each operation's timeout is set on its request's context.
-	client := &http.Client{Transport: tr}
+	client := &http.Client{Transport: traced(name, tr)}
 	return &Client{name: name, cfg: cfg, base: base, http: client, auth: newAuthorizer(cfg.Auth, client)}, nil
 }
 
