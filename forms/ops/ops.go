@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -89,17 +90,30 @@ func (h *Handler) metricsAllowed(c *gin.Context) {
 }
 
 // ready answers 200 when Temporal and Redis both answer, else 503 naming
-// which did not.
+// which did not. Each is asked at once with a few seconds of its own, so a
+// Temporal that hangs does not make Redis look down too.
 func (h *Handler) ready(c *gin.Context) {
-	ctx, cancel := context.WithTimeout(c.Request.Context(), 3*time.Second)
-	defer cancel()
+	ctx := c.Request.Context()
+	var temporalErr, redisErr error
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		ctx, cancel := context.WithTimeout(ctx, readyTimeout)
+		defer cancel()
+		temporalErr = h.Temporal.Ready(ctx)
+	})
+	wg.Go(func() {
+		ctx, cancel := context.WithTimeout(ctx, readyTimeout)
+		defer cancel()
+		redisErr = h.Redis.Ping(ctx).Err()
+	})
+	wg.Wait()
 	checks := gin.H{"temporal": "ok", "redis": "ok"}
 	status := http.StatusOK
-	if err := h.Temporal.Ready(ctx); err != nil {
+	if temporalErr != nil {
 		checks["temporal"] = "unavailable"
 		status = http.StatusServiceUnavailable
 	}
-	if err := h.Redis.Ping(ctx).Err(); err != nil {
+	if redisErr != nil {
 		checks["redis"] = "unavailable"
 		status = http.StatusServiceUnavailable
 	}
@@ -108,3 +122,6 @@ func (h *Handler) ready(c *gin.Context) {
 	}
 	c.JSON(status, checks)
 }
+
+// readyTimeout is how long /readyz waits for each of Temporal and Redis.
+const readyTimeout = 3 * time.Second

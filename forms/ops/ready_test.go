@@ -116,3 +116,23 @@ func TestNotReadyNamesWhatIsDown(t *testing.T) {
 		})
 	}
 }
+
+// hangingTemporal never answers: it waits until asked to stop.
+type hangingTemporal struct{}
+
+func (hangingTemporal) Ready(ctx context.Context) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// TestATemporalThatHangsDoesNotMakeRedisLookDown asks Redis on its own
+// time: a Temporal that does not answer at all (a dropped network path
+// rather than a refused connection) is named alone.
+func TestATemporalThatHangsDoesNotMakeRedisLookDown(t *testing.T) {
+	base := serve(t, &ops.Handler{Temporal: hangingTemporal{}, Redis: redistest.New(t).Client})
+	var body map[string]string
+	resp := get(t, base+"/readyz", &body)
+	if resp.StatusCode != http.StatusServiceUnavailable || body["temporal"] != "unavailable" || body["redis"] != "ok" {
+		t.Fatalf("/readyz: %d %v, want 503 naming temporal alone", resp.StatusCode, body)
+	}
+}
