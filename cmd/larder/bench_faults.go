@@ -36,6 +36,9 @@ type benchFaultsOptions struct {
 	recipesDir  string
 	dataDir     string
 	verbose     bool
+	// temporalDatabase is a postgres:// URL the embedded Temporal keeps
+	// cases in; empty is its SQLite file.
+	temporalDatabase string
 }
 
 // benchFaultsCommand runs the shipped missed-bin and bulky-waste services
@@ -188,6 +191,7 @@ func startFaultsLarder(ctx context.Context, o benchFaultsOptions, dir string, er
 	}
 	cfg.DataDir, cfg.RecipesDir = filepath.Join(dir, "data"), o.recipesDir
 	cfg.HTTP.Address = "127.0.0.1:0"
+	cfg.Temporal.Embedded.Database = o.temporalDatabase
 	cfg.Redis.URL = ""
 	cfg.Redis.KeyPrefix = fmt.Sprintf("larder-bench-faults-%d:", time.Now().UnixNano())
 	cfg.SMTP.URL = "" // the outbox folder, which the checks read
