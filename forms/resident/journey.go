@@ -1,6 +1,7 @@
 package resident
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"slices"
@@ -380,14 +381,17 @@ func (h *Handler) submit(c *gin.Context) {
 		h.pages.Unavailable(c, err)
 		return
 	}
-	ref, err := h.Cases.Start(c, r, answers, d.Key)
+	// The request's context carries its trace into the case; like c, it
+	// is not cancelled when the browser gives up, so a start is not cut short.
+	ctx := context.WithoutCancel(c.Request.Context())
+	ref, err := h.Cases.Start(ctx, r, answers, d.Key)
 	if errors.Is(err, cases.ErrKeyReused) {
 		// The key started a case with the answers as they were before the
 		// resident changed one (a send that seemed to fail, then an edit):
 		// these answers are a new request, under a new key.
 		d.Key = randomToken()
 		if err = h.saveDraft(c, sid, r.ID, d); err == nil {
-			ref, err = h.Cases.Start(c, r, answers, d.Key)
+			ref, err = h.Cases.Start(ctx, r, answers, d.Key)
 		}
 	}
 	if err != nil {
