@@ -2,6 +2,8 @@ package http_test
 
 import (
 	"context"
+	"encoding/base64"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -16,6 +18,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/larder-council/larder/connectors"
+	"github.com/larder-council/larder/connectors/connectortest"
 	httpconn "github.com/larder-council/larder/connectors/http"
 )
 
@@ -88,5 +91,65 @@ func TestCallIsASpanWithoutItsQuery(t *testing.T) {
 	}
 	if attrs["url.full"] != srv.URL+"/api/properties" || attrs["larder.connector"] != "waste" || attrs["http.response.status_code"] != "200" {
 		t.Errorf("span attributes %v, want url.full without the query, the connector and the status", attrs)
+	}
+}
+
+// TestSpansKeepSecrets: whichever way a connector is given its
+// credentials (a password in base_url, fixed headers, each auth kind), no
+// span of its calls, the OAuth2 token's fetch included, shows them.
+func TestSpansKeepSecrets(t *testing.T) {
+	otel.SetTextMapPropagator(propagation.TraceContext{})
+	ok := connectortest.NewServer(t, 200, `{}`)
+	ts := newTokenServer(t)
+	basic := base64.StdEncoding.EncodeToString([]byte("larder:" + password))
+	for _, auth := range []*httpconn.Auth{
+		nil,
+		{Kind: "basic", Username: "larder", Password: password},
+		{Kind: "bearer", Token: "tok-5ecret-f00d"},
+		{Kind: "api_key", Name: "X-Api-Key", Value: apiKey},
+		{Kind: "api_key", In: "query", Name: "api_key", Value: apiKey},
+		oauth2Auth(ts, "form"),
+		oauth2Auth(ts, "header"),
+	} {
+		kind := "headers"
+		if auth != nil {
+			kind = strings.Join(strings.Fields(auth.Kind+" "+auth.In+" "+auth.AuthStyle), " ")
+		}
+		t.Run(kind, func(t *testing.T) {
+			base := ok.URL
+			if auth != nil && auth.Kind == "oauth2_client_credentials" {
+				base = ts.URL
+			}
+			cfg := httpconn.Config{BaseURL: withPassword(t, base), Timeout: 2 * time.Second, Auth: auth, Operations: operations()}
+			if auth == nil {
+				cfg.Headers = map[string]string{"Authorization": token, "X-Api-Key": "k3y-" + password}
+			}
+			c, err := httpconn.New("waste", cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			spans := tracetest.NewSpanRecorder()
+			ctx, activity := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans)).Tracer("test").Start(context.Background(), "RunActivity:Call")
+			_, _, err = c.Call(ctx, connectors.Request{Operation: "get_property", Input: map[string]any{"uprn": "1"}, IdempotencyKey: "MB-1/raise"})
+			activity.End()
+			if err != nil {
+				t.Logf("call failed (its spans are checked all the same): %v", err)
+			}
+			var seen strings.Builder
+			for _, s := range spans.Ended() {
+				fmt.Fprintf(&seen, "%s %v %s\n", s.Name(), s.Attributes(), s.Status().Description)
+				for _, e := range s.Events() {
+					fmt.Fprintf(&seen, "  %s %v\n", e.Name, e.Attributes)
+				}
+			}
+			if !strings.Contains(seen.String(), "url.full") {
+				t.Fatalf("no client span was recorded:\n%s", seen.String())
+			}
+			for _, secret := range []string{token, "tok-5ecret-f00d", password, apiKey, clientSecret, "at-1", basic} {
+				if strings.Contains(seen.String(), secret) {
+					t.Errorf("a span shows %q:\n%s", secret, seen.String())
+				}
+			}
+		})
 	}
 }
