@@ -39,20 +39,22 @@ func Trace() gin.HandlerFunc {
 				return
 			}
 		}
-		name := c.Request.Method
-		if route != "" {
-			name += " " + route
-		}
-		attrs := []attribute.KeyValue{semconv.HTTPRequestMethodKey.String(c.Request.Method)}
-		if route != "" {
-			attrs = append(attrs, semconv.HTTPRoute(route))
-		}
-		if ref := c.Param("reference"); ref != "" {
-			attrs = append(attrs, attribute.String(ReferenceAttribute, ref))
-		}
 		ctx := otel.GetTextMapPropagator().Extract(c.Request.Context(), propagation.HeaderCarrier(c.Request.Header))
-		ctx, span := tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(attrs...))
+		ctx, span := tracer.Start(ctx, c.Request.Method, trace.WithSpanKind(trace.SpanKindServer))
 		defer span.End()
+		if !span.SpanContext().IsValid() {
+			// Not traced: nothing to name, record or hand on.
+			c.Next()
+			return
+		}
+		if route != "" {
+			span.SetName(c.Request.Method + " " + route)
+			span.SetAttributes(semconv.HTTPRoute(route))
+		}
+		span.SetAttributes(semconv.HTTPRequestMethodKey.String(c.Request.Method))
+		if ref := c.Param("reference"); ref != "" {
+			span.SetAttributes(attribute.String(ReferenceAttribute, ref))
+		}
 		c.Request = c.Request.WithContext(ctx)
 		c.Next()
 		status := c.Writer.Status()

@@ -70,3 +70,26 @@ func TestTraceSpansEachRequestByRoute(t *testing.T) {
 		t.Errorf("a 503 left the span's status %v, want Error", s.Status())
 	}
 }
+
+// BenchmarkTraceWithoutTracing is what Trace costs a request when no
+// tracer provider is set (no tracing.otlp_endpoint), beside a bare route:
+// go test ./forms/web -run '^$' -bench TraceWithoutTracing -benchmem
+func BenchmarkTraceWithoutTracing(b *testing.B) {
+	for _, traced := range []bool{false, true} {
+		r := gin.New()
+		if traced {
+			r.Use(Trace())
+		}
+		r.GET("/track/:reference", func(c *gin.Context) { c.Status(http.StatusNoContent) })
+		name := "bare"
+		if traced {
+			name = "traced"
+		}
+		b.Run(name, func(b *testing.B) {
+			req := httptest.NewRequest(http.MethodGet, "/track/MB-7K4Q-2PXD", nil)
+			for b.Loop() {
+				r.ServeHTTP(httptest.NewRecorder(), req)
+			}
+		})
+	}
+}
