@@ -48,6 +48,10 @@ func startTracing(cfg Config, r roles, log *slog.Logger) (stop func(), err error
 		semconv.ServiceInstanceID(instanceID()),
 		attribute.String("larder.role", r.name()),
 	))
+	if err == nil {
+		// OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES have the last word.
+		res, err = resource.Merge(res, resource.Environment())
+	}
 	if err != nil {
 		return nil, fmt.Errorf("tracing resource: %w", err)
 	}

@@ -328,3 +328,21 @@ func startedAt(t *testing.T, log *processLog, exited chan int) string {
 		}
 	}
 }
+
+// TestTracesURL: tracing.otlp_endpoint names a collector, and traces go
+// to its /v1/traces, unless the endpoint names that path itself.
+func TestTracesURL(t *testing.T) {
+	for endpoint, want := range map[string]string{
+		"http://otel-collector:4318":             "http://otel-collector:4318/v1/traces",
+		"http://otel-collector:4318/":            "http://otel-collector:4318/v1/traces",
+		"https://otlp.example/council":           "https://otlp.example/council/v1/traces",
+		"https://otlp.example/council/v1/traces": "https://otlp.example/council/v1/traces",
+	} {
+		if got, err := tracesURL(endpoint); err != nil || got != want {
+			t.Errorf("tracesURL(%q) = %q, %v; want %q", endpoint, got, err, want)
+		}
+	}
+	if _, err := tracesURL("otel-collector:4318"); err == nil {
+		t.Error("tracesURL took an endpoint without http:// or https://")
+	}
+}
