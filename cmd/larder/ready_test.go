@@ -236,13 +236,16 @@ func TestReadyzFollowsTemporalAndRedis(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitReadyz(t, base, http.StatusServiceUnavailable, `"temporal":"unavailable"`, `"redis":"ok"`)
+	answers := exampleAnswers(t)
+	answers["uprn"] = "100001000001"
+	if status, reply := submit(t, base, answers, ""); status != http.StatusServiceUnavailable {
+		t.Errorf("submission while Temporal is down: %d %v, want 503 asking to try again", status, reply)
+	}
 	if err := tmp.start(); err != nil {
 		t.Fatal(err)
 	}
 	waitReadyz(t, base, http.StatusOK, `"temporal":"ok"`, `"redis":"ok"`)
 
-	answers := exampleAnswers(t)
-	answers["uprn"] = "100001000001"
 	status, reply := submit(t, base, answers, "")
 	if status != http.StatusCreated {
 		t.Fatalf("submit after the outages: %d %v", status, reply)

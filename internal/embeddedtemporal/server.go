@@ -110,7 +110,7 @@ func build(cfg Config) (*Server, error) {
 		}
 		copy(ports[4:], low)
 	}
-	s := &Server{cfg: cfg, hostPort: net.JoinHostPort(host, strconv.Itoa(ports[0])), fallback: fallback}
+	s := &Server{cfg: cfg, hostPort: net.JoinHostPort(reachable(host), strconv.Itoa(ports[0])), fallback: fallback}
 	defer func() {
 		if s.srv == nil {
 			s.unlock()
@@ -322,10 +322,10 @@ func serverConfig(persistence config.Persistence, host string, ports []int) *con
 	service := func(i int) config.Service {
 		return config.Service{RPC: config.RPC{GRPCPort: ports[i], MembershipPort: ports[4+i], BindOnIP: host}}
 	}
-	frontend := net.JoinHostPort(host, strconv.Itoa(ports[0]))
+	frontend := net.JoinHostPort(reachable(host), strconv.Itoa(ports[0]))
 	return &config.Config{
 		Global: config.Global{
-			Membership: config.Membership{MaxJoinDuration: 30 * time.Second, BroadcastAddress: host},
+			Membership: config.Membership{MaxJoinDuration: 30 * time.Second, BroadcastAddress: reachable(host)},
 		},
 		Persistence: persistence,
 		ClusterMetadata: &cluster.Config{
@@ -377,6 +377,19 @@ func choosePorts(address, prefer string) (string, []int, error, error) {
 	}
 	ports, err := freePorts(host, port, 4+4)
 	return host, ports, nil, err
+}
+
+// reachable is an address this process reaches a server bound to host on:
+// host itself, or the loopback address when host is every interface
+// (0.0.0.0 or ::), which cannot be dialled or told to cluster members.
+func reachable(host string) string {
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		if ip.To4() == nil {
+			return "::1"
+		}
+		return "127.0.0.1"
+	}
+	return host
 }
 
 // lowPorts finds n free ports on host between 20000 and 32767, tried in

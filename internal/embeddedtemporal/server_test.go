@@ -333,3 +333,17 @@ func TestPreferAddressFallsBackWhenTaken(t *testing.T) {
 		t.Errorf("with %s free: HostPort() = %q, Fallback() = %v; want the preferred address", busy, again.HostPort(), again.Fallback())
 	}
 }
+
+// TestServerOnEveryInterface listens on 0.0.0.0, as an operator sets
+// temporal.embedded.address for the Web UI's container, and still runs
+// cases, dialled on the loopback address.
+func TestServerOnEveryInterface(t *testing.T) {
+	srv := start(t, embeddedtemporal.Config{Address: "0.0.0.0:0", SearchAttributes: attributes})
+	if host, _, _ := net.SplitHostPort(srv.HostPort()); host != "127.0.0.1" {
+		t.Errorf("HostPort() = %q, want the loopback address to dial", srv.HostPort())
+	}
+	c := dial(t, srv)
+	if got := runCase(t, c, "every-interface", "Sam"); got != "hello, Sam" {
+		t.Errorf("case result %q, want %q", got, "hello, Sam")
+	}
+}
