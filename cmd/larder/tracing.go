@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gin-gonic/gin"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
@@ -16,7 +17,10 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.40.0"
+	"go.opentelemetry.io/otel/trace"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/contrib/opentelemetry"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/interceptor"
 )
 
@@ -127,5 +131,60 @@ func (a *app) tracingInterceptors() []interceptor.ClientInterceptor {
 		a.log.Warn("cases not traced", "err", err)
 		return nil
 	}
-	return []interceptor.ClientInterceptor{i}
+	// requestSpans first, so the tracing interceptor sees the request's span.
+	return []interceptor.ClientInterceptor{&requestSpans{}, i}
+}
+
+// requestSpans hands the tracing interceptor the span of the request a
+// web handler is answering when the handler gives the case client its
+// *gin.Context, whose values do not reach the request's: a staff
+// member's task completion, a hook's message or a page's query joins the
+// request's trace as a submission through the API does.
+type requestSpans struct {
+	interceptor.ClientInterceptorBase
+}
+
+func (*requestSpans) InterceptClient(next interceptor.ClientOutboundInterceptor) interceptor.ClientOutboundInterceptor {
+	return &requestSpansOutbound{ClientOutboundInterceptorBase: interceptor.ClientOutboundInterceptorBase{Next: next}}
+}
+
+// requestSpansOutbound is requestSpans on each call the tracing
+// interceptor makes a span for.
+type requestSpansOutbound struct {
+	interceptor.ClientOutboundInterceptorBase
+}
+
+// withRequestSpan is ctx holding the span of the request whose gin
+// context ctx is, if it is one.
+func withRequestSpan(ctx context.Context) context.Context {
+	if c, ok := ctx.Value(gin.ContextKey).(*gin.Context); ok && c.Request != nil {
+		if span := trace.SpanFromContext(c.Request.Context()); span.SpanContext().IsValid() {
+			return trace.ContextWithSpan(ctx, span)
+		}
+	}
+	return ctx
+}
+
+func (o *requestSpansOutbound) ExecuteWorkflow(ctx context.Context, in *interceptor.ClientExecuteWorkflowInput) (client.WorkflowRun, error) {
+	return o.Next.ExecuteWorkflow(withRequestSpan(ctx), in)
+}
+
+func (o *requestSpansOutbound) SignalWorkflow(ctx context.Context, in *interceptor.ClientSignalWorkflowInput) error {
+	return o.Next.SignalWorkflow(withRequestSpan(ctx), in)
+}
+
+func (o *requestSpansOutbound) SignalWithStartWorkflow(ctx context.Context, in *interceptor.ClientSignalWithStartWorkflowInput) (client.WorkflowRun, error) {
+	return o.Next.SignalWithStartWorkflow(withRequestSpan(ctx), in)
+}
+
+func (o *requestSpansOutbound) QueryWorkflow(ctx context.Context, in *interceptor.ClientQueryWorkflowInput) (converter.EncodedValue, error) {
+	return o.Next.QueryWorkflow(withRequestSpan(ctx), in)
+}
+
+func (o *requestSpansOutbound) UpdateWorkflow(ctx context.Context, in *interceptor.ClientUpdateWorkflowInput) (client.WorkflowUpdateHandle, error) {
+	return o.Next.UpdateWorkflow(withRequestSpan(ctx), in)
+}
+
+func (o *requestSpansOutbound) UpdateWithStartWorkflow(ctx context.Context, in *interceptor.ClientUpdateWithStartWorkflowInput) (client.WorkflowUpdateHandle, error) {
+	return o.Next.UpdateWithStartWorkflow(withRequestSpan(ctx), in)
 }

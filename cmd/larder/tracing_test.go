@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -185,6 +186,12 @@ func TestOneTraceFromRequestToConnector(t *testing.T) {
 		t.Fatalf("submit: %d %v", code, reply)
 	}
 	waitForCase(t, base, ref, 60*time.Second)
+	// The resident's page hands the case client its gin context.
+	if resp, err := http.Get(base + "/track/" + ref); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /track/%s: %v %v", ref, resp, err)
+	} else {
+		resp.Body.Close()
+	}
 	cancel()
 	select {
 	case code := <-exited:
@@ -250,6 +257,27 @@ func TestOneTraceFromRequestToConnector(t *testing.T) {
 			t.Errorf("the waste system was sent no traceparent of the submission's trace %x", request.GetTraceId())
 		} else {
 			t.Logf("the waste system got %s", strings.Join(sent, "; "))
+		}
+	})
+
+	t.Run("a page's query joins its request's trace", func(t *testing.T) {
+		otlp.mu.Lock()
+		var page []byte
+		for _, s := range otlp.spans {
+			if s.GetName() == "GET /track/:reference" && attributes(s.GetAttributes())["larder.case.reference"] == ref {
+				page = s.GetTraceId()
+			}
+		}
+		otlp.mu.Unlock()
+		if page == nil {
+			t.Fatal("no span for the resident's /track page")
+		}
+		var names []string
+		for _, s := range otlp.trace(page) {
+			names = append(names, s.GetName())
+		}
+		if !slices.ContainsFunc(names, func(n string) bool { return strings.HasPrefix(n, "QueryWorkflow:") }) {
+			t.Errorf("the /track page's trace holds %v, no QueryWorkflow span", names)
 		}
 	})
 
