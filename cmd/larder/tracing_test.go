@@ -276,6 +276,7 @@ func TestOneTraceFromRequestToConnector(t *testing.T) {
 		for _, s := range otlp.trace(page) {
 			names = append(names, s.GetName())
 		}
+		t.Logf("the /track page's trace: %v", names)
 		if !slices.ContainsFunc(names, func(n string) bool { return strings.HasPrefix(n, "QueryWorkflow:") }) {
 			t.Errorf("the /track page's trace holds %v, no QueryWorkflow span", names)
 		}
