@@ -23,9 +23,10 @@ type programs struct {
 }
 
 // buildPrograms builds the programs into the module's bin/cluster folder
-// (ignored by git), where later runs find them: go build relinks a binary
-// only when something it is built from has changed, so the server, which
-// takes a minute or more to link the first time, is built once.
+// (ignored by git), where later runs find them. Temporal's server and
+// schema tool, which take a minute or more to build the first time, are
+// named for the server module's version and built once per version;
+// larder is built each run (go build compiles only what changed).
 func buildPrograms(t *testing.T) programs {
 	t.Helper()
 	gomod := strings.TrimSpace(goOutput(t, "", "env", "GOMOD"))
@@ -34,19 +35,35 @@ func buildPrograms(t *testing.T) programs {
 	}
 	root := filepath.Dir(gomod)
 	bin := filepath.Join(root, "bin", "cluster")
+	server := strings.Fields(goOutput(t, root, "list", "-m", "-f", "{{.Version}} {{.Dir}}", "go.temporal.io/server"))
+	if len(server) != 2 {
+		t.Fatalf("go list -m go.temporal.io/server: %q, want its version and folder", server)
+	}
 	p := programs{
 		root:    root,
-		server:  filepath.Join(bin, "temporal-server"),
-		sqlTool: filepath.Join(bin, "temporal-sql-tool"),
+		server:  filepath.Join(bin, "temporal-server-"+server[0]),
+		sqlTool: filepath.Join(bin, "temporal-sql-tool-"+server[0]),
 		larder:  filepath.Join(bin, "larder"),
-		schemas: filepath.Join(strings.TrimSpace(goOutput(t, root, "list", "-m", "-f", "{{.Dir}}", "go.temporal.io/server")), "schema", "postgresql", "v12"),
+		schemas: filepath.Join(server[1], "schema", "postgresql", "v12"),
 	}
-	for _, b := range []struct{ out, pkg string }{
-		{p.server, "go.temporal.io/server/cmd/server"},
-		{p.sqlTool, "go.temporal.io/server/cmd/tools/sql"},
-		{p.larder, "./cmd/larder"},
+	for _, b := range []struct {
+		out, pkg string
+		once     bool
+	}{
+		{p.server, "go.temporal.io/server/cmd/server", true},
+		{p.sqlTool, "go.temporal.io/server/cmd/tools/sql", true},
+		{p.larder, "./cmd/larder", false},
 	} {
-		goOutput(t, root, "build", "-o", b.out, b.pkg)
+		if _, err := os.Stat(b.out); err == nil && b.once {
+			continue
+		}
+		// Built beside and renamed, so a run stopped halfway leaves no
+		// half-written binary to be taken for a built one.
+		tmp := b.out + ".building"
+		goOutput(t, root, "build", "-o", tmp, b.pkg)
+		if err := os.Rename(tmp, b.out); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return p
 }

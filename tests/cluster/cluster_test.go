@@ -93,37 +93,42 @@ func TestMissedBinCasesCompleteOnceOnATemporalClusterWhenAWorkerIsKilled(t *test
 	// Six at a time: the web process checks each address with the slow
 	// waste system before it accepts the case.
 	order := make([]string, cases)
-	errs := make([]error, cases)
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range 6 {
-		wg.Go(func() {
-			for i := range next {
-				order[i], errs[i] = submit(base, answers[i])
-			}
-		})
-	}
-	for i := range cases {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	submitted := make(chan error, 1)
+	go func() {
+		errs := make([]error, cases)
+		var wg sync.WaitGroup
+		next := make(chan int)
+		for range 6 {
+			wg.Go(func() {
+				for i := range next {
+					order[i], errs[i] = submit(base, answers[i])
+				}
+			})
+		}
+		for i := range cases {
+			next <- i
+		}
+		close(next)
+		wg.Wait()
+		submitted <- errors.Join(errs...)
+	}()
+
+	// Kill a worker once the first missed bins are recorded: by then other
+	// cases are in the middle of their calls, some on the doomed worker,
+	// and more are still being submitted.
+	waitFor(t, 60*time.Second, "the first missed bins recorded", func() bool { return len(sim.MissedCollections()) >= 3 })
+	doomed.kill(t)
+	t.Logf("killed larder-worker-1 (pid %d) with %d of %d missed bins recorded and %d emails sent, after %s",
+		doomed.cmd.Process.Pid, len(sim.MissedCollections()), cases, len(relay.Received()), time.Since(began).Round(time.Millisecond))
+	if err := <-submitted; err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("%d cases submitted after %s", cases, time.Since(began).Round(time.Millisecond))
+	sim.SetFaults(wastesim.Faults{})
 	refs := map[string]string{} // reference → the resident's email address
 	for i, ref := range order {
 		refs[ref] = emails[i]
 	}
-	t.Logf("%d cases submitted after %s", cases, time.Since(began).Round(time.Millisecond))
-
-	// Kill a worker once the first missed bins are recorded: by then the
-	// others are in the middle of their calls, some on the doomed worker.
-	waitFor(t, 60*time.Second, "a third of the missed bins recorded", func() bool { return len(sim.MissedCollections()) >= cases/3 })
-	doomed.kill(t)
-	t.Logf("killed larder-worker-1 (pid %d) with %d of %d missed bins recorded and %d emails sent, after %s",
-		doomed.cmd.Process.Pid, len(sim.MissedCollections()), cases, len(relay.Received()), time.Since(began).Round(time.Millisecond))
-	sim.SetFaults(wastesim.Faults{})
 
 	for _, ref := range order {
 		view := waitForCase(t, base, ref, 120*time.Second)
