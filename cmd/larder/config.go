@@ -109,6 +109,9 @@ type Config struct {
 		// CacheSize is how many cases a worker keeps in memory between
 		// their steps; a case not held is read back from its history.
 		CacheSize int
+		// MetricsAddress is where `larder worker`, which serves no pages,
+		// serves /metrics, /healthz and /readyz; empty serves none.
+		MetricsAddress string
 	}
 	// Tracing exports OpenTelemetry traces.
 	Tracing struct {
@@ -172,7 +175,7 @@ type rawConfig struct {
 		Address, Namespace, TaskQueue, Retention string
 		Embedded                                 struct{ Address, Database string }
 	}
-	Worker                           struct{ CacheSize string }
+	Worker                           struct{ CacheSize, MetricsAddress string }
 	Tracing                          struct{ OTLPEndpoint string }
 	Redis                            struct{ URL, KeyPrefix string }
 	SMTP                             struct{ URL, From string }
@@ -296,6 +299,9 @@ var settings = []setting{
 	{"worker.cache_size", "LARDER_WORKER_CACHE_SIZE", "worker-cache-size", "cases a worker keeps in memory between steps; others are read back from history", false,
 		func(r *rawConfig) *string { return &r.Worker.CacheSize },
 		asCount(func(c *Config) *int { return &c.Worker.CacheSize }, "2000")},
+	{"worker.metrics_address", "LARDER_WORKER_METRICS_ADDRESS", "worker-metrics-address", "where larder worker serves /metrics, /healthz and /readyz, like :9090; empty serves none", false,
+		func(r *rawConfig) *string { return &r.Worker.MetricsAddress },
+		asString(func(c *Config) *string { return &c.Worker.MetricsAddress }, optional(hostPort(":9090")))},
 	{"tracing.otlp_endpoint", "LARDER_OTLP_ENDPOINT", "otlp-endpoint", "OTLP/HTTP collector traces are sent to, like http://otel-collector:4318; empty sends none", false,
 		func(r *rawConfig) *string { return &r.Tracing.OTLPEndpoint },
 		asString(func(c *Config) *string { return &c.Tracing.OTLPEndpoint }, optional(httpURL))},

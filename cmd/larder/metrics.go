@@ -1,10 +1,16 @@
 package main
 
 import (
+	"errors"
+	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
 	"sync"
 	"sync/atomic"
+	"time"
 
+	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
 	"go.opentelemetry.io/otel/metric"
@@ -14,6 +20,7 @@ import (
 	temporalotel "go.temporal.io/sdk/contrib/opentelemetry"
 
 	"github.com/larder-council/larder/activities/inbox"
+	"github.com/larder-council/larder/forms/ops"
 	"github.com/larder-council/larder/workflows"
 )
 
@@ -46,6 +53,44 @@ func (m *indexMetrics) Collect(ch chan<- prometheus.Metric) {
 	if m.current.Load() != nil {
 		m.collector().Collect(ch)
 	}
+}
+
+// startWorkerOps serves /metrics, /healthz and /readyz at
+// worker.metrics_address in a process that runs the worker without the
+// web, which has no other HTTP: the case, connector and SDK worker
+// metrics are made in the worker, so Prometheus scrapes them there.
+// /metrics is limited by metrics.token and metrics.allow as on the web.
+func (a *app) startWorkerOps(r roles) error {
+	addr := a.cfg.Worker.MetricsAddress
+	if r.web || !r.worker || addr == "" {
+		return nil
+	}
+	allow, err := ops.ParseAllow(a.cfg.Metrics.Allow)
+	if err != nil {
+		return err
+	}
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	e.Use(gin.Recovery())
+	// No proxy stands between Prometheus and a worker: metrics.allow is
+	// judged by the caller's own address.
+	if err := e.SetTrustedProxies(nil); err != nil {
+		return err
+	}
+	(&ops.Handler{Temporal: a.cases, Redis: a.redis, MetricsToken: a.cfg.Metrics.Token, MetricsAllow: allow}).Routes(e)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("worker.metrics_address: %w", err)
+	}
+	// Addr says where it listens; it serves ln.
+	a.http = &http.Server{Addr: ln.Addr().String(), Handler: e, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
+	go func() {
+		if err := a.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.log.Error("worker metrics server stopped", "err", err)
+		}
+	}()
+	a.log.Info("worker serves /metrics, /healthz and /readyz", "address", a.http.Addr)
+	return nil
 }
 
 // sdkMetrics is where the Temporal SDK's own worker and client metrics

@@ -101,6 +101,9 @@ func (a *app) start(ctx context.Context, r roles) error {
 			return err
 		}
 	}
+	if err := a.startWorkerOps(r); err != nil {
+		return err
+	}
 	if r.web {
 		// Redis lost the inbox (a new Larder, a flushed Redis): rebuild it
 		// from Temporal before staff look at it.
