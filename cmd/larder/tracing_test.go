@@ -22,6 +22,7 @@ import (
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/larder-council/larder/internal/redistest"
 	"github.com/larder-council/larder/internal/wastesim"
 )
 
@@ -170,14 +171,9 @@ func TestOneTraceFromRequestToConnector(t *testing.T) {
 	const wasteToken = "waste-5ecret-Tr4c3d"
 	t.Setenv("WASTE_TOKEN", wasteToken)
 
-	log := &processLog{}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	exited := make(chan int, 1)
-	args := []string{"serve", "--otlp-endpoint", receiver.URL, "--log-format", "json", "--log-level", "debug",
-		"--data-dir", filepath.Join(t.TempDir(), "data"), "--recipes-dir", recipesDir, "--http-address", "127.0.0.1:0"}
-	go func() { exited <- larderUntil(ctx, args, io.Discard, log) }()
-	base := "http://" + startedAt(t, log, exited)
+	addr, log, stop := startJSON(t, "serve", "--otlp-endpoint", receiver.URL, "--log-level", "debug",
+		"--data-dir", filepath.Join(t.TempDir(), "data"), "--recipes-dir", recipesDir, "--http-address", "127.0.0.1:0")
+	base := "http://" + addr
 
 	answers := exampleAnswers(t)
 	code, reply := submit(t, base, answers, "")
@@ -192,15 +188,7 @@ func TestOneTraceFromRequestToConnector(t *testing.T) {
 	} else {
 		resp.Body.Close()
 	}
-	cancel()
-	select {
-	case code := <-exited:
-		if code != 0 {
-			t.Fatalf("larder serve exited %d:\n%s", code, log)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("larder serve did not stop within 30s")
-	}
+	stop() // and so send every span it holds
 
 	t.Run("one trace from request to connector", func(t *testing.T) {
 		var request *receivedSpan
@@ -336,42 +324,116 @@ func TestOneTraceFromRequestToConnector(t *testing.T) {
 	})
 }
 
-// startedAt waits for a JSON-logging larder's "larder started" line and
-// returns the address it serves on.
-func startedAt(t *testing.T, log *processLog, exited chan int) string {
+// startJSON runs `larder <args> --log-format json` in this process until
+// stop is called or the test ends, and returns the address it serves on
+// ("" for a worker) and its log. Stopping must exit 0.
+func startJSON(t *testing.T, args ...string) (addr string, log *processLog, stop func()) {
 	t.Helper()
+	log = &processLog{}
+	ctx, cancel := context.WithCancel(context.Background())
+	exited := make(chan int, 1)
+	args = append(args, "--log-format", "json")
+	go func() { exited <- larderUntil(ctx, args, io.Discard, log) }()
+	stopped := false
+	stop = func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cancel()
+		select {
+		case code := <-exited:
+			if code != 0 {
+				t.Errorf("larder %s exited %d when stopped:\n%s", args[0], code, log)
+			}
+		case <-time.After(30 * time.Second):
+			t.Errorf("larder %s did not stop within 30s of being told to", args[0])
+		}
+	}
+	t.Cleanup(stop)
 	deadline := time.After(60 * time.Second)
 	for {
 		for _, line := range strings.Split(log.String(), "\n") {
 			var entry struct{ Msg, HTTP string }
-			if json.Unmarshal([]byte(line), &entry) == nil && entry.Msg == "larder started" && entry.HTTP != "" {
-				return entry.HTTP
+			if json.Unmarshal([]byte(line), &entry) == nil && entry.Msg == "larder started" {
+				return entry.HTTP, log, stop
 			}
 		}
 		select {
 		case code := <-exited:
-			t.Fatalf("larder exited %d before it started:\n%s", code, log)
+			stopped = true
+			t.Fatalf("larder %s exited %d before it started:\n%s", args[0], code, log)
 		case <-deadline:
-			t.Fatalf("larder did not start within 60s:\n%s", log)
+			t.Fatalf("larder %s did not start within 60s:\n%s", args[0], log)
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
 }
 
-// TestTracesURL: tracing.otlp_endpoint names a collector, and traces go
-// to its /v1/traces, unless the endpoint names that path itself.
-func TestTracesURL(t *testing.T) {
-	for endpoint, want := range map[string]string{
-		"http://otel-collector:4318":             "http://otel-collector:4318/v1/traces",
-		"http://otel-collector:4318/":            "http://otel-collector:4318/v1/traces",
-		"https://otlp.example/council":           "https://otlp.example/council/v1/traces",
-		"https://otlp.example/council/v1/traces": "https://otlp.example/council/v1/traces",
-	} {
-		if got, err := tracesURL(endpoint); err != nil || got != want {
-			t.Errorf("tracesURL(%q) = %q, %v; want %q", endpoint, got, err, want)
+// TestTraceCrossesFromWebToWorker: with `larder web` and `larder worker`
+// apart, as the README tells operators to scale out, a submission's trace
+// goes from the web process (its request and the case's start) through
+// Temporal to the worker (the case, its activities and their waste
+// system calls), each span marked with the role of the process that made it.
+func TestTraceCrossesFromWebToWorker(t *testing.T) {
+	clearEnv(t)
+	otlp := &collector{}
+	receiver := httptest.NewServer(otlp)
+	t.Cleanup(receiver.Close)
+	ws := httptest.NewServer(wastesim.New(wastesim.Options{}))
+	t.Cleanup(ws.Close)
+	t.Setenv("WASTE_URL", ws.URL)
+	t.Setenv("LARDER_SECRET_KEY", "tracing-test-key-0123456789abcdef")
+	db := redistest.New(t)
+	shared := []string{
+		"--otlp-endpoint", receiver.URL, "--temporal-address", sharedTemporal(t),
+		"--redis-url", db.URL, "--redis-key-prefix", db.Prefix,
+		"--recipes-dir", recipesDir, "--http-address", "127.0.0.1:0",
+	}
+	addr, _, stopWeb := startJSON(t, append([]string{"web", "--data-dir", t.TempDir()}, shared...)...)
+	_, _, stopWorker := startJSON(t, append([]string{"worker", "--data-dir", t.TempDir()}, shared...)...)
+	base := "http://" + addr
+	code, reply := submit(t, base, exampleAnswers(t), "")
+	ref, _ := reply["reference"].(string)
+	if code != http.StatusCreated || ref == "" {
+		t.Fatalf("submit: %d %v", code, reply)
+	}
+	waitForCase(t, base, ref, 60*time.Second)
+	stopWeb()
+	stopWorker()
+
+	var request *receivedSpan
+	otlp.mu.Lock()
+	for i, s := range otlp.spans {
+		if s.GetName() == "POST /api/v1/services/:service/submissions" {
+			request = &otlp.spans[i]
 		}
 	}
-	if _, err := tracesURL("otel-collector:4318"); err == nil {
-		t.Error("tracesURL took an endpoint without http:// or https://")
+	otlp.mu.Unlock()
+	if request == nil {
+		t.Fatal("no span for the submission")
+	}
+	roles := map[string]map[string]bool{} // span names (without their type) by the roles that made them
+	for _, s := range otlp.trace(request.GetTraceId()) {
+		name := s.GetName()
+		switch {
+		case s.GetKind() == tracepb.Span_SPAN_KIND_CLIENT && strings.HasPrefix(name, "waste "):
+			name = "waste system call"
+		case !strings.Contains(name, " "): // StartWorkflow:larder.case and the like
+			name, _, _ = strings.Cut(name, ":")
+		}
+		if roles[name] == nil {
+			roles[name] = map[string]bool{}
+		}
+		roles[name][s.resource["larder.role"]] = true
+	}
+	t.Logf("spans by the roles that made them: %v", roles)
+	for name, want := range map[string]string{
+		"POST /api/v1/services/:service/submissions": "web", "StartWorkflow": "web",
+		"RunWorkflow": "worker", "StartActivity": "worker", "RunActivity": "worker", "waste system call": "worker",
+	} {
+		if !roles[name][want] {
+			t.Errorf("the submission's trace has %s from roles %v, want one from %s", name, roles[name], want)
+		}
 	}
 }
