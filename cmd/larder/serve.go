@@ -137,7 +137,8 @@ func (a *app) startTemporal(ctx context.Context) error {
 		}
 		srv, err := embeddedtemporal.New(embedded)
 		if err != nil {
-			if embedded.Address != "" {
+			var bad *embeddedtemporal.AddressError
+			if errors.As(err, &bad) {
 				return fmt.Errorf("temporal.embedded.address: %w", err)
 			}
 			return err

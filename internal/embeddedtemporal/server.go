@@ -379,6 +379,14 @@ func choosePorts(address, prefer string) (string, []int, error, error) {
 	return host, ports, nil, err
 }
 
+// AddressError says the frontend's address cannot be used: it is not a
+// host:port, or another program listens there.
+type AddressError struct{ Err error }
+
+func (e *AddressError) Error() string { return e.Err.Error() }
+
+func (e *AddressError) Unwrap() error { return e.Err }
+
 // reachable is an address this process reaches a server bound to host on:
 // host itself, or the loopback address when host is every interface
 // (0.0.0.0 or ::), which cannot be dialled or told to cluster members.
@@ -421,11 +429,11 @@ func splitAddress(addr string) (string, int, error) {
 	}
 	host, p, err := net.SplitHostPort(addr)
 	if err != nil {
-		return "", 0, fmt.Errorf("embedded temporal: address %q: %w", addr, err)
+		return "", 0, &AddressError{fmt.Errorf("embedded temporal: address %q: %w", addr, err)}
 	}
 	port, err := strconv.Atoi(p)
 	if err != nil {
-		return "", 0, fmt.Errorf("embedded temporal: address %q: port is not a number", addr)
+		return "", 0, &AddressError{fmt.Errorf("embedded temporal: address %q: port is not a number", addr)}
 	}
 	if host == "" {
 		host = "127.0.0.1"
@@ -448,7 +456,7 @@ func freePorts(host string, want, n int) ([]int, error) {
 		addr := net.JoinHostPort(host, strconv.Itoa(want))
 		l, err := net.Listen("tcp", addr)
 		if err != nil {
-			return nil, fmt.Errorf("embedded temporal: cannot listen on %s (is another program using it?): %w", addr, err)
+			return nil, &AddressError{fmt.Errorf("embedded temporal: cannot listen on %s (is another program using it?): %w", addr, err)}
 		}
 		held = append(held, l)
 		ports = append(ports, want)
