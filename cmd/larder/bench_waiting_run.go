@@ -85,7 +85,9 @@ func (r *waitingRun) take(ctx context.Context, l *faultsLarder, w *workerProcess
 	if err := openTasks(ctx, &onQueue, benchInboxOptions{tasks: o.cases, concurrency: o.concurrency}, errOut); err != nil {
 		return err
 	}
-	if err := waitForIndex(ctx, l.inbox, o.cases, 30*time.Second+time.Duration(o.cases)*20*time.Millisecond, errOut); err != nil {
+	// Under load the worker gets few tasks while cases are still being
+	// started, so the tasks may open well after: allow the whole run.
+	if err := waitForIndex(ctx, l.inbox, o.cases, o.timeout, errOut); err != nil {
 		return err
 	}
 	r.opened = time.Since(begin)
