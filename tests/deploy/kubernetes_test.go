@@ -228,7 +228,8 @@ func larderConfig(t *testing.T, k known, m manifests) (*corev1.ConfigMap, map[st
 
 // TestKubernetesDeployments holds the web and the worker to Larder: its
 // commands, its settings and variables, the config file where --config
-// says, probes on the port http.address serves, resources and a
+// says, probes on the port http.address serves (a worker's on
+// worker.metrics_address), resources and a
 // locked-down container whose writable folders are mounted.
 func TestKubernetesDeployments(t *testing.T) {
 	k := larderKnows(t)
@@ -288,7 +289,13 @@ func TestKubernetesDeployments(t *testing.T) {
 			}
 			checkResources(t, role, c.Resources)
 			checkLockedDown(t, spec, c, dataDir)
-			checkProbes(t, role, c, port)
+			served := port
+			if role == "worker" {
+				// A worker serves its probes and metrics on worker.metrics_address.
+				metricsAddr, _ := cfg["worker.metrics_address"].(string)
+				_, served, _ = strings.Cut(metricsAddr, ":")
+			}
+			checkProbes(t, role, c, served)
 			if role == "web" && (d.Spec.Replicas == nil || *d.Spec.Replicas < 2) {
 				t.Error("the web runs fewer than 2 replicas; one pod's restart would turn residents away")
 			}
@@ -402,7 +409,7 @@ func checkProbes(t *testing.T, role string, c corev1.Container, port string) {
 	ports := map[string]bool{}
 	for _, p := range c.Ports {
 		if fmt.Sprint(p.ContainerPort) != port {
-			t.Errorf("container port %d is not the port of http.address, %s", p.ContainerPort, port)
+			t.Errorf("container port %d is not the port the %s serves (http.address, or worker.metrics_address for a worker), %q", p.ContainerPort, role, port)
 		}
 		ports[fmt.Sprint(p.ContainerPort)] = true
 		if p.Name != "" {
@@ -414,7 +421,7 @@ func checkProbes(t *testing.T, role string, c corev1.Container, port string) {
 		probe      *corev1.Probe
 	}{{"readiness", "/readyz", c.ReadinessProbe}, {"liveness", "/healthz", c.LivenessProbe}, {"startup", "/healthz", c.StartupProbe}} {
 		if p.probe == nil {
-			if role == "web" && p.what != "startup" {
+			if p.what != "startup" && (role == "web" || port != "") {
 				t.Errorf("no %s probe", p.what)
 			}
 			continue
