@@ -34,6 +34,9 @@ type benchSubmitOptions struct {
 	timeout    time.Duration
 	recipesDir string
 	verbose    bool
+	// temporalDatabase is --temporal-database: a postgres:// URL for the
+	// embedded Temporal instead of its SQLite file.
+	temporalDatabase string
 }
 
 // total is how many submissions the measured run sends.
@@ -66,6 +69,7 @@ func benchSubmitCommand(ctx context.Context, args []string, out, errOut io.Write
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "how long the whole run may take")
 	fs.StringVar(&o.recipesDir, "recipes", "recipes", "folder holding the recipe and connectors.yaml (whose waste base_url is ${WASTE_URL})")
 	fs.BoolVar(&o.verbose, "verbose", false, "show Larder's warnings and errors")
+	fs.StringVar(&o.temporalDatabase, "temporal-database", "", "postgres:// URL of an empty database the embedded Temporal keeps cases in; empty is a SQLite file")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -124,7 +128,7 @@ func benchSubmit(ctx context.Context, o benchSubmitOptions, errOut io.Writer) (*
 	// The shipped connectors.yaml takes the waste system's address from
 	// WASTE_URL, read as Larder loads.
 	defer setEnvWhile("WASTE_URL", waste.url)()
-	l, err := startFaultsLarder(ctx, benchFaultsOptions{recipesDir: o.recipesDir, verbose: o.verbose}, dir, errOut)
+	l, err := startFaultsLarder(ctx, benchFaultsOptions{recipesDir: o.recipesDir, verbose: o.verbose, temporalDatabase: o.temporalDatabase}, dir, errOut)
 	if err != nil {
 		return nil, err
 	}
