@@ -39,6 +39,9 @@ const maxSteps = 10000
 
 // Case statuses, as the API reports them.
 const (
+	// StatusReceived is a submission taken in whose case has not started
+	// yet (see package cases/intake); the case itself never has it.
+	StatusReceived  = "received"
 	StatusRunning   = "running"
 	StatusCompleted = "completed"
 	StatusFailed    = "failed"

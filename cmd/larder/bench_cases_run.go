@@ -2,6 +2,7 @@ package main
 
 import (
 	"cmp"
+	"errors"
 	"context"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
 	"github.com/larder-council/larder/workflows"
@@ -138,12 +140,22 @@ func (l *faultsLarder) submitCase(recipeID string, answers []map[string]any) cas
 	}
 }
 
-// waitCase waits for a Larder case's workflow to close; a case that did
-// not complete is a failure.
+// waitCase waits for a Larder case's workflow to start (a submission
+// may wait in the intake journal first) and close; a case that did not
+// complete is a failure.
 func (l *faultsLarder) waitCase(ctx context.Context, ref string) (string, error) {
 	var res workflows.CaseResult
-	if err := l.tc.GetWorkflow(ctx, ref, "").Get(ctx, &res); err != nil {
-		return "", fmt.Errorf("case %s: %w", ref, err)
+	for {
+		err := l.tc.GetWorkflow(ctx, ref, "").Get(ctx, &res)
+		var none *serviceerror.NotFound
+		if errors.As(err, &none) && ctx.Err() == nil {
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
+		if err != nil {
+			return "", fmt.Errorf("case %s: %w", ref, err)
+		}
+		break
 	}
 	if res.Status != workflows.StatusCompleted {
 		return "", fmt.Errorf("case %s closed %s: %s", ref, res.Status, res.Outcome)

@@ -48,6 +48,10 @@ type Config struct {
 		// DraftsPerHour limits the forms one address may start an hour; 0
 		// is no limit.
 		DraftsPerHour int
+		// Intake is journal (a submission is answered once written to
+		// data_dir/intake.db, its case started after) or direct (answered
+		// once Temporal has started its case).
+		Intake string
 	}
 	// DataDir holds the embedded Temporal database, the outbox and the secret key.
 	DataDir string
@@ -166,7 +170,7 @@ type Config struct {
 // field is the text of the Config field of the same name.
 type rawConfig struct {
 	HTTP                              struct{ Address, PublicURL, TrustedProxies string }
-	Forms                             struct{ DraftTTL, SubmissionsPerMinute, AnswersPerMinute, DraftsPerHour string }
+	Forms                             struct{ DraftTTL, SubmissionsPerMinute, AnswersPerMinute, DraftsPerHour, Intake string }
 	DataDir, RecipesDir, CouncilName  string
 	Branding                          struct{ LogoURL, HeaderColour, LinkColour string }
 	SecretKey, StaffToken, HooksToken string
@@ -193,6 +197,7 @@ func defaults() rawConfig {
 	c.Forms.SubmissionsPerMinute = "10"
 	c.Forms.AnswersPerMinute = "120"
 	c.Forms.DraftsPerHour = "20"
+	c.Forms.Intake = "journal"
 	c.Redis.KeyPrefix = "larder:"
 	c.DataDir = "data"
 	c.RecipesDir = "recipes"
@@ -245,6 +250,9 @@ var settings = []setting{
 	{"forms.drafts_per_hour", "LARDER_DRAFTS_PER_HOUR", "drafts-per-hour", "forms one address may start an hour; 0 is no limit", false,
 		func(r *rawConfig) *string { return &r.Forms.DraftsPerHour },
 		asCount(func(c *Config) *int { return &c.Forms.DraftsPerHour }, "20, or 0 for no limit")},
+	{"forms.intake", "LARDER_INTAKE", "intake", "journal: a submission is answered once written to data_dir/intake.db and its case started after; direct: once Temporal has started its case", false,
+		func(r *rawConfig) *string { return &r.Forms.Intake },
+		asString(func(c *Config) *string { return &c.Forms.Intake }, oneOf("intake", "journal", "direct"))},
 	{"data_dir", "LARDER_DATA_DIR", "data-dir", "folder for the embedded database, outbox and secret key", false,
 		func(r *rawConfig) *string { return &r.DataDir },
 		asString(func(c *Config) *string { return &c.DataDir }, required("/var/lib/larder"))},

@@ -49,7 +49,8 @@ func submit(t *testing.T, base string, answers map[string]any, key string) (int,
 	return resp.StatusCode, out
 }
 
-// waitForCase polls the case API until the case leaves running.
+// waitForCase polls the case API until the case has started (left the
+// intake journal: received) and left running.
 func waitForCase(t *testing.T, base, ref string, within time.Duration) workflows.CaseView {
 	t.Helper()
 	deadline := time.Now().Add(within)
@@ -61,7 +62,7 @@ func waitForCase(t *testing.T, base, ref string, within time.Duration) workflows
 				_ = json.NewDecoder(resp.Body).Decode(&view)
 			}
 			resp.Body.Close()
-			if view.Status != "" && view.Status != workflows.StatusRunning {
+			if view.Status != "" && view.Status != workflows.StatusReceived && view.Status != workflows.StatusRunning {
 				return view
 			}
 		}

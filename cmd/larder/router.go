@@ -23,6 +23,7 @@ import (
 	"github.com/larder-council/larder/forms/staff/access"
 	"github.com/larder-council/larder/forms/web"
 	"github.com/larder-council/larder/workflows/cases"
+	"github.com/larder-council/larder/workflows/cases/intake"
 	"github.com/larder-council/larder/workflows/recipe"
 )
 
@@ -50,6 +51,10 @@ type webParts struct {
 	MetricsAllow []string
 	// Staff are the users and API clients of the back office.
 	Staff *access.Directory
+	// Intake, when set, takes residents' and the API's submissions in
+	// before their cases start (forms.intake journal), and shows their
+	// progress until they do.
+	Intake *intake.Intake
 	// Inbox is the index staff pages list open work from.
 	Inbox *inbox.Index
 	// Dev serves the designer's pages under /dev/recipes (serve --dev).
@@ -58,6 +63,12 @@ type webParts struct {
 	// recipes folder's latest save from loading, for the designer's pages.
 	LoadProblems func() []string
 	Log          *slog.Logger
+}
+
+// submitter starts cases and shows their progress to residents and the API.
+type submitter interface {
+	resident.Cases
+	api.Cases
 }
 
 // newRouter builds every route: the middleware they all share (recovery,
@@ -81,8 +92,12 @@ func newRouter(p webParts) (http.Handler, error) {
 	site.Routes(r)
 
 	validator := forms.New()
+	var submissions submitter = p.Cases
+	if p.Intake != nil {
+		submissions = p.Intake
+	}
 	residents := &resident.Handler{
-		Recipes: p.Recipes, Cases: p.Cases, Site: site, Redis: p.Redis, KeyPrefix: p.KeyPrefix, Connectors: p.Connectors,
+		Recipes: p.Recipes, Cases: submissions, Site: site, Redis: p.Redis, KeyPrefix: p.KeyPrefix, Connectors: p.Connectors,
 		Validator: validator, Uploads: p.Uploads, Secret: p.Secret, DraftTTL: p.DraftTTL,
 		AnswersPerMinute: p.AnswersPerMinute, DraftsPerHour: p.DraftsPerHour,
 		Mail: p.Mail, PublicURL: p.PublicURL, Log: p.Log,
@@ -100,7 +115,7 @@ func newRouter(p webParts) (http.Handler, error) {
 	// Each lookup by reference is a query to Temporal; the API is answered
 	// in problem+json, never with the residents' "too many" page.
 	lookups := (&web.RateLimit{Redis: p.Redis, KeyPrefix: p.KeyPrefix, Log: p.Log}).Guard("case-lookups", api.LookupsPerMinute)
-	(&api.Handler{Recipes: p.Recipes, Cases: p.Cases, Validator: validator, Uploads: p.Uploads, Connectors: p.Connectors, Log: p.Log}).Routes(v1, limit, lookups)
+	(&api.Handler{Recipes: p.Recipes, Cases: submissions, Validator: validator, Uploads: p.Uploads, Connectors: p.Connectors, Log: p.Log}).Routes(v1, limit, lookups)
 	clients, err := p.Staff.Clients(p.StaffToken)
 	if err != nil {
 		return nil, err

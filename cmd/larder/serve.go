@@ -29,6 +29,7 @@ import (
 	"github.com/larder-council/larder/workflows"
 	"github.com/larder-council/larder/workflows/calendar"
 	"github.com/larder-council/larder/workflows/cases"
+	"github.com/larder-council/larder/workflows/cases/intake"
 	"github.com/larder-council/larder/workflows/recipe"
 )
 
@@ -42,12 +43,16 @@ type app struct {
 	temporal *embeddedtemporal.Server
 	tc       client.Client
 	cases    *cases.Client
-	mini     *embeddedredis.Server
-	redis    redis.UniversalClient
-	mail     mail.Sender
-	inbox    *inbox.Index
-	worker   worker.Worker
-	http     *http.Server
+	// intake takes submissions in before their cases start (forms.intake
+	// journal); stopIntake stops its starter and waits for it.
+	intake     *intake.Intake
+	stopIntake func()
+	mini       *embeddedredis.Server
+	redis      redis.UniversalClient
+	mail       mail.Sender
+	inbox      *inbox.Index
+	worker     worker.Worker
+	http       *http.Server
 	// out is where the demo accounts of development mode are printed.
 	out io.Writer
 	// Addr is where the web server listens once started.
@@ -260,12 +265,15 @@ func (a *app) startWeb(ctx context.Context, conns *connectors.Registry) error {
 		return err
 	}
 	a.cases.Recipes, a.cases.Secret = recipes, secret
+	if err := a.startIntake(ctx); err != nil {
+		return err
+	}
 	staffDir, err := loadStaff(a.cfg, a.redis, a.cfg.Redis.KeyPrefix, a.out)
 	if err != nil {
 		return err
 	}
 	parts := webParts{
-		Recipes: recipes, Cases: a.cases, Redis: a.redis, KeyPrefix: a.cfg.Redis.KeyPrefix, Connectors: conns,
+		Recipes: recipes, Cases: a.cases, Intake: a.intake, Redis: a.redis, KeyPrefix: a.cfg.Redis.KeyPrefix, Connectors: conns,
 		Uploads: &forms.Uploads{Dir: filepath.Join(a.cfg.DataDir, "uploads")}, Mail: a.mail, Secret: secret,
 		Branding: web.Branding{
 			CouncilName: a.cfg.CouncilName, LogoURL: a.cfg.Branding.LogoURL,
@@ -311,6 +319,7 @@ func (a *app) close() {
 		_ = a.http.Shutdown(ctx)
 		cancel()
 	}
+	a.closeIntake()
 	if a.worker != nil {
 		a.worker.Stop()
 	}
@@ -327,5 +336,38 @@ func (a *app) close() {
 		if err := a.temporal.Stop(); err != nil {
 			a.log.Warn("embedded temporal stop", "err", err)
 		}
+	}
+}
+
+// startIntake opens data_dir/intake.db and runs its starter, when
+// forms.intake is journal.
+func (a *app) startIntake(ctx context.Context) error {
+	if a.cfg.Forms.Intake != "journal" {
+		return nil
+	}
+	in, err := intake.Open(filepath.Join(a.cfg.DataDir, "intake.db"), a.cases, a.log)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		in.Run(ctx)
+	}()
+	a.intake, a.stopIntake = in, func() { cancel(); <-done }
+	return nil
+}
+
+// closeIntake gives the starter a few seconds to start what the journal
+// holds, then stops it; what is left starts when Larder next runs.
+func (a *app) closeIntake() {
+	if a.intake == nil {
+		return
+	}
+	a.intake.Drain(5 * time.Second)
+	a.stopIntake()
+	if err := a.intake.Close(); err != nil {
+		a.log.Warn("intake journal close", "err", err)
 	}
 }

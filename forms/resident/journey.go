@@ -423,6 +423,7 @@ func (h *Handler) done(c *gin.Context) {
 }
 
 var statusWords = map[string]string{
+	workflows.StatusReceived:  "Received",
 	workflows.StatusRunning:   "In progress",
 	workflows.StatusCompleted: "Closed",
 	workflows.StatusFailed:    "Closed",

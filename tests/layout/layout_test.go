@@ -67,6 +67,7 @@ var may = map[string][]string{
 	"activities":                {"connectors", "connectors/mail", "activities/inbox", "workflows/calendar", "workflows/recipe"},
 	"workflows":                 {"workflows/recipe", "workflows/calendar", "activities", "activities/inbox", "connectors", "connectors/mail"},
 	"workflows/cases":           {"workflows", "workflows/recipe", "activities/inbox"},
+	"workflows/cases/intake":    {"workflows", "workflows/cases", "workflows/recipe"},
 	"forms":                     {"workflows/recipe", "connectors"},
 	"forms/web":                 {"forms"},
 	"forms/resident":            {"forms", "forms/web", "workflows", "workflows/cases", "workflows/recipe", "connectors", "connectors/mail"},

@@ -108,33 +108,42 @@ func (c *Client) start(ctx context.Context, r *recipe.Recipe, answers map[string
 // key before answers were hashed (an API key is scoped since, and so
 // reaches no such case); it is taken as the same, as it was then.
 func (c *Client) sameAnswers(ctx context.Context, ref, hash string) error {
-	d, err := c.Temporal.DescribeWorkflowExecution(ctx, ref, "")
-	var none *serviceerror.NotFound
+	got, err := c.keptHash(ctx, ref)
 	switch {
-	case errors.As(err, &none):
-		return ErrNoCase
 	case err != nil:
-		return fmt.Errorf("start case: %w", err)
-	}
-	p := d.GetWorkflowExecutionInfo().GetMemo().GetFields()[answersMemo]
-	if p == nil {
-		return nil
-	}
-	var got string
-	if err := converter.GetDefaultDataConverter().FromPayload(p, &got); err != nil {
-		return fmt.Errorf("start case: memo of %s: %w", ref, err)
-	}
-	if got != hash {
+		return err
+	case got != "" && got != hash:
 		return ErrKeyReused
 	}
 	return nil
 }
 
-// startAs starts the case with reference ref. With hash, the hash of the
-// answers of a case started by an idempotency key, a case already started
-// with ref is the one asked for, running or finished, if it was started
-// with the same answers.
-func (c *Client) startAs(ctx context.Context, r *recipe.Recipe, answers map[string]any, ref, hash string, now time.Time) (string, error) {
+// keptHash is the hash of its answers the case ref keeps (answersMemo),
+// "" when it keeps none, or ErrNoCase when there is no such case.
+func (c *Client) keptHash(ctx context.Context, ref string) (string, error) {
+	d, err := c.Temporal.DescribeWorkflowExecution(ctx, ref, "")
+	var none *serviceerror.NotFound
+	switch {
+	case errors.As(err, &none):
+		return "", ErrNoCase
+	case err != nil:
+		return "", fmt.Errorf("start case: %w", err)
+	}
+	p := d.GetWorkflowExecutionInfo().GetMemo().GetFields()[answersMemo]
+	if p == nil {
+		return "", nil
+	}
+	var got string
+	if err := converter.GetDefaultDataConverter().FromPayload(p, &got); err != nil {
+		return "", fmt.Errorf("start case: memo of %s: %w", ref, err)
+	}
+	return got, nil
+}
+
+// startOptions start the case ref of recipe r: Temporal refuses a second
+// case with the reference, and with hash (see answersMemo) the case keeps
+// the hash of its answers.
+func (c *Client) startOptions(ref string, r *recipe.Recipe, answers map[string]any, hash string) client.StartWorkflowOptions {
 	opts := client.StartWorkflowOptions{
 		ID:                                       ref,
 		TaskQueue:                                c.TaskQueue,
@@ -149,6 +158,15 @@ func (c *Client) startAs(ctx context.Context, r *recipe.Recipe, answers map[stri
 	if hash != "" {
 		opts.Memo = map[string]any{answersMemo: hash}
 	}
+	return opts
+}
+
+// startAs starts the case with reference ref. With hash, the hash of the
+// answers of a case started by an idempotency key, a case already started
+// with ref is the one asked for, running or finished, if it was started
+// with the same answers.
+func (c *Client) startAs(ctx context.Context, r *recipe.Recipe, answers map[string]any, ref, hash string, now time.Time) (string, error) {
+	opts := c.startOptions(ref, r, answers, hash)
 	in := workflows.CaseInput{Reference: ref, Recipe: *r, Answers: answers, SubmittedAt: now.UTC()}
 	_, err := c.Temporal.ExecuteWorkflow(ctx, opts, workflows.CaseWorkflow, in)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
