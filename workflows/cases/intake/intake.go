@@ -103,7 +103,9 @@ type Intake struct {
 // Open opens (or creates) the journal file at path, for cases started
 // through c. A second process cannot open the same file.
 func Open(path string, c *cases.Client, log *slog.Logger) (*Intake, error) {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	// The free page list is not written at each commit (one write fewer
+	// while a resident waits); it is rebuilt when the file is opened.
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
 	if errors.Is(err, bolt.ErrTimeout) {
 		return nil, fmt.Errorf("intake journal %s is open in another larder: give each web process its own data_dir, or set intake: direct", path)
 	}

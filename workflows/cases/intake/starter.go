@@ -29,6 +29,11 @@ const (
 	startTimeout = 30 * time.Second
 	// logEvery is how often failing starts are logged.
 	logEvery = 10 * time.Second
+	// forgetEvery is how often started entries leave the journal, together
+	// in one write, so submissions seldom wait behind one. An entry whose
+	// case started but which was not yet forgotten when Larder stopped is
+	// started again at the next start, and found started.
+	forgetEvery = 200 * time.Millisecond
 )
 
 // job is one entry handed to a starter.
@@ -39,10 +44,11 @@ type job struct {
 
 // starterState is what the starter remembers between passes.
 type starterState struct {
-	busy     map[uint64]bool
+	busy     map[uint64]bool // being started, or started and not yet forgotten
 	failures map[uint64]int
 	retryAt  map[uint64]time.Time
 	logged   time.Time
+	started  []uint64 // started, to be forgotten
 }
 
 // Run starts the cases of the journal's submissions, oldest first, until
@@ -58,6 +64,7 @@ func (in *Intake) Run(ctx context.Context) {
 			}
 		})
 	}
+	wg.Go(func() { in.forgetEvery(ctx, st) })
 	defer wg.Wait()
 	defer close(jobs)
 	tick := time.NewTicker(time.Second)
@@ -121,15 +128,21 @@ func (in *Intake) dispatch(ctx context.Context, st *starterState, jobs chan<- jo
 // start starts one entry's case and, once Temporal has it, removes the
 // entry from the journal.
 func (in *Intake) start(ctx context.Context, st *starterState, j job) {
-	err := in.startEntry(ctx, j)
+	e, err := in.startEntry(ctx, j)
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	delete(st.busy, j.seq)
 	if err == nil {
 		delete(st.failures, j.seq)
 		delete(st.retryAt, j.seq)
+		st.started = append(st.started, j.seq)
+		if p, ok := in.pending[e.Reference]; ok && p.seq == j.seq {
+			delete(in.pending, e.Reference)
+			pendingGauge.Dec()
+		}
+		waitSeconds.Observe(time.Since(e.SubmittedAt).Seconds())
 		return
 	}
+	delete(st.busy, j.seq)
 	st.failures[j.seq]++
 	st.retryAt[j.seq] = time.Now().Add(min(maxBackoff, time.Second<<min(st.failures[j.seq]-1, 5)))
 	if time.Since(st.logged) >= logEvery && ctx.Err() == nil {
@@ -138,18 +151,18 @@ func (in *Intake) start(ctx context.Context, st *starterState, j job) {
 	}
 }
 
-// startEntry starts the case of the entry j, then removes it.
-func (in *Intake) startEntry(ctx context.Context, j job) error {
+// startEntry starts the case of the entry j and gives the entry.
+func (in *Intake) startEntry(ctx context.Context, j job) (entry, error) {
 	var e entry
 	if err := json.Unmarshal(j.value, &e); err != nil {
-		return fmt.Errorf("entry %d: %w", j.seq, err)
+		return e, fmt.Errorf("entry %d: %w", j.seq, err)
 	}
 	var r *recipe.Recipe
 	if err := in.db.View(func(tx *bolt.Tx) (err error) {
 		r, err = in.recipe(tx, e.Recipe)
 		return err
 	}); err != nil {
-		return err
+		return e, err
 	}
 	// The case's start joins the trace of the request that submitted it.
 	sctx := otel.GetTextMapPropagator().Extract(ctx, propagation.MapCarrier(e.Trace))
@@ -158,12 +171,9 @@ func (in *Intake) startEntry(ctx context.Context, j job) error {
 	err := in.cases.StartSubmission(sctx, cases.Submission{Reference: e.Reference, Recipe: r, Answers: e.Answers,
 		SubmittedAt: e.SubmittedAt, Hash: e.Hash, Keyed: e.Keyed})
 	if errors.Is(err, cases.ErrReferenceTaken) || errors.Is(err, cases.ErrKeyReused) {
-		return in.redraw(j.seq, e, r)
+		return e, in.redraw(j.seq, e, r)
 	}
-	if err != nil {
-		return err
-	}
-	return in.done(j.seq, e)
+	return e, err
 }
 
 // redraw gives the entry a new random reference, because its own names
@@ -189,13 +199,38 @@ func (in *Intake) redraw(seq uint64, e entry, r *recipe.Recipe) error {
 	return fmt.Errorf("reference %s taken; now %s", old, e.Reference)
 }
 
-// done removes a started entry; once nothing is pending, the recipe
-// snapshots go too.
-func (in *Intake) done(seq uint64, e entry) error {
-	err := in.db.Batch(func(tx *bolt.Tx) error {
+// forgetEvery removes started entries from the journal every
+// forgetEvery until ctx ends, and once more then.
+func (in *Intake) forgetEvery(ctx context.Context, st *starterState) {
+	tick := time.NewTicker(forgetEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			in.forget(st)
+			return
+		case <-tick.C:
+			in.forget(st)
+		}
+	}
+}
+
+// forget removes the started entries; once nothing is pending, the
+// recipe snapshots go too.
+func (in *Intake) forget(st *starterState) {
+	in.mu.Lock()
+	seqs := st.started
+	st.started = nil
+	in.mu.Unlock()
+	if len(seqs) == 0 {
+		return
+	}
+	err := in.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(pendingBucket)
-		if err := b.Delete(seqKey(seq)); err != nil {
-			return err
+		for _, seq := range seqs {
+			if err := b.Delete(seqKey(seq)); err != nil {
+				return err
+			}
 		}
 		if k, _ := b.Cursor().First(); k != nil {
 			return nil
@@ -206,18 +241,17 @@ func (in *Intake) done(seq uint64, e entry) error {
 		_, err := tx.CreateBucket(recipesBucket)
 		return err
 	})
-	if err != nil {
-		// The case has started: started again, it is found as the same.
-		return fmt.Errorf("intake: %w", err)
-	}
 	in.mu.Lock()
-	if p, ok := in.pending[e.Reference]; ok && p.seq == seq {
-		delete(in.pending, e.Reference)
-		pendingGauge.Dec()
+	defer in.mu.Unlock()
+	if err != nil {
+		// Their cases have started: tried again, they are found started.
+		in.log.Warn("intake journal: started submissions not forgotten", "err", err)
+		st.started = append(st.started, seqs...)
+		return
 	}
-	in.mu.Unlock()
-	waitSeconds.Observe(time.Since(e.SubmittedAt).Seconds())
-	return nil
+	for _, seq := range seqs {
+		delete(st.busy, seq)
+	}
 }
 
 // prune forgets keyed submissions older than keyLife.
