@@ -94,10 +94,11 @@ type Intake struct {
 	now   func() time.Time
 	max   int // MaxPending, but for tests
 
-	mu      sync.Mutex
-	pending map[string]pending        // by reference
-	recipes map[string]*recipe.Recipe // decoded snapshots, by key
-	wake    chan struct{}
+	mu        sync.Mutex
+	pending   map[string]pending        // by reference
+	recipes   map[string]*recipe.Recipe // decoded snapshots, by key
+	snapshots map[*recipe.Recipe]snapshotOf
+	wake      chan struct{}
 }
 
 // Open opens (or creates) the journal file at path, for cases started
@@ -116,7 +117,7 @@ func Open(path string, c *cases.Client, log *slog.Logger) (*Intake, error) {
 	// waits longer than that for company.
 	db.MaxBatchDelay = 2 * time.Millisecond
 	in := &Intake{cases: c, db: db, log: log, now: time.Now, max: MaxPending, pending: map[string]pending{},
-		recipes: map[string]*recipe.Recipe{}, wake: make(chan struct{}, 1)}
+		recipes: map[string]*recipe.Recipe{}, snapshots: map[*recipe.Recipe]snapshotOf{}, wake: make(chan struct{}, 1)}
 	if err := in.load(); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("intake journal %s: %w", path, err)
@@ -174,29 +175,33 @@ func (in *Intake) Start(ctx context.Context, r *recipe.Recipe, answers map[strin
 	if err != nil {
 		return "", err
 	}
-	snapshot, err := json.Marshal(r)
+	snap, err := in.snapshot(r)
 	if err != nil {
-		return "", fmt.Errorf("intake: recipe %s: %w", r.ID, err)
+		return "", err
 	}
-	sum := sha256.Sum256(snapshot)
 	now := in.now()
-	e := entry{Recipe: hex.EncodeToString(sum[:]), Answers: answers, SubmittedAt: now.UTC(), Hash: hash,
+	e := entry{Recipe: snap.key, Answers: answers, SubmittedAt: now.UTC(), Hash: hash,
 		Keyed: idempotencyKey != "", Trace: map[string]string{}}
 	otel.GetTextMapPropagator().Inject(ctx, propagation.MapCarrier(e.Trace))
+	if e.Keyed {
+		e.Reference, _ = in.cases.KeyReferences(r, idempotencyKey, now)
+	} else if e.Reference = in.cases.NewReference(r, ""); in.isPending(e.Reference) {
+		e.Reference = in.cases.NewReference(r, "")
+	}
+	p := pending{service: r.ID, version: r.Version + "+" + r.Hash, submittedAt: e.SubmittedAt}
 	var found string // the reference an earlier submission with the key got
 	var refused error
-	var seq uint64
 	err = in.db.Batch(func(tx *bolt.Tx) error {
 		// Batch may run this more than once: it sets, never appends. A
 		// refusal is no error to Batch, which would run the others again.
-		found, refused, seq = "", nil, 0
+		found, refused = "", nil
 		if in.Pending() >= in.max {
 			refused = ErrFull
 			return nil
 		}
 		if e.Keyed {
-			today, yesterday := in.cases.KeyReferences(r, idempotencyKey, now)
-			for _, ref := range []string{yesterday, today} {
+			_, yesterday := in.cases.KeyReferences(r, idempotencyKey, now)
+			for _, ref := range []string{yesterday, e.Reference} {
 				if rec, ok := keyOf(tx, ref); ok {
 					found = ref
 					if rec.Hash != hash {
@@ -205,28 +210,61 @@ func (in *Intake) Start(ctx context.Context, r *recipe.Recipe, answers map[strin
 					return nil
 				}
 			}
-			e.Reference = today
-		} else if e.Reference = in.cases.NewReference(r, ""); in.isPending(e.Reference) {
-			e.Reference = in.cases.NewReference(r, "")
 		}
 		var err error
-		seq, err = put(tx, e, snapshot, now)
-		return err
+		if p.seq, err = put(tx, e, snap.json, now); err != nil {
+			return err
+		}
+		// Known before the starter can see the entry, which it cannot
+		// until this commits.
+		in.mu.Lock()
+		in.pending[e.Reference] = p
+		in.mu.Unlock()
+		return nil
 	})
 	switch {
 	case err != nil:
+		in.mu.Lock()
+		if got, ok := in.pending[e.Reference]; ok && got.seq == p.seq {
+			delete(in.pending, e.Reference)
+		}
+		in.mu.Unlock()
 		return "", fmt.Errorf("intake: %w", err)
 	case refused != nil:
 		return "", refused
 	case found != "":
 		return found, nil
 	}
-	in.mu.Lock()
-	in.pending[e.Reference] = pending{seq: seq, service: r.ID, version: r.Version + "+" + r.Hash, submittedAt: e.SubmittedAt}
-	in.mu.Unlock()
 	pendingGauge.Inc()
 	in.poke()
 	return e.Reference, nil
+}
+
+// snapshotOf is a recipe as the journal keeps it: its JSON, under the
+// SHA-256 of that.
+type snapshotOf struct {
+	key  string
+	json []byte
+}
+
+// snapshot is r as the journal keeps it, encoded once per recipe loaded.
+func (in *Intake) snapshot(r *recipe.Recipe) (snapshotOf, error) {
+	in.mu.Lock()
+	snap, ok := in.snapshots[r]
+	in.mu.Unlock()
+	if ok {
+		return snap, nil
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		return snap, fmt.Errorf("intake: recipe %s: %w", r.ID, err)
+	}
+	sum := sha256.Sum256(b)
+	snap = snapshotOf{key: hex.EncodeToString(sum[:]), json: b}
+	in.mu.Lock()
+	in.snapshots[r] = snap
+	in.mu.Unlock()
+	return snap, nil
 }
 
 // put writes e (answering the recipe snapshot) and, keyed, its key
