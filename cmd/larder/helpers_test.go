@@ -49,6 +49,21 @@ func submit(t *testing.T, base string, answers map[string]any, key string) (int,
 	return resp.StatusCode, out
 }
 
+// readyWithin polls base's /readyz until it answers 200, for at most within.
+func readyWithin(base string, within time.Duration) bool {
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		if resp, err := http.Get(base + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return true
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return false
+}
+
 // waitForCase polls the case API until the case has started (left the
 // intake journal: received) and left running.
 func waitForCase(t *testing.T, base, ref string, within time.Duration) workflows.CaseView {

@@ -160,15 +160,8 @@ func startWebProcess(t *testing.T, bin, base string, args ...string) (*exec.Cmd,
 			_ = cmd.Wait()
 		}
 	})
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		if resp, err := http.Get(base + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return cmd, log
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
+	if readyWithin(base, 60*time.Second) {
+		return cmd, log
 	}
 	t.Fatalf("larder %s not ready within 60s:\n%s", args[0], log)
 	return nil, nil

@@ -68,15 +68,8 @@ func startProcess(t *testing.T, bin, dataDir, wasteURL string, env ...string) *l
 			_ = cmd.Wait()
 		}
 	})
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		if resp, err := http.Get(p.base + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return p
-			}
-		}
-		time.Sleep(200 * time.Millisecond)
+	if readyWithin(p.base, 60*time.Second) {
+		return p
 	}
 	log, _ := os.ReadFile(filepath.Join(dataDir, "..", "larder.log"))
 	t.Fatalf("larder not ready within 60s:\n%s", log)

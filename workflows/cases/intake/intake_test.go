@@ -22,7 +22,7 @@ import (
 	"github.com/larder-council/larder/workflows/recipe"
 )
 
-// sizeRecipe finishes at once.
+// sizeRecipe closes as soon as it starts.
 const sizeRecipe = `id: bin-size
 version: "1"
 title: Order a larger bin
@@ -34,10 +34,6 @@ form:
       fields:
         - { id: litres, type: text, label: Bin size in litres, validate: required, example: "240" }
 steps:
-  - id: price
-    set:
-      fee: "{{ int(form.litres) / 10 }}"
-    next: done
   - id: done
     end:
       outcome: Bin ordered
