@@ -34,6 +34,8 @@ var listedMetrics = []string{
 	"larder_tasks_open",
 	"larder_tasks_overdue",
 	"larder_incidents_open",
+	"larder_intake_pending",
+	"larder_intake_wait_seconds",
 	"larder_submissions_total",
 	"larder_http_request_duration_seconds",
 	// the Temporal SDK's

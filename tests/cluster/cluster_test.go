@@ -311,7 +311,7 @@ func waitForCase(t *testing.T, base, ref string, within time.Duration) workflows
 		if resp.StatusCode == http.StatusOK {
 			_ = json.NewDecoder(resp.Body).Decode(&view)
 		}
-		return view.Status != "" && view.Status != workflows.StatusRunning
+		return view.Status != "" && view.Status != workflows.StatusReceived && view.Status != workflows.StatusRunning
 	})
 	return view
 }
