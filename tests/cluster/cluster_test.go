@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -301,6 +302,12 @@ func submit(base string, answers map[string]any) (string, error) {
 func waitForCase(t *testing.T, base, ref string, within time.Duration) workflows.CaseView {
 	t.Helper()
 	var view workflows.CaseView
+	last := "no answer"
+	defer func() {
+		if t.Failed() {
+			t.Logf("case %s: the API's last answer was %s", ref, last)
+		}
+	}()
 	waitFor(t, within, "case "+ref+" to close", func() bool {
 		resp, err := http.Get(base + "/api/v1/cases/" + ref)
 		if err != nil {
@@ -308,8 +315,10 @@ func waitForCase(t *testing.T, base, ref string, within time.Duration) workflows
 		}
 		defer resp.Body.Close()
 		view = workflows.CaseView{}
+		body, _ := io.ReadAll(resp.Body)
+		last = resp.Status + " " + string(body)
 		if resp.StatusCode == http.StatusOK {
-			_ = json.NewDecoder(resp.Body).Decode(&view)
+			_ = json.Unmarshal(body, &view)
 		}
 		return view.Status != "" && view.Status != workflows.StatusReceived && view.Status != workflows.StatusRunning
 	})

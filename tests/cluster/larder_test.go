@@ -44,7 +44,12 @@ func startLarder(t *testing.T, p programs, name string, env []string, args ...st
 		t.Fatal(err)
 	}
 	go func() { l.exited <- l.cmd.Wait() }()
-	t.Cleanup(func() { stopProcess(t, name, l.cmd, l.exited, l.log) })
+	t.Cleanup(func() {
+		stopProcess(t, name, l.cmd, l.exited, l.log)
+		if t.Failed() {
+			t.Logf("%s's log ends:\n%s", name, l.log.tail())
+		}
+	})
 	deadline := time.After(60 * time.Second)
 	for {
 		if m := started.FindStringSubmatch(l.log.String()); m != nil {
