@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -300,7 +301,8 @@ func submit(base string, answers map[string]any) (string, error) {
 	return reply.Reference, nil
 }
 
-// waitForCase polls the case API until the case leaves running.
+// waitForCase polls the case API until the case has started and left
+// running, within the API's limit on lookups from one address.
 func waitForCase(t *testing.T, base, ref string, within time.Duration) workflows.CaseView {
 	t.Helper()
 	var view workflows.CaseView
@@ -322,7 +324,16 @@ func waitForCase(t *testing.T, base, ref string, within time.Duration) workflows
 		if resp.StatusCode == http.StatusOK {
 			_ = json.Unmarshal(body, &view)
 		}
-		return view.Status != "" && view.Status != workflows.StatusReceived && view.Status != workflows.StatusRunning
+		closed := view.Status != "" && view.Status != workflows.StatusReceived && view.Status != workflows.StatusRunning
+		// One address may look up 60 cases a minute (api.LookupsPerMinute):
+		// ask about an open case once a second, and wait when told to.
+		switch wait, _ := strconv.Atoi(resp.Header.Get("Retry-After")); {
+		case resp.StatusCode == http.StatusTooManyRequests:
+			time.Sleep(time.Duration(max(wait, 1)) * time.Second)
+		case !closed:
+			time.Sleep(time.Second)
+		}
+		return closed
 	})
 	return view
 }
