@@ -32,10 +32,13 @@ type SMTP struct {
 }
 
 // sentFor is how long a sent key is remembered; sendingFor how long an
-// attempt may hold it before another may try.
+// attempt may hold it before another may try: longer than an attempt
+// lives (a case gives it twice SMTPTimeout and 5 s), short enough that
+// an email whose worker died while sending goes out within a minute or
+// two of another worker taking the case over, not five.
 const (
 	sentFor    = 30 * 24 * time.Hour
-	sendingFor = 5 * time.Minute
+	sendingFor = time.Minute
 )
 
 // SMTPTimeout bounds each exchange with the relay: connecting, then sending.

@@ -155,6 +155,46 @@ func TestSMTPOverlappingAttemptDoesNotSend(t *testing.T) {
 	}
 }
 
+// TestSMTPReservationLapsesWithinAMinute: while an attempt sends, its
+// reservation lasts at most a minute, so one whose worker died while
+// sending holds the email back no longer than that.
+func TestSMTPReservationLapsesWithinAMinute(t *testing.T) {
+	// A relay that takes the connection and never greets: the attempt
+	// stays mid-send until the listener closes.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+	mr := miniredis.RunT(t)
+	s, err := mail.NewSMTP("smtp://"+ln.Addr().String(), "noreply@larchester.example", redis.NewClient(&redis.Options{Addr: mr.Addr()}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	sent := make(chan error, 1)
+	go func() { sent <- s.Send(ctx, confirm) }()
+	key := "larder:email:sent:" + confirm.Key
+	deadline := time.Now().Add(5 * time.Second)
+	for mr.TTL(key) == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if ttl := mr.TTL(key); ttl <= 0 || ttl > time.Minute {
+		t.Errorf("reservation while sending lasts %s, want at most a minute", ttl)
+	}
+	cancel()
+	ln.Close()
+	<-sent
+}
+
 // TestSMTPSNeverSendsInTheClear: an smtps:// relay that does not speak TLS
 // gets nothing, and the message is not marked as sent.
 func TestSMTPSNeverSendsInTheClear(t *testing.T) {

@@ -135,7 +135,9 @@ func TestMissedBinCasesCompleteOnceOnATemporalClusterWhenAWorkerIsKilled(t *test
 	}
 
 	for _, ref := range order {
-		view := waitForCase(t, base, ref, 120*time.Second)
+		// An email the killed worker was sending is held for a minute
+		// (its reservation), then retried: give each case three.
+		view := waitForCase(t, base, ref, 3*time.Minute)
 		if view.Status != workflows.StatusCompleted || view.Outcome != "Missed collection reported" {
 			t.Errorf("case %s ended %q %q, want completed: Missed collection reported", ref, view.Status, view.Outcome)
 		}
