@@ -2,6 +2,7 @@ package mail
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -108,7 +109,7 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 	}
 	msg, err := compose(s.from, m, time.Now())
 	if err == nil {
-		err = s.client.DialAndSendWithContext(ctx, msg)
+		err = s.dialAndSend(ctx, key, msg)
 	}
 	switch {
 	case err != nil && (msg == nil || !msg.IsDelivered()):
@@ -122,9 +123,31 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 		// came after (RSET or QUIT). Sending again would deliver it twice.
 		slog.WarnContext(ctx, "email accepted by the relay, then the connection failed", "key", m.Key, "err", err)
 	}
-	if err := s.sent.Set(context.WithoutCancel(ctx), key, time.Now().UTC().Format(time.RFC3339), sentFor).Err(); err != nil {
-		// The email went; failing now would send it again on retry.
-		slog.WarnContext(ctx, "email sent but not recorded as sent", "key", m.Key, "err", err)
-	}
 	return nil
+}
+
+// dialAndSend sends msg over a connection of its own and records key as
+// sent as soon as the relay has taken the message, before saying goodbye
+// (QUIT): a worker that dies after the relay took an email and before it
+// was recorded leaves a reservation, and the email is sent again when the
+// reservation lapses, so the gap is kept as short as the protocol allows.
+func (s *SMTP) dialAndSend(ctx context.Context, key string, msg *gomail.Msg) error {
+	client, err := s.client.DialToSMTPClientWithContext(ctx)
+	if err != nil {
+		return fmt.Errorf("dial failed: %w", err)
+	}
+	err = s.client.SendWithSMTPClient(client, msg)
+	if msg.IsDelivered() {
+		if err := s.sent.Set(context.WithoutCancel(ctx), key, time.Now().UTC().Format(time.RFC3339), sentFor).Err(); err != nil {
+			// The email went; failing now would send it again on retry.
+			slog.WarnContext(ctx, "email sent but not recorded as sent", "key", key, "err", err)
+		}
+	}
+	if err != nil {
+		err = fmt.Errorf("send failed: %w", err)
+	}
+	if closeErr := s.client.CloseWithSMTPClient(client); closeErr != nil {
+		err = errors.Join(err, fmt.Errorf("failed to close connection: %w", closeErr))
+	}
+	return err
 }
