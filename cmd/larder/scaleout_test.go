@@ -163,14 +163,22 @@ func TestScaleOutWebAndWorkerAsSeparateProcesses(t *testing.T) {
 	if n := pollers(t, tc, queue); n != 0 {
 		t.Fatalf("larder web alone polls the case queue with %d workers", n)
 	}
-	// The resident's case page still says where the case is: running.
+	// The resident's case page still says where the case is: running,
+	// once the intake journal has started it.
 	var view workflows.CaseView
-	resp, err = http.Get(base + "/api/v1/cases/" + ref)
-	if err != nil {
-		t.Fatal(err)
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		resp, err = http.Get(base + "/api/v1/cases/" + ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		view = workflows.CaseView{}
+		_ = json.NewDecoder(resp.Body).Decode(&view)
+		resp.Body.Close()
+		if view.Status != workflows.StatusReceived || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
-	_ = json.NewDecoder(resp.Body).Decode(&view)
-	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK || view.Status != workflows.StatusRunning || !view.SummaryOnly {
 		t.Fatalf("with no worker the case is %d %q (summary only %v), want 200 running from Temporal's record", resp.StatusCode, view.Status, view.SummaryOnly)
 	}
