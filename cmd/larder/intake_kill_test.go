@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -78,7 +77,7 @@ func TestSubmissionTakenWhileTemporalIsDownSurvivesAKill(t *testing.T) {
 	if code, view := caseStatus(t, base, ref); code != http.StatusOK || view.Status != workflows.StatusReceived {
 		t.Fatalf("case %s while Temporal is down: %d %q, want 200 %q", ref, code, view.Status, workflows.StatusReceived)
 	}
-	if page := trackPage(t, base, ref); !strings.Contains(page, "Received") {
+	if page := getPage(t, http.DefaultClient, base+"/track/"+ref); !strings.Contains(page, "Received") {
 		t.Errorf("/track/%s while Temporal is down does not say Received:\n%s", ref, page)
 	}
 
@@ -178,21 +177,6 @@ func caseStatus(t *testing.T, base, ref string) (int, workflows.CaseView) {
 	var view workflows.CaseView
 	_ = json.NewDecoder(resp.Body).Decode(&view)
 	return resp.StatusCode, view
-}
-
-// trackPage is the resident's progress page for a case.
-func trackPage(t *testing.T, base, ref string) string {
-	t.Helper()
-	resp, err := http.Get(base + "/track/" + ref)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	page, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("/track/%s: %d\n%s", ref, resp.StatusCode, page)
-	}
-	return string(page)
 }
 
 // workflowRuns lists every run Temporal holds under the workflow ID ref,
