@@ -74,12 +74,21 @@ func (a *Activities) Call(ctx context.Context, req CallRequest) (map[string]any,
 // retried, and the case records it and goes on.
 const RecipientLimitError = "EmailRecipientLimit"
 
+// MaybeSentError is the error type of an email the relay may have taken
+// (mail.ErrMaybeSent); it is not retried, and the case asks staff whether
+// it arrived.
+const MaybeSentError = "EmailMaybeSent"
+
 // SendEmail delivers one message, at most once per key. A message over the
-// limit per recipient fails at once, without retries.
+// limit per recipient, or one that may have gone, fails at once, without
+// retries.
 func (a *Activities) SendEmail(ctx context.Context, m mail.Message) error {
 	err := a.Mail.Send(ctx, m)
-	if errors.Is(err, mail.ErrRecipientLimit) {
+	switch {
+	case errors.Is(err, mail.ErrRecipientLimit):
 		return temporal.NewNonRetryableApplicationError(err.Error(), RecipientLimitError, nil)
+	case errors.Is(err, mail.ErrMaybeSent):
+		return temporal.NewNonRetryableApplicationError(err.Error(), MaybeSentError, nil)
 	}
 	return err
 }

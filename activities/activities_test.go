@@ -212,3 +212,18 @@ func TestSendEmailOverTheRecipientLimitIsNotRetried(t *testing.T) {
 		t.Errorf("error %q does not say why the email was not sent", err)
 	}
 }
+
+// An email the relay may have taken fails at once with its own type, so
+// the case asks staff instead of sending it again.
+func TestSendEmailThatMayHaveGoneIsNotRetried(t *testing.T) {
+	o := &outbox{err: fmt.Errorf("smtp: %w (Message-ID <0a@larchester.example>): the connection was lost before the relay answered: EOF", mail.ErrMaybeSent)}
+	var suite testsuite.WorkflowTestSuite
+	suite.SetLogger(sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	env := suite.NewTestActivityEnvironment()
+	a := &activities.Activities{Mail: o}
+	env.RegisterActivity(a)
+	_, err := env.ExecuteActivity(a.SendEmail, mail.Message{Key: "MB-7K4Q-2PXD/confirm", To: "sam@example.com", Subject: "Missed bin reported", Text: "Your reference is MB-7K4Q-2PXD."})
+	if got := failureOf(t, err); got.kind != activities.MaybeSentError || got.retryable {
+		t.Errorf("case sees %+v, want a non-retryable %s", got, activities.MaybeSentError)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/log"
@@ -127,5 +128,63 @@ func TestEmailToAnAddressInTheRecipeIsFixed(t *testing.T) {
 	sc.completed(t, "Received")
 	if len(sc.emails) != 1 || !sc.emails[0].FixedRecipient {
 		t.Errorf("sent %+v, want one email marked with a fixed recipient", sc.emails)
+	}
+}
+
+// maybeSent is the activity's failure for an email the relay may have taken.
+func maybeSent() error {
+	return temporal.NewNonRetryableApplicationError("smtp: the relay may have taken this email (Message-ID <5f0c@larchester.example>): the connection was lost before the relay answered: EOF", activities.MaybeSentError, nil)
+}
+
+// An email the relay may have taken is not sent again on its own: the case
+// pauses with an incident naming the Message-ID. Staff who find it did not
+// arrive send it again (retry), and the activity is told to resend; staff
+// who find it did arrive mark it sent (skip), and nothing more is sent.
+func TestEmailThatMayHaveGoneWaitsForStaff(t *testing.T) {
+	for _, tc := range []struct {
+		action string
+		sends  int
+		detail string
+	}{
+		{workflows.ActionRetry, 2, "to s***@example.com"},
+		{workflows.ActionSkip, 1, "to s***@example.com, as staff found"},
+	} {
+		t.Run(tc.action, func(t *testing.T) {
+			sc := newMailCase(t, func(m mail.Message) error {
+				if m.Resend {
+					return nil
+				}
+				return maybeSent()
+			})
+			var inc workflows.Incident
+			var resolved *update
+			sc.env.RegisterDelayedCallback(func() {
+				if d := sc.detail(t); len(d.Incidents) == 1 {
+					inc = *d.Incidents[0]
+				}
+				resolved = sc.resolve(workflows.Resolution{IncidentID: "confirm-1", Action: tc.action, By: "alex"})
+			}, time.Hour)
+
+			sc.run(t, "step-email", nil)
+
+			sc.completed(t, "Request received")
+			if inc.Code != "email_unsure" || !strings.Contains(inc.Error, "Message-ID <5f0c@larchester.example>") || !strings.Contains(inc.Error, "s***@example.com") {
+				t.Errorf("incident %+v, want email_unsure naming whom and the Message-ID", inc)
+			}
+			if resolved == nil || !resolved.accepted {
+				t.Fatalf("%s not accepted: %+v", tc.action, resolved)
+			}
+			if len(sc.emails) != tc.sends {
+				t.Fatalf("email activity ran %d times, want %d", len(sc.emails), tc.sends)
+			}
+			if tc.sends == 2 && (sc.emails[0].Resend || !sc.emails[1].Resend || sc.emails[1].Key != sc.emails[0].Key) {
+				t.Errorf("sends %+v, want the second a resend with the same key", sc.emails)
+			}
+			d := sc.detail(t)
+			e := d.Timeline[len(d.Timeline)-2]
+			if e.Note != "Confirmation emailed" || e.Detail != tc.detail {
+				t.Errorf("timeline before the end says %q (%q), want Confirmation emailed (%q)", e.Note, e.Detail, tc.detail)
+			}
+		})
 	}
 }

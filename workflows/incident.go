@@ -80,6 +80,10 @@ const (
 	codeUndoFailed = "undo_failed"
 )
 
+// CodeEmailUnsure is the code of an incident raised by an email the relay
+// may have taken: retry sends it again, skip takes it as sent.
+const CodeEmailUnsure = "email_unsure"
+
 // stepErrorMessage is what staff read: the cause, without the activity's
 // or child case's bookkeeping around it ("Payment declined", not "child
 // workflow execution error (...): Payment declined (type: CaseFailed, ...)").

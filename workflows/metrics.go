@@ -1,7 +1,6 @@
 package workflows
 
 import (
-	"errors"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -58,12 +57,13 @@ func (c *caseRun) observeStep(ctx workflow.Context, s recipe.Step, began time.Ti
 // A case cancelled while it was sending is not counted.
 func (c *caseRun) countEmail(ctx workflow.Context, err error) error {
 	result := "sent"
-	var app *temporal.ApplicationError
 	switch {
 	case temporal.IsCanceledError(err):
 		return err
-	case errors.As(err, &app) && app.Type() == activities.RecipientLimitError:
+	case failedWith(err, activities.RecipientLimitError):
 		result = "limited"
+	case failedWith(err, activities.MaybeSentError):
+		result = "unsure"
 	case err != nil:
 		result = "failed"
 	}

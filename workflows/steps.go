@@ -127,28 +127,53 @@ func lobError(err error) (connectors.Error, bool) {
 // email renders the templates inline and sends through an activity keyed by
 // case and step, so a retry never sends twice. An email refused because its
 // address has had too many this hour is noted for staff, and the case goes
-// on.
+// on. One the relay may have taken (the connection was lost before it
+// answered) is not sent again on its own: the case asks staff, who look
+// for it in the relay's log and mark it sent (skip) or send it again
+// (retry).
 func (c *caseRun) email(ctx workflow.Context, s recipe.Step) (string, error) {
-	to, err := c.sendEmail(ctx, c.in.Reference+"/"+c.instance(s.ID), s.Email)
-	var app *temporal.ApplicationError
-	if errors.As(err, &app) && app.Type() == activities.RecipientLimitError {
-		c.recordDetail(ctx, s.ID, "email", "Email not sent", "to "+maskAddresses(to)+": "+stepErrorMessage(err))
+	key := c.in.Reference + "/" + c.instance(s.ID)
+	for resend := false; ; resend = true {
+		to, err := c.sendEmail(ctx, key, s.Email, resend)
+		switch {
+		case failedWith(err, activities.RecipientLimitError):
+			c.recordDetail(ctx, s.ID, "email", "Email not sent", "to "+maskAddresses(to)+": "+stepErrorMessage(err))
+			return s.Next, nil
+		case failedWith(err, activities.MaybeSentError):
+			res, err := c.raiseIncident(ctx, s.ID, connectors.Error{Code: CodeEmailUnsure, Message: "Email to " + maskAddresses(to) + ": " + stepErrorMessage(err)})
+			if err != nil {
+				return "", err
+			}
+			switch res.Action {
+			case ActionSkip:
+				c.recordDetail(ctx, s.ID, "email", titleOr(s, "Email sent"), "to "+maskAddresses(to)+", as staff found")
+				return s.Next, nil
+			case ActionCancel:
+				return "", errCancelled
+			}
+			continue
+		case err != nil:
+			return "", err
+		}
+		c.recordDetail(ctx, s.ID, "email", titleOr(s, "Email sent"), "to "+maskAddresses(to))
 		return s.Next, nil
 	}
-	if err != nil {
-		return "", err
-	}
-	c.recordDetail(ctx, s.ID, "email", titleOr(s, "Email sent"), "to "+maskAddresses(to))
-	return s.Next, nil
+}
+
+// failedWith says whether err is an activity's failure of the type.
+func failedWith(err error, errType string) bool {
+	var app *temporal.ApplicationError
+	return errors.As(err, &app) && app.Type() == errType
 }
 
 // sendEmail renders and sends an email, and returns whom it went to. Values
-// in the HTML part are escaped; the other parts are text.
-func (c *caseRun) sendEmail(ctx workflow.Context, key string, e *recipe.EmailStep) (string, error) {
+// in the HTML part are escaped; the other parts are text. Resend sends one
+// that may have gone before again.
+func (c *caseRun) sendEmail(ctx workflow.Context, key string, e *recipe.EmailStep, resend bool) (string, error) {
 	env := c.env()
 	// An address written into the recipe is the council's own; one drawn
 	// from answers counts against the limit per recipient.
-	m := mail.Message{Key: key, FixedRecipient: !strings.Contains(e.To, "{{")}
+	m := mail.Message{Key: key, FixedRecipient: !strings.Contains(e.To, "{{"), Resend: resend}
 	for _, f := range []struct {
 		dst  *string
 		tmpl string

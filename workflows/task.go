@@ -7,6 +7,7 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/larder-council/larder/activities"
 	"github.com/larder-council/larder/workflows/recipe"
 )
 
@@ -139,8 +140,12 @@ func (c *caseRun) escalate(ctx workflow.Context, s recipe.Step, t *Task, e *reci
 	c.changeTask(ctx, t)
 	c.record(ctx, s.ID, "escalated", "Escalated: not done within "+e.After.String())
 	if e.Email != nil {
-		if _, err := c.sendEmail(ctx, t.ID+"/escalation", e.Email); err != nil {
-			c.recordDetail(ctx, s.ID, "escalated", "Escalation email not sent", c.redact(stepErrorMessage(err)))
+		if _, err := c.sendEmail(ctx, t.ID+"/escalation", e.Email, false); err != nil {
+			note := "Escalation email not sent"
+			if failedWith(err, activities.MaybeSentError) {
+				note = "Escalation email may have gone" // not sent again: the task is there to be seen
+			}
+			c.recordDetail(ctx, s.ID, "escalated", note, c.redact(stepErrorMessage(err)))
 		}
 	}
 }

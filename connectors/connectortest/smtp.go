@@ -18,6 +18,7 @@ type SMTPRelay struct {
 	mu   sync.Mutex
 	got  []Mail
 	drop bool
+	lose bool
 }
 
 // Mail is one message as the relay received it.
@@ -62,6 +63,15 @@ func (r *SMTPRelay) DropAfterData() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.drop = true
+}
+
+// HangUpBeforeAnswering makes the relay, while on, keep each message and
+// close the connection before answering its DATA, as a relay or network
+// lost at that moment does: the sender cannot tell whether it was taken.
+func (r *SMTPRelay) HangUpBeforeAnswering(on bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.lose = on
 }
 
 // To is the messages received for the address.
@@ -114,5 +124,8 @@ func (s *smtpSession) Data(r io.Reader) error {
 	defer s.relay.mu.Unlock()
 	s.relay.got = append(s.relay.got, s.cur)
 	s.hangUp = s.relay.drop
+	if s.relay.lose {
+		_ = s.conn.Conn().Close()
+	}
 	return nil
 }

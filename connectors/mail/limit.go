@@ -34,10 +34,7 @@ func (s *SMTP) countRecipient(ctx context.Context, prefix string, m Message) (st
 	if limit < 0 || m.FixedRecipient {
 		return "", nil
 	}
-	now := time.Now()
-	if s.Now != nil {
-		now = s.Now()
-	}
+	now := s.now()
 	key := recipientCount(prefix, m.To, now)
 	var n *redis.IntCmd
 	_, err := s.sent.TxPipelined(ctx, func(p redis.Pipeliner) error {

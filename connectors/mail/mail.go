@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	netmail "net/mail"
 	"regexp"
@@ -29,7 +30,18 @@ type Message struct {
 	// council, not drawn from answers; such email is not counted against
 	// the limit per recipient (see SMTP.PerRecipientPerHour).
 	FixedRecipient bool `json:"fixed_recipient,omitempty"`
+	// Resend sends again a message that may have gone before
+	// (ErrMaybeSent): staff checked that it did not arrive. A message
+	// known to have been sent is still not sent twice.
+	Resend bool `json:"resend,omitempty"`
 }
+
+// ErrMaybeSent is the error of an email the relay may have taken: the
+// connection was lost after the message's end went and before the relay
+// answered, in this attempt or in one whose worker died then. SMTP cannot
+// ask a relay what it took, so the email is not sent again unless a
+// Message with Resend asks for it.
+var ErrMaybeSent = errors.New("the relay may have taken this email")
 
 // Sender delivers messages.
 type Sender interface {

@@ -32,10 +32,12 @@ func (h *Handler) caseRoutes(g *gin.RouterGroup) {
 // caseFlashes are the notifications the case, search and incident pages
 // ask for after a POST that worked.
 var caseFlashes = map[string]string{
-	"case-cancelled":   "The case is being cancelled. Anything it booked is being undone.",
-	"incident-retried": "The step is being tried again.",
-	"incident-skipped": "The step was skipped and the case has moved on.",
-	"incident-cancel":  "The case is being cancelled.",
+	"case-cancelled":    "The case is being cancelled. Anything it booked is being undone.",
+	"incident-retried":  "The step is being tried again.",
+	"incident-skipped":  "The step was skipped and the case has moved on.",
+	"email-resent":      "The email is being sent again.",
+	"email-marked-sent": "The email is marked as sent and the case has moved on.",
+	"incident-cancel":   "The case is being cancelled.",
 }
 
 // localBack is where to send the user after a POST: back, when it is a

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -120,12 +121,16 @@ func (h *Handler) showIncident(c *gin.Context, status int, d workflows.CaseDetai
 }
 
 // incidentActions map the action in the address to the resolution's, and
-// the notification shown once it worked.
-var incidentActions = map[string]struct{ action, flash string }{
-	"retry":  {workflows.ActionRetry, "incident-retried"},
-	"skip":   {workflows.ActionSkip, "incident-skipped"},
-	"cancel": {workflows.ActionCancel, "incident-cancel"},
-}
+// the notification shown once it worked; emailFlashes those of an email
+// that may have gone (workflows.CodeEmailUnsure).
+var (
+	incidentActions = map[string]struct{ action, flash string }{
+		"retry":  {workflows.ActionRetry, "incident-retried"},
+		"skip":   {workflows.ActionSkip, "incident-skipped"},
+		"cancel": {workflows.ActionCancel, "incident-cancel"},
+	}
+	emailFlashes = map[string]string{workflows.ActionRetry: "email-resent", workflows.ActionSkip: "email-marked-sent"}
+)
 
 // skipValueError asks for a value the case can use.
 const skipValueError = `Enter the value as a JSON object, like {"id": "HW-123"}, or leave it empty`
@@ -171,7 +176,11 @@ func (h *Handler) resolveIncident(c *gin.Context) {
 	case err != nil:
 		h.unavailable(c, err)
 	default:
-		h.done(c, localBack(c.PostForm("back"), "/staff/cases/"+d.Reference), act.flash)
+		flash := act.flash
+		if i := slices.IndexFunc(d.Incidents, func(i *workflows.Incident) bool { return i.ID == res.IncidentID }); i >= 0 && d.Incidents[i].Code == workflows.CodeEmailUnsure {
+			flash = cmp.Or(emailFlashes[act.action], flash)
+		}
+		h.done(c, localBack(c.PostForm("back"), "/staff/cases/"+d.Reference), flash)
 	}
 }
 

@@ -57,12 +57,16 @@ type officeOption func(*officeConfig)
 type officeConfig struct {
 	cases bool
 	work  staff.Work
+	mail  mail.Sender
 }
 
 // withCases runs real cases, with a worker of the test's own that writes
 // the inbox index, calls the test's line-of-business system and sends
 // email to a folder of the test's own.
 func withCases(c *officeConfig) { c.cases = true }
+
+// withMail has the cases' worker send email through m.
+func withMail(m mail.Sender) officeOption { return func(c *officeConfig) { c.mail = m } }
 
 // withWork gives the pages and API a case client of the test's own.
 func withWork(w staff.Work) officeOption { return func(c *officeConfig) { c.work = w } }
@@ -91,8 +95,10 @@ func newBackOffice(t *testing.T, opts ...officeOption) *backOffice {
 	}
 	work := cfg.work
 	if cfg.cases {
-		queue := casetest.Worker(t, &activities.Activities{Connectors: conns, Index: o.Index,
-			Mail: &mail.Outbox{Dir: t.TempDir(), From: "Larchester Council <no-reply@larchester.example>"}})
+		if cfg.mail == nil {
+			cfg.mail = &mail.Outbox{Dir: t.TempDir(), From: "Larchester Council <no-reply@larchester.example>"}
+		}
+		queue := casetest.Worker(t, &activities.Activities{Connectors: conns, Index: o.Index, Mail: cfg.mail})
 		o.Cases = &cases.Client{Temporal: casetest.Client(t), Namespace: "default", TaskQueue: queue,
 			Secret: []byte("staff test " + queue), Recipes: o.Recipes, Log: casetest.Log()}
 		work = o.Cases
