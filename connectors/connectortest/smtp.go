@@ -18,7 +18,9 @@ type SMTPRelay struct {
 	mu   sync.Mutex
 	got  []Mail
 	drop bool
-	lose bool
+	// lose holds, for each of the next messages, whether the relay keeps
+	// it before hanging up instead of answering its DATA.
+	lose []bool
 }
 
 // Mail is one message as the relay received it.
@@ -65,13 +67,15 @@ func (r *SMTPRelay) DropAfterData() {
 	r.drop = true
 }
 
-// HangUpBeforeAnswering makes the relay, while on, keep each message and
-// close the connection before answering its DATA, as a relay or network
-// lost at that moment does: the sender cannot tell whether it was taken.
-func (r *SMTPRelay) HangUpBeforeAnswering(on bool) {
+// HangUpBeforeAnswering makes the relay close the connection instead of
+// answering the DATA of the next messages, one for each of keep, as a
+// relay or network lost at that moment does: the sender cannot tell
+// whether it was taken. A message whose keep is true was taken (it is
+// among Received); one whose keep is false was not.
+func (r *SMTPRelay) HangUpBeforeAnswering(keep ...bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.lose = on
+	r.lose = append(r.lose, keep...)
 }
 
 // To is the messages received for the address.
@@ -122,10 +126,16 @@ func (s *smtpSession) Data(r io.Reader) error {
 	s.cur.Data = string(b)
 	s.relay.mu.Lock()
 	defer s.relay.mu.Unlock()
+	if len(s.relay.lose) > 0 {
+		keep := s.relay.lose[0]
+		s.relay.lose = s.relay.lose[1:]
+		if keep {
+			s.relay.got = append(s.relay.got, s.cur)
+		}
+		_ = s.conn.Conn().Close()
+		return nil
+	}
 	s.relay.got = append(s.relay.got, s.cur)
 	s.hangUp = s.relay.drop
-	if s.relay.lose {
-		_ = s.conn.Conn().Close()
-	}
 	return nil
 }
