@@ -195,13 +195,7 @@ func TestSendEmailDeliversTheMessage(t *testing.T) {
 // with its own type, so the case records why and goes on instead of
 // retrying it for an hour.
 func TestSendEmailOverTheRecipientLimitIsNotRetried(t *testing.T) {
-	o := &outbox{err: fmt.Errorf("smtp: not sent: %w (at most 5 an hour)", mail.ErrRecipientLimit)}
-	var suite testsuite.WorkflowTestSuite
-	suite.SetLogger(sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
-	env := suite.NewTestActivityEnvironment()
-	a := &activities.Activities{Mail: o}
-	env.RegisterActivity(a)
-	_, err := env.ExecuteActivity(a.SendEmail, mail.Message{Key: "MB-7K4Q-2PXD/confirm", To: "sam@example.com", Subject: "Missed bin reported", Text: "Your reference is MB-7K4Q-2PXD."})
+	err := sendEmailFailing(fmt.Errorf("smtp: not sent: %w (at most 5 an hour)", mail.ErrRecipientLimit))
 	if err == nil {
 		t.Fatal("SendEmail over the limit succeeded")
 	}
@@ -216,14 +210,20 @@ func TestSendEmailOverTheRecipientLimitIsNotRetried(t *testing.T) {
 // An email the relay may have taken fails at once with its own type, so
 // the case asks staff instead of sending it again.
 func TestSendEmailThatMayHaveGoneIsNotRetried(t *testing.T) {
-	o := &outbox{err: fmt.Errorf("smtp: %w (Message-ID <0a@larchester.example>): the connection was lost before the relay answered: EOF", mail.ErrMaybeSent)}
-	var suite testsuite.WorkflowTestSuite
-	suite.SetLogger(sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
-	env := suite.NewTestActivityEnvironment()
-	a := &activities.Activities{Mail: o}
-	env.RegisterActivity(a)
-	_, err := env.ExecuteActivity(a.SendEmail, mail.Message{Key: "MB-7K4Q-2PXD/confirm", To: "sam@example.com", Subject: "Missed bin reported", Text: "Your reference is MB-7K4Q-2PXD."})
+	err := sendEmailFailing(fmt.Errorf("smtp: %w (Message-ID <0a@larchester.example>): the connection was lost before the relay answered: EOF", mail.ErrMaybeSent))
 	if got := failureOf(t, err); got.kind != activities.MaybeSentError || got.retryable {
 		t.Errorf("case sees %+v, want a non-retryable %s", got, activities.MaybeSentError)
 	}
+}
+
+// sendEmailFailing runs SendEmail with a sender that fails with sendErr,
+// and returns what the case sees.
+func sendEmailFailing(sendErr error) error {
+	var suite testsuite.WorkflowTestSuite
+	suite.SetLogger(sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	env := suite.NewTestActivityEnvironment()
+	a := &activities.Activities{Mail: &outbox{err: sendErr}}
+	env.RegisterActivity(a)
+	_, err := env.ExecuteActivity(a.SendEmail, mail.Message{Key: "MB-7K4Q-2PXD/confirm", To: "sam@example.com", Subject: "Missed bin reported", Text: "Your reference is MB-7K4Q-2PXD."})
+	return err
 }

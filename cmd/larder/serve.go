@@ -76,7 +76,11 @@ func runApp(ctx context.Context, cfg Config, r roles, logger *slog.Logger, start
 	if started != nil {
 		started(a)
 	}
-	<-ctx.Done()
+	select {
+	case <-ctx.Done():
+	case err := <-a.temporal.Lost():
+		return err // logged where it was found; larder exits with it
+	}
 	logger.Info("larder stopping")
 	return nil
 }
@@ -135,6 +139,7 @@ func (a *app) startTemporal(ctx context.Context) error {
 			LogFile:          filepath.Join(a.cfg.DataDir, "temporal.log"),
 			SearchAttributes: workflows.SearchAttributes,
 			Retention:        a.cfg.Temporal.Retention,
+			Log:              a.log,
 		}
 		if embedded.Address == "" {
 			// The temporal CLI's and Web UI's default, when it is free.

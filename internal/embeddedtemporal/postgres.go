@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/url"
 	"strings"
@@ -45,6 +46,10 @@ type postgresStore struct {
 	where string
 	db    *sql.DB
 	conn  *sql.Conn
+	// stop ends hold, which closes held as it returns; lost has hold's
+	// error when another process took the database.
+	stop, held chan struct{}
+	lost       chan error
 }
 
 // Redact is a postgres:// URL with its password hidden, fit for a log line
@@ -94,8 +99,8 @@ func postgresConfig(raw string) (config.SQL, string, error) {
 
 // openPostgres locks the database to this process, creates or upgrades
 // Temporal's schema in it and forgets the cluster members of processes
-// that ran on it before.
-func openPostgres(raw string) (_ *postgresStore, err error) {
+// that ran on it before. The lock is held (see hold) until release.
+func openPostgres(raw string, log *slog.Logger) (_ *postgresStore, err error) {
 	history, where, err := postgresConfig(raw)
 	if err != nil {
 		return nil, err
@@ -136,6 +141,8 @@ func openPostgres(raw string) (_ *postgresStore, err error) {
 	if _, err := s.conn.ExecContext(ctx, "DELETE FROM cluster_membership"); err != nil {
 		return nil, fmt.Errorf("embedded temporal: clear stale membership in %s: %w", where, err)
 	}
+	s.stop, s.held, s.lost = make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go s.hold(log)
 	return s, nil
 }
 
@@ -200,6 +207,11 @@ func (s *postgresStore) prepare(ctx context.Context, cfg *config.SQL, versionTab
 func (s *postgresStore) release() {
 	if s == nil {
 		return
+	}
+	if s.stop != nil {
+		close(s.stop)
+		<-s.held
+		s.stop = nil
 	}
 	if s.conn != nil {
 		_ = s.conn.Close()

@@ -7,8 +7,10 @@
 package embeddedtemporal
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -53,6 +55,9 @@ type Config struct {
 	LogFile string
 	// SearchAttributes are registered on the namespace when it is created.
 	SearchAttributes map[string]enumspb.IndexedValueType
+	// Log receives what happens to the PostgreSQL database's lock; nil is
+	// slog.Default().
+	Log *slog.Logger
 	// Retention is how long a closed case is kept before Temporal deletes
 	// it; zero means DefaultRetention. Start gives it to a namespace made
 	// earlier with another.
@@ -148,7 +153,7 @@ func build(cfg Config) (*Server, error) {
 // set, else the SQLite file (or memory).
 func (s *Server) openStore(port int) (config.Persistence, *config.SQL, error) {
 	if s.cfg.Database != "" {
-		pg, err := openPostgres(s.cfg.Database)
+		pg, err := openPostgres(s.cfg.Database, cmp.Or(s.cfg.Log, slog.Default()))
 		if err != nil {
 			return config.Persistence{}, nil, err
 		}
@@ -288,6 +293,16 @@ func (s *Server) unlock() {
 		_ = s.lock.Close()
 		s.lock = nil
 	}
+}
+
+// Lost has an error when another process took the PostgreSQL database
+// while this server had lost its connection (see hold): stop the server.
+// It never has one for SQLite, nor on a nil server.
+func (s *Server) Lost() <-chan error {
+	if s == nil || s.pg == nil {
+		return nil
+	}
+	return s.pg.lost
 }
 
 // HostPort is the frontend address clients dial.

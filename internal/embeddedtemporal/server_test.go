@@ -36,6 +36,7 @@ func start(t *testing.T, cfg embeddedtemporal.Config) *embeddedtemporal.Server {
 	t.Helper()
 	cfg.LogLevel = "error"
 	cfg.LogFile = filepath.Join(t.TempDir(), "temporal.log")
+	cfg.Log = slog.New(slog.DiscardHandler)
 	srv, err := embeddedtemporal.New(cfg)
 	if err != nil {
 		t.Fatalf("New: %v", err)
