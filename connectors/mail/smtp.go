@@ -190,16 +190,14 @@ func (s *SMTP) dialAndSend(ctx context.Context, key string, msg *gomail.Msg) err
 		return fmt.Errorf("dial failed: %w", err)
 	}
 	err = s.transact(ctx, client, key, msg)
-	if err != nil && !errors.Is(err, ErrMaybeSent) && !client.HasConnection() {
-		return err
-	}
-	if closeErr := s.client.CloseWithSMTPClient(client); closeErr != nil {
-		if err == nil {
-			// The relay took the message; what failed came after.
-			slog.WarnContext(ctx, "email accepted by the relay, then the connection failed", "key", key, "err", closeErr)
-			return nil
+	if client.HasConnection() {
+		if quitErr := s.client.CloseWithSMTPClient(client); quitErr != nil {
+			_ = client.Close()
+			if err == nil {
+				// The relay took the message; what failed came after.
+				slog.WarnContext(ctx, "email accepted by the relay, then the connection failed", "key", key, "err", quitErr)
+			}
 		}
-		_ = client.Close()
 	}
 	return err
 }
