@@ -3,7 +3,10 @@ package embeddedtemporal_test
 import (
 	"context"
 	"database/sql"
+	"io"
+	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -91,10 +94,20 @@ func TestServerOnPostgresSaysWhenAnotherTookItsDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer other.Close()
-	cutLock(t, db, name)
-	var got bool
-	if err := other.QueryRowContext(context.Background(), "SELECT pg_try_advisory_lock($1)", embeddedtemporal.LockKey).Scan(&got); err != nil || !got {
-		t.Fatalf("another process taking the lock: %v, %v", got, err)
+	// Cut and take the lock; should the server take it again first, in
+	// the moment between, cut again.
+	for attempt := 1; ; attempt++ {
+		cutLock(t, db, name)
+		var got bool
+		if err := other.QueryRowContext(context.Background(), "SELECT pg_try_advisory_lock($1)", embeddedtemporal.LockKey).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got {
+			break
+		}
+		if attempt == 5 {
+			t.Fatal("the server took its lock again before another process could, five times over")
+		}
 	}
 	select {
 	case err := <-srv.Lost():
@@ -103,5 +116,81 @@ func TestServerOnPostgresSaysWhenAnotherTookItsDatabase(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("the server did not say within 10s that another process took its database")
+	}
+}
+
+// halfCutProxy forwards TCP connections to PostgreSQL. cutFirst drops the
+// client's side of the first connection (the lock's: a server opens it
+// before any other) while keeping PostgreSQL's side open, as a network cut
+// PostgreSQL has not noticed yet does.
+type halfCutProxy struct {
+	addr  string
+	mu    sync.Mutex
+	first net.Conn
+}
+
+func newHalfCutProxy(t *testing.T, upstream string) *halfCutProxy {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = l.Close() })
+	p := &halfCutProxy{addr: l.Addr().String()}
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			up, err := net.Dial("tcp", upstream)
+			if err != nil {
+				_ = c.Close()
+				continue
+			}
+			p.mu.Lock()
+			if p.first == nil {
+				p.first = c
+			}
+			p.mu.Unlock()
+			t.Cleanup(func() { _ = c.Close(); _ = up.Close() })
+			go func() { _, _ = io.Copy(up, c) }()
+			go func() { _, _ = io.Copy(c, up) }()
+		}
+	}()
+	return p
+}
+
+func (p *halfCutProxy) cutFirst() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_ = p.first.Close()
+}
+
+// A network cut PostgreSQL has not noticed leaves the lock with the
+// server's old session. The server does not take that for another
+// process: it ends its old session and takes the lock again.
+func TestServerOnPostgresTakesItsLockBackFromItsOldSession(t *testing.T) {
+	name := postgresDatabase(t)
+	defer embeddedtemporal.SetHoldEvery(100 * time.Millisecond)()
+	proxy := newHalfCutProxy(t, "127.0.0.1:5432")
+	cfg := embeddedtemporal.Config{Database: "postgres://postgres@" + proxy.addr + "/" + name + "?sslmode=disable",
+		Address: "127.0.0.1:0", Namespace: "larchester", SearchAttributes: attributes}
+	srv := start(t, cfg)
+	db := openPostgres(t, name)
+	was := lockHolder(t, db, name)
+	proxy.cutFirst()
+
+	deadline := time.Now().Add(10 * time.Second)
+	for pid := lockHolder(t, db, name); pid == 0 || pid == was; pid = lockHolder(t, db, name) {
+		select {
+		case err := <-srv.Lost():
+			t.Fatalf("the server took its own old session for another process: %v", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the server did not take its lock back from its old session within 10s")
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

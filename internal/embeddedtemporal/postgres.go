@@ -46,6 +46,8 @@ type postgresStore struct {
 	where string
 	db    *sql.DB
 	conn  *sql.Conn
+	// pid is the PostgreSQL backend of conn, the session holding the lock.
+	pid int
 	// stop ends hold, which closes held as it returns; lost has hold's
 	// error when another process took the database.
 	stop, held chan struct{}
@@ -162,11 +164,10 @@ func (s *postgresStore) lock(raw string) error {
 		return fmt.Errorf("embedded temporal: connect to %s (is PostgreSQL running, and does the database exist?): %w", s.where, err)
 	}
 	s.conn = conn
-	var got bool
-	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", lockKey).Scan(&got); err != nil {
+	if s.pid, err = takeLock(ctx, conn); err != nil {
 		return fmt.Errorf("embedded temporal: lock %s: %w", s.where, err)
 	}
-	if !got {
+	if s.pid == 0 {
 		return fmt.Errorf("embedded temporal: %s is in use by another larder process; stop it or give this one another database", s.where)
 	}
 	return nil
