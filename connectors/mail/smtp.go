@@ -235,7 +235,7 @@ func (s *SMTP) transact(ctx context.Context, client *smtp.Client, key string, ms
 		// The end has not gone: closing the connection without it
 		// abandons the message.
 		_ = client.Close()
-		return fmt.Errorf("smtp: mark: %w", err)
+		return fmt.Errorf("marking it unsure: %w", err)
 	}
 	if err := w.Close(); err != nil {
 		var reply *textproto.Error
