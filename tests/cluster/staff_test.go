@@ -32,7 +32,7 @@ type administrator struct {
 	// other counts sightings of open incidents of any other kind, which no
 	// case here should raise.
 	marked, resent, other atomic.Int32
-	stop, done      chan struct{}
+	stop, done            chan struct{}
 }
 
 // watch starts an administrator who looks at the open incidents every two
